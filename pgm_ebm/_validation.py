@@ -58,5 +58,5 @@ def check_unit_interval(X: np.ndarray, name: str = "X", binary: bool = False) ->
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
             f"{name} must hold {what}; {int(bad.sum())} entries do not, "
-            f"the first at index {idx} is {X[idx]!r}"
+            f"the first at index {idx} is {float(X[idx])!r}"
         )

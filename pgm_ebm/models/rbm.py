@@ -209,6 +209,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return np.ascontiguousarray(X, dtype=dt)
 
     # ------------------------------------------------------------------ basics
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
     def _params(self):
         return self.components_, self.intercept_visible_, self.intercept_hidden_
 
@@ -539,10 +543,12 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             bar = tqdm(total=n_batches, desc=f"epoch {epoch + 1}/{self.n_iter}",
                        disable=not self.verbose, leave=False, unit="batch")
             try:
-                for i in range(n_batches):
-                    idx = order[i * bs:(i + 1) * bs]
-                    self._update(np.ascontiguousarray(X[idx]), lr)
-                    bar.update(1)
+                # divergence is detected below, numpy need not warn about it
+                with np.errstate(over="ignore", invalid="ignore"):
+                    for i in range(n_batches):
+                        idx = order[i * bs:(i + 1) * bs]
+                        self._update(np.ascontiguousarray(X[idx]), lr)
+                        bar.update(1)
             except KeyboardInterrupt:
                 bar.close()
                 self._restore(good)

@@ -1,0 +1,50 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SEED = 20261122
+
+
+def mnist_dir():
+    d = os.environ.get("PGM_EBM_DATA")
+    if not d or not Path(d).is_dir():
+        pytest.skip("PGM_EBM_DATA is not set to the folder with the MNIST files "
+                    "(.ci/run points it at ../shared/data/mnist)")
+    return Path(d)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(SEED)
+
+
+@pytest.fixture
+def tiny_rbm():
+    """A float64 RBM with 5 visible and 3 hidden units and O(1) parameters."""
+    from pgm_ebm import BernoulliRBM
+
+    r = np.random.default_rng(SEED)
+    model = BernoulliRBM(n_components=3, n_iter=0, dtype="float64", random_state=SEED)
+    model.fit((r.random((8, 5)) < 0.5).astype(float))
+    model.components_ = r.normal(0, 0.8, (3, 5))
+    model.intercept_visible_ = r.normal(0, 0.5, 5)
+    model.intercept_hidden_ = r.normal(0, 0.5, 3)
+    return model
+
+
+def run_python(code: str, env_extra=None) -> str:
+    """Run code in a fresh interpreter (for NUMBA_DISABLE_JIT and thread settings)."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    here = str(Path(__file__).parent)
+    env["PYTHONPATH"] = here + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(env_extra or {})
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=600)
+    if res.returncode != 0:
+        raise AssertionError(f"subprocess failed:\n{res.stderr[-3000:]}")
+    return res.stdout
