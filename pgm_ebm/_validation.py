@@ -56,7 +56,8 @@ def check_unit_interval(X: np.ndarray, name: str = "X", binary: bool = False) ->
         what = "values in [0, 1] (binary data or probabilities)"
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        neg = " (Negative values in data)" if (X < 0).any() else ""
         raise ValueError(
-            f"{name} must hold {what}; {int(bad.sum())} entries do not, "
+            f"{name} must hold {what}; {int(bad.sum())} entries do not{neg}, "
             f"the first at index {idx} is {float(X[idx])!r}"
         )

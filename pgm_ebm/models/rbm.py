@@ -205,8 +205,12 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         )
         if hasattr(X, "toarray"):
             X = X.toarray()
-        check_unit_interval(X, name=name, binary=binary)
+        X = self._check_range(X, name, binary)
         return np.ascontiguousarray(X, dtype=dt)
+
+    def _check_range(self, X, name, binary):
+        check_unit_interval(X, name=name, binary=binary)
+        return X
 
     # ------------------------------------------------------------------ basics
     @property
