@@ -11,7 +11,7 @@ SHA-256 and keeps it in the cache; without a network it fails with a message
 that says where to put the files.
 
 ``load_embedded_mnist(split)`` needs no file at all: the package ships a
-compact subset (10,000 training and 2,000 test images of the same binarized
+compact subset (the first 10,000 training images and 2,000 random test images of the same binarized
 MNIST, bit-packed, under 1 MB) so that the README's first command works offline.
 
 MNIST: Y. LeCun, C. Cortes and C. J. C. Burges, CC BY-SA 3.0.
@@ -308,8 +308,10 @@ def load_binarized_mnist(split: str = "train", data_home=None, *, download: bool
 def load_embedded_mnist(split: str = "train") -> np.ndarray:
     """The subset of binarized MNIST shipped inside the package, ``uint8[n, 784]``.
 
-    ``split="train"``: the first 10,000 training images; ``split="test"``:
-    the first 2,000 test images of :func:`load_binarized_mnist`.
+    ``split="train"``: the first 10,000 training images (that split is in
+    random order); ``split="test"``: 2,000 test images drawn at random with
+    seed 0 (the test split is ordered by digit class, so its first rows are all
+    zeros and ones); their row numbers are in ``test_indices`` of the file.
     """
     if split not in ("train", "test"):
         raise ValueError(f"the embedded subset has splits 'train' and 'test', got {split!r}")

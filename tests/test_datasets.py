@@ -150,6 +150,13 @@ def test_real_files_load_and_match_the_embedded_subset():
     for split, n in datasets.N_ROWS.items():
         X = load_binarized_mnist(split, data_home=d, download=False)
         assert X.shape == (n, 784) and set(np.unique(X)) == {0, 1}
+        if split == "test":
+            from importlib import resources
+
+            with np.load(resources.files("pgm_ebm.data") / "binarized_mnist_subset.npz") as z:
+                idx = z["test_indices"]
+            assert len(np.unique(idx)) == 2000
+            np.testing.assert_array_equal(X[idx], load_embedded_mnist("test"))
         if split == "train":
             np.testing.assert_array_equal(X[:10000], load_embedded_mnist("train"))
             # the checksum used for downloads is that of the canonical uncompressed file

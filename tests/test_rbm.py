@@ -90,9 +90,9 @@ def test_log_partition_never_stale(tiny_rbm):
 
 def test_log_partition_too_large_is_a_clear_error():
     m = BernoulliRBM(n_components=30, n_iter=0).fit(np.zeros((3, 40)))
-    with pytest.raises(ValueError, match="at most 25 units"):
+    with pytest.raises(ValueError, match="more than max_units=25"):
         m.log_partition()
-    with pytest.raises(ValueError, match="at most 25 units"):
+    with pytest.raises(ValueError, match="more than max_units=25"):
         m.score_samples(np.zeros((1, 40)))
 
 

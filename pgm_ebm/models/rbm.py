@@ -256,8 +256,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         Summed over all sites (not scikit-learn's one random site), so it is on
         the scale of a per-sample log-likelihood in nats, which it is not: it
-        is never a likelihood and is always at least the log-likelihood's
-        conditional counterpart, often far above log p(x).
+        is never a likelihood and can be far from log p(x) either way.
         """
         check_is_fitted(self)
         V = self._validate(X, reset=False, binary=True).astype(np.float64)
@@ -305,8 +304,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 cache[key] = rbm_log_partition_exact(W, b, c, max_units=25)
             except ValueError as exc:
                 raise ValueError(
-                    f"{exc}. Exact log Z is limited to RBMs whose smaller layer has at most "
-                    "25 units; annealed importance sampling is not available in this version"
+                    f"{exc}; annealed importance sampling is not available in this version"
                 ) from None
         return cache[key]
 
