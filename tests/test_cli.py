@@ -1,0 +1,62 @@
+import json
+
+import numpy as np
+import pytest
+
+from pgm_ebm import BernoulliRBM
+from pgm_ebm.cli import main
+
+
+def test_rbm_fit_sample_evaluate(tmp_path, capsys):
+    out = tmp_path / "run"
+    rc = main(["rbm", "fit", "--limit", "600", "--eval-limit", "200", "--n-components", "12",
+               "--n-iter", "3", "--out", str(out), "--quiet"])
+    assert rc == 0
+    for f in ("model.npz", "metrics.json", "filters.png", "samples.png", "training.png",
+              "persistent_chains.png", "checkpoint.npz"):
+        assert (out / f).stat().st_size > 0, f
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["epochs"] == 3 and len(m["history"]) == 3 and m["n_train"] == 600
+    t = m["test"]
+    assert t["log_partition"]["method"] == "exact-enumeration"
+    model = BernoulliRBM.load(out / "model.npz")
+    assert model.n_components == 12
+    # the reported number is the model's exact log-likelihood of those test images
+    from pgm_ebm.datasets import load_embedded_mnist
+
+    X = load_embedded_mnist("test")[:200]
+    assert t["mean_log_likelihood"] == pytest.approx(model.score(X), rel=1e-12)
+    assert t["mean_log_likelihood"] < 0
+    printed = capsys.readouterr().out
+    assert "test log-likelihood" in printed and "exact-enumeration" in printed
+
+    assert main(["rbm", "sample", str(out / "model.npz"), "--n", "5", "--steps", "10",
+                 "--out", str(tmp_path / "s.npz"), "--quiet"]) == 0
+    with np.load(tmp_path / "s.npz") as z:
+        assert z["samples"].shape == (5, 784) and set(np.unique(z["samples"])) <= {0, 1}
+
+    capsys.readouterr()
+    assert main(["rbm", "evaluate", str(out / "model.npz"), "--limit", "50"]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert ev["n_samples"] == 50 and ev["mean_log_likelihood"] < 0
+
+
+def test_resume_continues(tmp_path):
+    out = tmp_path / "run"
+    args = ["rbm", "fit", "--limit", "300", "--eval-limit", "50", "--n-components", "8",
+            "--out", str(out), "--quiet", "--no-figures", "--lr-schedule", "constant"]
+    assert main(args + ["--n-iter", "2"]) == 0
+    assert main(args + ["--n-iter", "4", "--resume"]) == 0
+    full = tmp_path / "full"
+    assert main([a if a != str(out) else str(full) for a in args] + ["--n-iter", "4"]) == 0
+    a, b = BernoulliRBM.load(out / "model.npz"), BernoulliRBM.load(full / "model.npz")
+    assert a.n_iter_ == 4
+    np.testing.assert_array_equal(a.components_, b.components_)
+
+
+def test_bad_arguments_exit_nonzero(tmp_path, capsys):
+    assert main(["rbm", "fit", "--n-components", "0", "--limit", "50", "--out", str(tmp_path),
+                 "--quiet", "--no-figures"]) == 2
+    assert "n_components" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["rbm", "fit", "--data", str(tmp_path / "nope.amat"), "--out", str(tmp_path)])
