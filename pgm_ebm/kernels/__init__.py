@@ -1,5 +1,5 @@
 """Numba kernels: arrays in, results written in place; no classes, no defaults.
 
-Kernels never call ``np.random``: they take per-chain stream arrays from
+Kernels never draw from NumPy's global generators: they take per-chain stream arrays from
 :mod:`pgm_ebm._rng`.
 """
