@@ -70,8 +70,7 @@ def _evaluate(model, X, desc: str) -> dict:
 
 
 def _cmd_fit(args) -> int:
-    from pgm_ebm import BernoulliRBM
-    from pgm_ebm import plotting
+    from pgm_ebm import BernoulliRBM, plotting
 
     params = dict(PRESETS[args.preset])
     for k in _OVERRIDABLE:
@@ -129,8 +128,7 @@ def _cmd_fit(args) -> int:
 
 
 def _cmd_sample(args) -> int:
-    from pgm_ebm import BernoulliRBM
-    from pgm_ebm import plotting
+    from pgm_ebm import BernoulliRBM, plotting
 
     model = BernoulliRBM.load(args.model)
     model.verbose = 0 if args.quiet else 1

@@ -1,10 +1,17 @@
 import numpy as np
+import pytest
 from conftest import SEED
 from numba import njit
 
 from pgm_ebm._rng import seed_streams
 from pgm_ebm.kernels._math import sigmoid
-from pgm_ebm.kernels.block_gibbs import _add_bias_sigmoid, _sample_bernoulli
+from pgm_ebm.kernels.block_gibbs import (
+    _add_bias_sigmoid,
+    _dense_update,
+    _gather_product,
+    _sample_bernoulli,
+    _scatter_update,
+)
 
 
 @njit
@@ -56,3 +63,44 @@ def test_same_draws_whatever_the_thread_count():
         res.append(s)
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     np.testing.assert_array_equal(res[0], res[1])
+
+
+def _sparse_case(dtype, rng, probabilities=False):
+    V = (rng.random((37, 41)) < 0.15).astype(dtype)
+    if probabilities:
+        V *= rng.random(V.shape).astype(dtype)
+    WT = rng.normal(size=(41, 23)).astype(dtype)
+    H = rng.normal(size=(37, 23)).astype(dtype)
+    return V, WT, H
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("probabilities", [False, True])
+def test_gather_product_matches_blas(dtype, probabilities):
+    V, WT, _ = _sparse_case(dtype, np.random.default_rng(SEED), probabilities)
+    out = np.full((37, 23), np.nan, dtype=dtype)
+    _gather_product(V, WT, out)
+    np.testing.assert_allclose(out, V.astype(float) @ WT.astype(float),
+                               rtol=0, atol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("use_velocity", [False, True])
+@pytest.mark.parametrize("kernel", ["scatter", "dense"])
+def test_weight_updates_match_numpy(use_velocity, kernel):
+    rng = np.random.default_rng(SEED)
+    V, WT, H = _sparse_case(np.float64, rng, probabilities=True)
+    vel = rng.normal(size=WT.shape)
+    mom, decay = (0.7, 0.01) if use_velocity else (0.0, 0.0)
+    G = V.T @ H
+    if use_velocity:
+        vel_ref = mom * vel - decay * WT + G
+        WT_ref = WT + vel_ref
+    else:
+        vel_ref, WT_ref = vel.copy(), WT + G
+    W2, vel2 = WT.copy(), vel.copy()
+    if kernel == "scatter":
+        _scatter_update(V, H, W2, vel2, mom, decay, use_velocity)
+    else:
+        _dense_update(G, W2, vel2, mom, decay, use_velocity)
+    np.testing.assert_allclose(W2, WT_ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(vel2, vel_ref, rtol=1e-12, atol=1e-12)

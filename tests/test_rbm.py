@@ -124,7 +124,16 @@ def _exact_gradient_check(model, X, k):
     return z
 
 
-def test_cd_k_gradient_matches_exact_gradient(tiny_rbm):
+@pytest.fixture(params=["dense", "sparse"])
+def products(request, monkeypatch):
+    """Run a test with the BLAS products and again with the sparse gather/scatter ones."""
+    import pgm_ebm.models.rbm as rbm_mod
+
+    monkeypatch.setattr(rbm_mod, "SPARSE_DENSITY", 1.0 if request.param == "sparse" else -1.0)
+    return request.param
+
+
+def test_cd_k_gradient_matches_exact_gradient(tiny_rbm, products):
     # With k large the CD negative phase samples the model: estimate within 5 SE of exact.
     X = np.repeat(all_states(5)[[3, 17, 30]], 2000, axis=0)
     z = _exact_gradient_check(tiny_rbm, X, k=60)
@@ -169,7 +178,7 @@ def test_persistent_chains_sample_the_model():
 
 
 # ----------------------------------------------------------------------------- training
-def test_training_improves_exact_log_likelihood():
+def test_training_improves_exact_log_likelihood(products):
     X = _data()
     m = BernoulliRBM(n_components=4, n_iter=0, batch_size=20, random_state=SEED).fit(X)
     ll0 = m.score(X)
@@ -388,7 +397,7 @@ def test_input_never_modified():
 
 
 # ----------------------------------------------------------------------------- determinism
-def test_same_fit_with_one_or_two_threads():
+def test_same_fit_with_one_or_two_threads(products):
     import numba
 
     X = _data()
@@ -404,8 +413,9 @@ def test_same_fit_with_jit_off():
     code = (
         "import numpy as np\n"
         "from pgm_ebm import BernoulliRBM\n"
+        "import pgm_ebm.models.rbm as mod\n"
         "from test_rbm import _data\n"
-        "for dt in ('float32', 'float64'):\n"
+        "for dt, mod.SPARSE_DENSITY in (('float32', 1.0), ('float32', -1.0), ('float64', 1.0)):\n"
         "    m = BernoulliRBM(3, n_iter=2, batch_size=50, random_state=0, dtype=dt).fit(_data(100, 8))\n"
         "    print(repr(m.components_.tolist()), repr(m.sample(4, 3).tolist()))\n"
         "    print(repr(m.pseudo_log_likelihood(_data(5, 8)).round(10).tolist()))\n"

@@ -34,7 +34,13 @@ from pgm_ebm._validation import (
     check_real,
     check_unit_interval,
 )
-from pgm_ebm.kernels.block_gibbs import _add_bias_sigmoid, _sample_bernoulli
+from pgm_ebm.kernels.block_gibbs import (
+    _add_bias_sigmoid,
+    _dense_update,
+    _gather_product,
+    _sample_bernoulli,
+    _scatter_update,
+)
 from pgm_ebm.kernels.enumerate import _rbm_pseudo_loglik
 from pgm_ebm.partition.exact import rbm_log_partition_exact
 from pgm_ebm.partition.result import LogZResult
@@ -413,7 +419,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self.intercept_visible_ = np.zeros(n_features, dtype=dt)
         n_chains = self.n_chains or self.batch_size
         self.h_samples_ = np.zeros((n_chains, self.n_components), dtype=dt)
-        self._velocity = [np.zeros_like(a) for a in self._params()]
+        self._velocity = _zero_velocity(self)
         self._streams = seed_streams(rng, max(n_chains, self.batch_size))
         self.n_iter_ = 0
         self.history_ = []
@@ -432,49 +438,53 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return self.learning_rate * f
 
     def _update(self, V0, lr):
-        """One CD-k / PCD-k update on the mini-batch V0 (float, C-contiguous)."""
-        W, b, c = self._params()
+        """One CD-k / PCD-k update on the mini-batch V0 (float, C-contiguous).
+
+        Works on the workspace's ``WT`` (the weights as (n_visible, n_hidden));
+        ``components_`` is brought up to date by ``_Workspace.sync``.
+        """
+        ws = self._ws
+        WT, b, c = ws.WT, self.intercept_visible_, self.intercept_hidden_
+        n_vis, n_hid = WT.shape
         n = len(V0)
+        cd = self.method == "cd"
+        m = n if cd else len(self.h_samples_)
         streams = self._streams
-        dt = W.dtype
-        if self.method == "cd":
-            m = n
-            H0 = V0 @ W.T
-            Hs = np.empty_like(H0)
+        Vcat, Hcat = ws.buffer("V", n + m, n_vis), ws.buffer("H", n + m, n_hid)
+        V0b, Vs, H0, Hp = Vcat[:n], Vcat[n:], Hcat[:n], Hcat[n:]
+        V0b[...] = V0
+        ws.visible_product(V0b, H0)
+        if cd:
+            Hs = ws.buffer("Hs", n, n_hid)
             _sample_bernoulli(H0, c, streams, Hs)
         else:
-            m = len(self.h_samples_)
-            H0 = V0 @ W.T
             _add_bias_sigmoid(H0, c)
             Hs = self.h_samples_
-        Vp = np.empty((m, W.shape[1]), dtype=dt)
-        Vs = np.empty_like(Vp)
-        Hp = np.empty((m, W.shape[0]), dtype=dt)
+        Vp = ws.buffer("Vp", m, n_vis)
         for step in range(self.k):
-            np.matmul(Hs, W, out=Vp)
+            np.matmul(Hs, WT.T, out=Vp)
             _sample_bernoulli(Vp, b, streams, Vs)
-            np.matmul(Vs, W.T, out=Hp)
-            if self.method == "pcd" or step < self.k - 1:
+            ws.visible_product(Vs, Hp)
+            if not cd or step < self.k - 1:
                 _sample_bernoulli(Hp, c, streams, Hs)
             else:
                 _add_bias_sigmoid(Hp, c)
-        # data moments minus model moments
-        gW = H0.T @ V0
-        gW *= dt.type(1.0 / n)
-        gW -= (Hp.T @ Vs) * dt.type(1.0 / m)
-        gb = V0.mean(axis=0, dtype=dt) - Vs.mean(axis=0, dtype=dt)
-        gc = H0.mean(axis=0, dtype=dt) - Hp.mean(axis=0, dtype=dt)
-        if self.weight_decay:
-            gW -= dt.type(self.weight_decay) * W
-        mom = dt.type(self.momentum)
-        lr = dt.type(lr)
-        for p, g, vel in zip((W, b, c), (gW, gb, gc), self._velocity, strict=True):
+        # data moments minus model moments, scaled by the learning rate
+        dt = WT.dtype.type
+        pos, neg = dt(lr / n), dt(lr / m)
+        gb = V0b.sum(axis=0) * pos - Vs.sum(axis=0) * neg
+        gc = H0.sum(axis=0) * pos - Hp.sum(axis=0) * neg
+        H0 *= pos
+        Hp *= -neg
+        mom, decay = dt(self.momentum), dt(lr * self.weight_decay)
+        ws.weight_update(Vcat, Hcat, self._velocity[0], mom, decay)
+        for p, g, vel in ((b, gb, self._velocity[1]), (c, gc, self._velocity[2])):
             if mom:
                 vel *= mom
-                vel += lr * g
+                vel += g
                 p += vel
             else:
-                p += lr * g
+                p += g
 
     def partial_fit(self, X, y=None):
         """One update on X taken as a single mini-batch (continues the stream)."""
@@ -486,7 +496,12 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self._initialize(X, self._rng, dt)
         elif len(self._streams) < len(X):
             self._streams = np.concatenate([self._streams, self._streams_for(len(X) - len(self._streams))])
-        self._update(X, self.learning_rate)
+        self._ws = _Workspace(self, _is_sparse(X))
+        try:
+            self._update(X, self.learning_rate)
+        finally:
+            self._ws.sync(self)
+            del self._ws
         return self
 
     def fit(self, X, y=None, *, callbacks: Sequence[Callable] | None = None,
@@ -531,13 +546,20 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return self._train(X, start, callbacks or (), checkpoint, monitor)
 
     def _train(self, X, start, callbacks, checkpoint, monitor):
+        good = [a.copy() for a in (*self._params(), self.h_samples_)]
+        self._ws = _Workspace(self, _is_sparse(X))
+        try:
+            return self._epochs(X, start, callbacks, checkpoint, monitor, good)
+        finally:
+            del self._ws
+
+    def _epochs(self, X, start, callbacks, checkpoint, monitor, good):
         from tqdm.auto import tqdm
 
         n = len(X)
         bs = self.batch_size
         n_batches = math.ceil(n / bs)
         n_probe = min(n, 1000)
-        good = [a.copy() for a in (*self._params(), self.h_samples_)]
         for epoch in range(start, self.n_iter):
             t0 = time.perf_counter()
             lr = self._lr_at(epoch)
@@ -557,6 +579,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 return self._stop("interrupted", f"training interrupted during epoch {epoch + 1}; "
                                   f"the parameters after epoch {epoch} are kept")
             bar.close()
+            self._ws.sync(self)
             if not all(np.all(np.isfinite(a)) for a in self._params()):
                 self._restore(good)
                 return self._stop("diverged", f"parameters became non-finite in epoch {epoch + 1} "
@@ -590,6 +613,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             p[...] = g
         for v in self._velocity:
             v[...] = 0
+        if "_ws" in self.__dict__:
+            self._ws = _Workspace(self, self._ws.sparse)
 
     def _stop(self, reason, message):
         self.stop_reason_ = reason
@@ -670,7 +695,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.n_iter_ = meta.get("n_iter_", 0)
         self.history_ = meta.get("history_", [])
         self.stop_reason_ = None
-        self._velocity = [np.zeros_like(a) for a in self._params()]
+        self._velocity = _zero_velocity(self)
 
     def _save_checkpoint(self, path):
         path = Path(path)
@@ -709,6 +734,59 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         tags.input_tags.positive_only = True
         tags.transformer_tags.preserves_dtype = [str(np.dtype(self.dtype))]
         return tags
+
+
+def _zero_velocity(model):
+    """Momentum buffers: the weights' in the training layout (n_visible, n_hidden)."""
+    W, b, c = model._params()
+    return [np.zeros(W.T.shape, dtype=W.dtype), np.zeros_like(b), np.zeros_like(c)]
+
+
+#: Visible data at most this dense (fraction of non-zeros) use the sparse products.
+SPARSE_DENSITY = 0.3
+
+
+def _is_sparse(X) -> bool:
+    return X.size > 0 and np.count_nonzero(X) / X.size <= SPARSE_DENSITY
+
+
+class _Workspace:
+    """The weights as ``WT`` (n_visible, n_hidden) and the buffers of one training run.
+
+    In that layout the products with (sparse, binary) visible states are sums of
+    contiguous rows and the weight gradient is a scatter into contiguous rows;
+    ``sync`` writes ``WT`` back into ``components_`` (in place).
+    """
+
+    def __init__(self, model, sparse: bool):
+        self.WT = np.ascontiguousarray(model.components_.T)
+        self.sparse = bool(sparse)
+        self._buffers = {}
+
+    def buffer(self, name, rows, cols):
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape[0] < rows:
+            buf = self._buffers[name] = np.empty((rows, cols), dtype=self.WT.dtype)
+        return buf[:rows]
+
+    def visible_product(self, V, out):
+        """``out = V @ W.T`` for visible states V (pre-activations, no bias)."""
+        if self.sparse:
+            _gather_product(V, self.WT, out)
+        else:
+            np.matmul(V, self.WT, out=out)
+
+    def weight_update(self, Vcat, Hcat, vel, momentum, decay):
+        use_velocity = bool(momentum) or bool(decay)
+        if self.sparse:
+            _scatter_update(Vcat, Hcat, self.WT, vel, momentum, decay, use_velocity)
+        else:
+            G = self.buffer("G", *self.WT.shape)
+            np.matmul(Vcat.T, Hcat, out=G)
+            _dense_update(G, self.WT, vel, momentum, decay, use_velocity)
+
+    def sync(self, model):
+        model.components_[...] = self.WT.T
 
 
 def _read_meta(path, z, cls_name):
