@@ -22,7 +22,10 @@ import warnings
 import numpy as np
 from numba import njit
 
-__all__ = ["seed_streams", "check_random_state", "next_uint64", "uniform32", "uniform64"]
+__all__ = [
+    "seed_streams", "check_random_state", "step", "to_uniform32", "to_uniform32_low", "to_uniform64",
+    "next_uint64", "uniform32", "uniform64",
+]
 
 # In pure-Python execution (NUMBA_DISABLE_JIT=1 or the CUDA simulator) the
 # uint64 addition below wraps around on purpose; NumPy warns about it.
@@ -37,36 +40,70 @@ _U37 = np.uint64(37)
 _U40 = np.uint64(40)
 _U11 = np.uint64(11)
 _INV24 = np.float32(1.0 / 16777216.0)
+_MASK24 = np.uint64(0xFFFFFF)
 _INV53 = 1.0 / 9007199254740992.0
 
 
-def _next_uint64(state, k):
-    """Advance stream ``k`` of ``state`` (uint64[n, 2]) and return 64 random bits."""
-    s0 = state[k, 0]
-    s1 = state[k, 1]
+def _step(s0, s1):
+    """One xoroshiro128+ step on the two state words: returns (64 random bits, s0', s1').
+
+    Kernels that draw many numbers for one chain keep ``s0, s1`` in local
+    variables (registers) across a loop and store them back once.
+    """
     result = s0 + s1
     s1 ^= s0
-    state[k, 0] = ((s0 << _U24) | (s0 >> _U40)) ^ s1 ^ (s1 << _U16)
-    state[k, 1] = (s1 << _U37) | (s1 >> _U27)
-    return result
+    return result, ((s0 << _U24) | (s0 >> _U40)) ^ s1 ^ (s1 << _U16), (s1 << _U37) | (s1 >> _U27)
 
 
-def make_uniforms(next_fn):
-    """Build the uniform draws on top of a compiled ``next_fn`` (CPU or CUDA)."""
+def _to_uniform32(bits):
+    """float32 uniform on [0, 1) from the top 24 of 64 random bits."""
+    return np.float32(bits >> _U40) * _INV24
 
+
+def _to_uniform32_low(bits):
+    """A second float32 uniform from bits 16..39 of the same draw (the weak
+    lowest bits of xoroshiro128+ are never used)."""
+    return np.float32((bits >> _U16) & _MASK24) * _INV24
+
+
+def _to_uniform64(bits):
+    """float64 uniform on [0, 1) from the top 53 of 64 random bits."""
+    return np.float64(bits >> _U11) * _INV53
+
+
+def make_draws(step, to_u32, to_u64, compile=lambda f: f):
+    """Build the stream-array draws on top of scalar helpers.
+
+    ``compile`` is applied to each draw (``njit(inline="always")`` here, a CUDA
+    device-function decorator in :mod:`pgm_ebm.cuda`, nothing for pure Python).
+    """
+
+    @compile
+    def next_uint64(state, k):
+        result, s0, s1 = step(state[k, 0], state[k, 1])
+        state[k, 0] = s0
+        state[k, 1] = s1
+        return result
+
+    @compile
     def uniform32(state, k):
-        # float32 uniform on [0, 1) from the top 24 bits
-        return np.float32(next_fn(state, k) >> _U40) * _INV24
+        return to_u32(next_uint64(state, k))
 
+    @compile
     def uniform64(state, k):
-        # float64 uniform on [0, 1) from the top 53 bits
-        return np.float64(next_fn(state, k) >> _U11) * _INV53
+        return to_u64(next_uint64(state, k))
 
-    return uniform32, uniform64
+    return next_uint64, uniform32, uniform64
 
 
-next_uint64 = njit(inline="always", cache=True)(_next_uint64)
-uniform32, uniform64 = (njit(inline="always", cache=True)(f) for f in make_uniforms(next_uint64))
+_inline = njit(inline="always", cache=True)
+step = _inline(_step)
+to_uniform32 = _inline(_to_uniform32)
+to_uniform64 = _inline(_to_uniform64)
+to_uniform32_low = _inline(_to_uniform32_low)
+next_uint64, uniform32, uniform64 = make_draws(step, to_uniform32, to_uniform64, _inline)
+#: the same draws, uncompiled (tests compare them with the compiled ones)
+_next_uint64 = make_draws(_step, _to_uniform32, _to_uniform64)[0]
 
 
 def check_random_state(random_state) -> np.random.Generator:

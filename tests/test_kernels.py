@@ -5,13 +5,7 @@ from numba import njit
 
 from pgm_ebm._rng import seed_streams
 from pgm_ebm.kernels._math import sigmoid
-from pgm_ebm.kernels.block_gibbs import (
-    _add_bias_sigmoid,
-    _dense_update,
-    _gather_product,
-    _sample_bernoulli,
-    _scatter_update,
-)
+from pgm_ebm.kernels.block_gibbs import _add_bias_sigmoid, _apply_velocity, _sample_bernoulli
 
 
 @njit
@@ -65,42 +59,45 @@ def test_same_draws_whatever_the_thread_count():
     np.testing.assert_array_equal(res[0], res[1])
 
 
-def _sparse_case(dtype, rng, probabilities=False):
-    V = (rng.random((37, 41)) < 0.15).astype(dtype)
-    if probabilities:
-        V *= rng.random(V.shape).astype(dtype)
-    WT = rng.normal(size=(41, 23)).astype(dtype)
-    H = rng.normal(size=(37, 23)).astype(dtype)
-    return V, WT, H
+def test_apply_velocity_matches_numpy():
+    rng = np.random.default_rng(SEED)
+    WT, vel = (rng.normal(size=(41, 23)) for _ in range(2))
+    vel_ref = vel - 0.01 * WT
+    WT_ref = WT + vel_ref
+    _apply_velocity(WT, vel, 0.01)
+    np.testing.assert_allclose(WT, WT_ref, rtol=1e-13)
+    np.testing.assert_allclose(vel, vel_ref, rtol=1e-13)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("probabilities", [False, True])
-def test_gather_product_matches_blas(dtype, probabilities):
-    V, WT, _ = _sparse_case(dtype, np.random.default_rng(SEED), probabilities)
-    out = np.full((37, 23), np.nan, dtype=dtype)
-    _gather_product(V, WT, out)
-    np.testing.assert_allclose(out, V.astype(float) @ WT.astype(float),
-                               rtol=0, atol=1e-5 if dtype == np.float32 else 1e-12)
+@pytest.mark.parametrize("blas", ["cblas", "fallback"])
+@pytest.mark.parametrize("trans_a", [False, True])
+def test_accumulating_gemm(dtype, blas, trans_a, monkeypatch):
+    from pgm_ebm import _blas
 
-
-@pytest.mark.parametrize("use_velocity", [False, True])
-@pytest.mark.parametrize("kernel", ["scatter", "dense"])
-def test_weight_updates_match_numpy(use_velocity, kernel):
+    if blas == "fallback":
+        monkeypatch.setitem(_blas._FUNCS, np.dtype(dtype), None)
+    elif not _blas.has_accumulating_gemm(dtype):
+        pytest.skip("NumPy's BLAS exports no CBLAS gemm here; the fallback is tested")
     rng = np.random.default_rng(SEED)
-    V, WT, H = _sparse_case(np.float64, rng, probabilities=True)
-    vel = rng.normal(size=WT.shape)
-    mom, decay = (0.7, 0.01) if use_velocity else (0.0, 0.0)
-    G = V.T @ H
-    if use_velocity:
-        vel_ref = mom * vel - decay * WT + G
-        WT_ref = WT + vel_ref
-    else:
-        vel_ref, WT_ref = vel.copy(), WT + G
-    W2, vel2 = WT.copy(), vel.copy()
-    if kernel == "scatter":
-        _scatter_update(V, H, W2, vel2, mom, decay, use_velocity)
-    else:
-        _dense_update(G, W2, vel2, mom, decay, use_velocity)
-    np.testing.assert_allclose(W2, WT_ref, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(vel2, vel_ref, rtol=1e-12, atol=1e-12)
+    A = rng.normal(size=(9, 6) if trans_a else (6, 9)).astype(dtype)
+    big = rng.normal(size=(20, 4)).astype(dtype)
+    B = big[:9]  # a view with contiguous rows
+    C = rng.normal(size=(6, 4)).astype(dtype)
+    expected = 0.5 * ((A.T if trans_a else A).astype(float) @ B) + 0.3 * C
+    out = _blas.gemm(A, B, C, 0.5, 0.3, trans_a=trans_a)
+    assert out is C
+    np.testing.assert_allclose(C, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
+def test_two_uniforms_per_draw_are_independent_and_uniform():
+    """Odd-length rows use the low half of a draw; both halves must be uniform."""
+    n, m = 3000, 7
+    pre = np.zeros((n, m), dtype=np.float32)
+    samples = np.empty_like(pre)
+    _sample_bernoulli(pre, np.full(m, 0.3, np.float32), seed_streams(SEED, n), samples)
+    p = 1 / (1 + np.exp(-0.3))
+    se = np.sqrt(p * (1 - p) / n)
+    assert np.all(np.abs(samples.mean(axis=0) - p) < 5 * se)
+    r = np.corrcoef(samples[:, 0], samples[:, 1])[0, 1]  # halves of the same draw
+    assert abs(r) < 5 / np.sqrt(n)

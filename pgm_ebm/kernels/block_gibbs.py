@@ -1,4 +1,5 @@
-"""Block-Gibbs kernels for RBMs: the fused sigmoid + Bernoulli draw of a layer.
+"""Block-Gibbs kernels for RBMs: the fused sigmoid + Bernoulli draw of a layer,
+and the fused weight-decay / velocity step of the parameter update.
 
 The matrix products (pre-activations) are done by the caller through BLAS;
 these kernels add the bias, squash, and draw one Bernoulli per unit with the
@@ -8,7 +9,7 @@ over chains.  Nothing is allocated here.
 
 from numba import njit, prange
 
-from pgm_ebm._rng import uniform32
+from pgm_ebm._rng import step, to_uniform32, to_uniform32_low
 from pgm_ebm.kernels._math import sigmoid
 
 
@@ -34,8 +35,17 @@ def _sample_bernoulli(pre, bias, streams, samples):
         for j in range(m):  # vectorised: no RNG in this loop
             row[j] = sigmoid(row[j] + bias[j])
         out = samples[i]
-        for j in range(m):
-            out[j] = one if uniform32(streams, i) < row[j] else zero
+        s0 = streams[i, 0]  # the chain's state stays in registers over the row
+        s1 = streams[i, 1]
+        for j in range(0, m - 1, 2):  # two 24-bit uniforms from each 64-bit draw
+            bits, s0, s1 = step(s0, s1)
+            out[j] = one if to_uniform32(bits) < row[j] else zero
+            out[j + 1] = one if to_uniform32_low(bits) < row[j + 1] else zero
+        if m % 2:
+            bits, s0, s1 = step(s0, s1)
+            out[m - 1] = one if to_uniform32(bits) < row[m - 1] else zero
+        streams[i, 0] = s0
+        streams[i, 1] = s1
 
 
 @njit(parallel=True, cache=True)
@@ -48,90 +58,11 @@ def _add_bias_sigmoid(pre, bias):
             row[j] = sigmoid(row[j] + bias[j])
 
 
-# --------------------------------------------------------------------------- sparse products
-# Visible states are binary and sparse (about 13% of binarized-MNIST pixels are
-# on), so products with them are sums of the weight rows of the active units:
-# with the weights stored as WT = W.T (n_visible, n_hidden), each such row is
-# contiguous.  Every output element is summed by one thread in a fixed order,
-# so results do not depend on the thread count.
-
-#: visible units per parallel block of the scatter update (fixed: determinism)
-JBLOCK = 16
-
-
 @njit(parallel=True, cache=True)
-def _gather_product(V, WT, out):
-    """``out = V @ WT`` summing only the rows of WT where V is non-zero.
-
-    V : float[n, n_visible] (binary or probabilities), WT : float[n_visible, n_hidden],
-    out : float[n, n_hidden] (overwritten).
-    """
-    n, n_vis = V.shape
-    n_hid = WT.shape[1]
-    for r in prange(n):
-        acc = out[r]
-        for i in range(n_hid):
-            acc[i] = 0.0
-        for j in range(n_vis):
-            v = V[r, j]
-            if v != 0.0:
-                w = WT[j]
-                if v == 1.0:
-                    for i in range(n_hid):
-                        acc[i] += w[i]
-                else:
-                    for i in range(n_hid):
-                        acc[i] += v * w[i]
-
-
-@njit(parallel=True, cache=True)
-def _scatter_update(V, H, WT, vel, momentum, decay, use_velocity):
-    """Fused weight update from sparse visible states.
-
-    With ``G = V.T @ H`` (``H`` rows already scaled by the learning rate and
-    the sign and size of their phase), does either ``WT += G`` or, with
-    ``use_velocity``, ``vel = momentum * vel - decay * WT + G; WT += vel``.
-    Parallel over fixed blocks of visible units; within a block the rows of
-    ``H`` are added in order.
-    """
-    n, n_vis = V.shape
-    n_hid = WT.shape[1]
-    n_blocks = (n_vis + JBLOCK - 1) // JBLOCK
-    for blk in prange(n_blocks):
-        lo = blk * JBLOCK
-        hi = min(lo + JBLOCK, n_vis)
-        target = vel if use_velocity else WT
-        if use_velocity:
-            for j in range(lo, hi):
-                for i in range(n_hid):
-                    vel[j, i] = momentum * vel[j, i] - decay * WT[j, i]
-        for r in range(n):
-            h = H[r]
-            for j in range(lo, hi):
-                v = V[r, j]
-                if v != 0.0:
-                    t = target[j]
-                    if v == 1.0:
-                        for i in range(n_hid):
-                            t[i] += h[i]
-                    else:
-                        for i in range(n_hid):
-                            t[i] += v * h[i]
-        if use_velocity:
-            for j in range(lo, hi):
-                for i in range(n_hid):
-                    WT[j, i] += vel[j, i]
-
-
-@njit(parallel=True, cache=True)
-def _dense_update(G, WT, vel, momentum, decay, use_velocity):
-    """``WT += G`` or ``vel = momentum * vel - decay * WT + G; WT += vel`` (G from BLAS)."""
+def _apply_velocity(WT, vel, decay):
+    """``vel -= decay * WT; WT += vel`` in one pass (after ``vel = momentum * vel + G``)."""
     n_vis, n_hid = WT.shape
     for j in prange(n_vis):
-        if use_velocity:
-            for i in range(n_hid):
-                vel[j, i] = momentum * vel[j, i] - decay * WT[j, i] + G[j, i]
-                WT[j, i] += vel[j, i]
-        else:
-            for i in range(n_hid):
-                WT[j, i] += G[j, i]
+        for i in range(n_hid):
+            vel[j, i] -= decay * WT[j, i]
+            WT[j, i] += vel[j, i]

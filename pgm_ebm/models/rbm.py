@@ -34,13 +34,8 @@ from pgm_ebm._validation import (
     check_real,
     check_unit_interval,
 )
-from pgm_ebm.kernels.block_gibbs import (
-    _add_bias_sigmoid,
-    _dense_update,
-    _gather_product,
-    _sample_bernoulli,
-    _scatter_update,
-)
+from pgm_ebm._blas import gemm
+from pgm_ebm.kernels.block_gibbs import _add_bias_sigmoid, _apply_velocity, _sample_bernoulli
 from pgm_ebm.kernels.enumerate import _rbm_pseudo_loglik
 from pgm_ebm.partition.exact import rbm_log_partition_exact
 from pgm_ebm.partition.result import LogZResult
@@ -437,23 +432,30 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             f = 1.0
         return self.learning_rate * f
 
-    def _update(self, V0, lr):
-        """One CD-k / PCD-k update on the mini-batch V0 (float, C-contiguous).
+    def _update(self, X, lr, rows=None):
+        """One CD-k / PCD-k update on the mini-batch ``X[rows]`` (all of X if rows is None).
 
+        Four matrix products per batch for k = 1: three for the Gibbs chain and
+        one of twice the depth that accumulates the weight gradient straight
+        into the weights (or the velocity); everything else is fused.
         Works on the workspace's ``WT`` (the weights as (n_visible, n_hidden));
         ``components_`` is brought up to date by ``_Workspace.sync``.
         """
         ws = self._ws
         WT, b, c = ws.WT, self.intercept_visible_, self.intercept_hidden_
         n_vis, n_hid = WT.shape
-        n = len(V0)
+        n = len(X) if rows is None else len(rows)
         cd = self.method == "cd"
         m = n if cd else len(self.h_samples_)
         streams = self._streams
+        # data rows then chain rows, so that one GEMM gives the whole gradient
         Vcat, Hcat = ws.buffer("V", n + m, n_vis), ws.buffer("H", n + m, n_hid)
         V0b, Vs, H0, Hp = Vcat[:n], Vcat[n:], Hcat[:n], Hcat[n:]
-        V0b[...] = V0
-        ws.visible_product(V0b, H0)
+        if rows is None:
+            V0b[...] = X
+        else:
+            np.take(X, rows, axis=0, out=V0b)  # gathered straight into the buffer
+        np.matmul(V0b, WT, out=H0)
         if cd:
             Hs = ws.buffer("Hs", n, n_hid)
             _sample_bernoulli(H0, c, streams, Hs)
@@ -464,20 +466,25 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         for step in range(self.k):
             np.matmul(Hs, WT.T, out=Vp)
             _sample_bernoulli(Vp, b, streams, Vs)
-            ws.visible_product(Vs, Hp)
+            np.matmul(Vs, WT, out=Hp)
             if not cd or step < self.k - 1:
                 _sample_bernoulli(Hp, c, streams, Hs)
             else:
                 _add_bias_sigmoid(Hp, c)
-        # data moments minus model moments, scaled by the learning rate
+        # data moments minus model moments, scaled by the learning rate:
+        # row weights lr/n for the data rows and -lr/m for the chain rows
         dt = WT.dtype.type
-        pos, neg = dt(lr / n), dt(lr / m)
-        gb = V0b.sum(axis=0) * pos - Vs.sum(axis=0) * neg
-        gc = H0.sum(axis=0) * pos - Hp.sum(axis=0) * neg
-        H0 *= pos
-        Hp *= -neg
+        w = ws.row_weights(n, m, dt(lr / n), dt(-lr / m))
+        gb = w @ Vcat
+        gc = w @ Hcat
+        Hcat *= w[:, None]
         mom, decay = dt(self.momentum), dt(lr * self.weight_decay)
-        ws.weight_update(Vcat, Hcat, self._velocity[0], mom, decay)
+        if mom or decay:
+            vel = self._velocity[0]
+            gemm(Vcat, Hcat, vel, 1.0, float(mom), trans_a=True)  # vel = mom vel + G
+            _apply_velocity(WT, vel, decay)
+        else:
+            gemm(Vcat, Hcat, WT, 1.0, 1.0, trans_a=True)  # WT += G, no extra pass
         for p, g, vel in ((b, gb, self._velocity[1]), (c, gc, self._velocity[2])):
             if mom:
                 vel *= mom
@@ -496,7 +503,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self._initialize(X, self._rng, dt)
         elif len(self._streams) < len(X):
             self._streams = np.concatenate([self._streams, self._streams_for(len(X) - len(self._streams))])
-        self._ws = _Workspace(self, _is_sparse(X))
+        self._ws = _Workspace(self)
         try:
             self._update(X, self.learning_rate)
         finally:
@@ -547,15 +554,22 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     def _train(self, X, start, callbacks, checkpoint, monitor):
         good = [a.copy() for a in (*self._params(), self.h_samples_)]
-        self._ws = _Workspace(self, _is_sparse(X))
+        self._ws = _Workspace(self)
         try:
             return self._epochs(X, start, callbacks, checkpoint, monitor, good)
         finally:
             del self._ws
 
     def _epochs(self, X, start, callbacks, checkpoint, monitor, good):
+        import numba
         from tqdm.auto import tqdm
 
+        # Per-batch kernels on ~100 chains take ~0.1 ms: waking a second thread
+        # right after a multithreaded BLAS call costs more than it saves, so
+        # small batches run the kernels on one thread (same bits either way).
+        chains = self.batch_size + (self.batch_size if self.method == "cd" else len(self.h_samples_))
+        small = chains * (X.shape[1] + self.n_components) < SMALL_BATCH_WORK
+        threads = numba.get_num_threads()
         n = len(X)
         bs = self.batch_size
         n_batches = math.ceil(n / bs)
@@ -569,15 +583,17 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             try:
                 # divergence is detected below, numpy need not warn about it
                 with np.errstate(over="ignore", invalid="ignore"):
+                    numba.set_num_threads(1 if small else threads)
                     for i in range(n_batches):
-                        idx = order[i * bs:(i + 1) * bs]
-                        self._update(np.ascontiguousarray(X[idx]), lr)
+                        self._update(X, lr, rows=order[i * bs:(i + 1) * bs])
                         bar.update(1)
             except KeyboardInterrupt:
                 bar.close()
                 self._restore(good)
                 return self._stop("interrupted", f"training interrupted during epoch {epoch + 1}; "
                                   f"the parameters after epoch {epoch} are kept")
+            finally:
+                numba.set_num_threads(threads)
             bar.close()
             self._ws.sync(self)
             if not all(np.all(np.isfinite(a)) for a in self._params()):
@@ -614,7 +630,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         for v in self._velocity:
             v[...] = 0
         if "_ws" in self.__dict__:
-            self._ws = _Workspace(self, self._ws.sparse)
+            self._ws = _Workspace(self)
 
     def _stop(self, reason, message):
         self.stop_reason_ = reason
@@ -742,25 +758,20 @@ def _zero_velocity(model):
     return [np.zeros(W.T.shape, dtype=W.dtype), np.zeros_like(b), np.zeros_like(c)]
 
 
-#: Visible data at most this dense (fraction of non-zeros) use the sparse products.
-SPARSE_DENSITY = 0.3
-
-
-def _is_sparse(X) -> bool:
-    return X.size > 0 and np.count_nonzero(X) / X.size <= SPARSE_DENSITY
+#: Below this many (chain x unit) entries per batch the training kernels run on one thread.
+SMALL_BATCH_WORK = 1 << 19
 
 
 class _Workspace:
     """The weights as ``WT`` (n_visible, n_hidden) and the buffers of one training run.
 
-    In that layout the products with (sparse, binary) visible states are sums of
-    contiguous rows and the weight gradient is a scatter into contiguous rows;
-    ``sync`` writes ``WT`` back into ``components_`` (in place).
+    In that layout the gradient GEMM ``Vcat.T @ Hcat`` accumulates into rows that
+    the fused decay/velocity step walks contiguously; ``sync`` writes ``WT`` back into
+    ``components_`` (in place).
     """
 
-    def __init__(self, model, sparse: bool):
+    def __init__(self, model):
         self.WT = np.ascontiguousarray(model.components_.T)
-        self.sparse = bool(sparse)
         self._buffers = {}
 
     def buffer(self, name, rows, cols):
@@ -769,21 +780,15 @@ class _Workspace:
             buf = self._buffers[name] = np.empty((rows, cols), dtype=self.WT.dtype)
         return buf[:rows]
 
-    def visible_product(self, V, out):
-        """``out = V @ W.T`` for visible states V (pre-activations, no bias)."""
-        if self.sparse:
-            _gather_product(V, self.WT, out)
-        else:
-            np.matmul(V, self.WT, out=out)
-
-    def weight_update(self, Vcat, Hcat, vel, momentum, decay):
-        use_velocity = bool(momentum) or bool(decay)
-        if self.sparse:
-            _scatter_update(Vcat, Hcat, self.WT, vel, momentum, decay, use_velocity)
-        else:
-            G = self.buffer("G", *self.WT.shape)
-            np.matmul(Vcat.T, Hcat, out=G)
-            _dense_update(G, self.WT, vel, momentum, decay, use_velocity)
+    def row_weights(self, n, m, pos, neg):
+        key = ("w", n, m, pos, neg)
+        w = self._buffers.get(key)
+        if w is None:
+            w = np.empty(n + m, dtype=self.WT.dtype)
+            w[:n], w[n:] = pos, neg
+            self._buffers = {k: v for k, v in self._buffers.items() if k[0] != "w"}
+            self._buffers[key] = w
+        return w
 
     def sync(self, model):
         model.components_[...] = self.WT.T

@@ -1,0 +1,108 @@
+"""``C = alpha * op(A) @ B + beta * C`` through NumPy's own BLAS.
+
+NumPy's ``matmul`` cannot accumulate into its output (no ``beta``), which costs
+an RBM update a whole extra pass over the weights.  NumPy wheels ship
+OpenBLAS with its CBLAS interface exported; calling that same library (so the
+same thread pool: a second BLAS, such as SciPy's own copy, would fight NumPy's
+threads for the cores) through ctypes gives the accumulating GEMM.
+
+If that library or symbol cannot be found, or a one-time self-check against
+``numpy.matmul`` fails, :func:`gemm` falls back to ``matmul`` plus an
+in-place update, with the same result up to rounding.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import logging
+import os
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+# (symbol, integer type) pairs of the CBLAS entry points we know the ABI of
+_SYMBOLS = {
+    np.dtype(np.float32): [("scipy_cblas_sgemm64_", ctypes.c_int64), ("cblas_sgemm64_", ctypes.c_int64),
+                           ("scipy_cblas_sgemm", ctypes.c_int), ("cblas_sgemm", ctypes.c_int)],
+    np.dtype(np.float64): [("scipy_cblas_dgemm64_", ctypes.c_int64), ("cblas_dgemm64_", ctypes.c_int64),
+                           ("scipy_cblas_dgemm", ctypes.c_int), ("cblas_dgemm", ctypes.c_int)],
+}
+
+
+def _numpy_blas_libraries():
+    base = os.path.dirname(np.__file__)
+    return sorted(glob.glob(os.path.join(base, os.pardir, "numpy.libs", "*openblas*")))
+
+
+def _load(dtype):
+    for path in _numpy_blas_libraries():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name, int_t in _SYMBOLS[dtype]:
+            fn = getattr(lib, name, None)
+            if fn is None:
+                continue
+            real = ctypes.c_float if dtype == np.float32 else ctypes.c_double
+            ptr = ctypes.c_void_p
+            fn.restype = None
+            fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, int_t, int_t, int_t, real, ptr,
+                           int_t, ptr, int_t, real, ptr, int_t]
+            if _self_check(fn, dtype):
+                return fn
+            logger.warning("%s in %s failed its self-check; using numpy.matmul", name, path)
+    return None
+
+
+def _call(fn, A, B, C, alpha, beta, trans_a):
+    K = A.shape[0] if trans_a else A.shape[1]
+    M, N = C.shape
+    fn(_ROW_MAJOR, _TRANS if trans_a else _NO_TRANS, _NO_TRANS, M, N, K, alpha, A.ctypes.data,
+       A.strides[0] // A.itemsize, B.ctypes.data, B.strides[0] // B.itemsize, beta, C.ctypes.data,
+       C.strides[0] // C.itemsize)
+
+
+def _self_check(fn, dtype) -> bool:
+    rng = np.random.default_rng(0)
+    A, B, C = (rng.standard_normal(s).astype(dtype) for s in ((7, 5), (7, 3), (5, 3)))
+    expected = 0.5 * (A.T @ B) + 2.0 * C
+    _call(fn, A, B, C, 0.5, 2.0, True)
+    return bool(np.allclose(C, expected, rtol=1e-4, atol=1e-5))
+
+
+_FUNCS: dict = {}
+
+
+def _get(dtype):
+    dtype = np.dtype(dtype)
+    if dtype not in _FUNCS:
+        _FUNCS[dtype] = _load(dtype)
+    return _FUNCS[dtype]
+
+
+def has_accumulating_gemm(dtype) -> bool:
+    """Whether :func:`gemm` runs as one BLAS call for this dtype."""
+    return _get(dtype) is not None
+
+
+def gemm(A, B, C, alpha=1.0, beta=1.0, trans_a=False):
+    """``C <- alpha * op(A) @ B + beta * C`` in place; ``op(A) = A.T`` if ``trans_a``.
+
+    All three arrays must share C's dtype (float32 or float64) and have
+    contiguous rows (unit stride along the last axis).
+    """
+    fn = _get(C.dtype)
+    ok = (fn is not None and A.dtype == B.dtype == C.dtype
+          and all(x.ndim == 2 and x.strides[1] == x.itemsize for x in (A, B, C)))
+    if ok:
+        _call(fn, A, B, C, alpha, beta, trans_a)
+        return C
+    prod = (A.T if trans_a else A) @ B
+    if beta != 1.0:
+        C *= C.dtype.type(beta)
+    C += C.dtype.type(alpha) * prod if alpha != 1.0 else prod
+    return C
