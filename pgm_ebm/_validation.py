@@ -48,6 +48,12 @@ def check_unit_interval(X: np.ndarray, name: str = "X", binary: bool = False) ->
     """Raise ValueError unless every entry of X is in [0, 1] (or in {0, 1})."""
     if X.size == 0:
         return
+    from pgm_ebm.kernels.checks import _count_outside
+
+    if X.ndim != 2 or X.dtype.kind != "f":
+        X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    if _count_outside(np.ascontiguousarray(X).ravel(), binary) == 0:
+        return
     if binary:
         bad = (X != 0) & (X != 1)
         what = "binary values {0, 1}"
