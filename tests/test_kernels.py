@@ -101,3 +101,27 @@ def test_two_uniforms_per_draw_are_independent_and_uniform():
     assert np.all(np.abs(samples.mean(axis=0) - p) < 5 * se)
     r = np.corrcoef(samples[:, 0], samples[:, 1])[0, 1]  # halves of the same draw
     assert abs(r) < 5 / np.sqrt(n)
+
+
+@pytest.mark.parametrize("n, m", [(19, 7), (8, 10), (3, 1)])
+def test_sample_bernoulli_consumes_each_chains_own_stream_in_order(n, m):
+    """Chain i draws ceil(m/2) outputs of its own xoroshiro128+ stream: unit 2t is
+    compared with bits 40..63 of draw t and unit 2t+1 with bits 16..39."""
+    from reference import xoroshiro128plus
+
+    streams = seed_streams(SEED, n)
+    start = streams.copy()
+    pre = np.random.default_rng(SEED).normal(size=(n, m)).astype(np.float32)
+    p = pre.copy()
+    samples = np.empty_like(pre)
+    _sample_bernoulli(p, np.zeros(m, np.float32), streams, samples)
+    for i in range(n):
+        draws = xoroshiro128plus(int(start[i, 0]), int(start[i, 1]), (m + 1) // 2 + 1)
+        u = []
+        for x in draws[: (m + 1) // 2]:
+            u += [(x >> 40) / 2**24, ((x >> 16) & 0xFFFFFF) / 2**24]
+        expected = (np.array(u[:m], dtype=np.float32) < p[i]).astype(np.float32)
+        np.testing.assert_array_equal(samples[i], expected)
+        # the stream was left exactly where the next draw begins
+        nxt = xoroshiro128plus(int(streams[i, 0]), int(streams[i, 1]), 1)[0]
+        assert nxt == draws[(m + 1) // 2]

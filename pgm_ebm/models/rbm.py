@@ -573,7 +573,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         n = len(X)
         bs = self.batch_size
         n_batches = math.ceil(n / bs)
-        n_probe = min(n, 1000)
+        n_probe = min(n, 256)
         for epoch in range(start, self.n_iter):
             t0 = time.perf_counter()
             lr = self._lr_at(epoch)
