@@ -40,7 +40,7 @@ def gemm_floor(X, W):
     V = np.empty((BATCH, X.shape[1]), np.float32)
     G = np.empty_like(W)
     for i in range(0, len(X), BATCH):
-        v = X[i:i + BATCH]
+        v = X[i : i + BATCH]
         np.matmul(v, W.T, out=H)
         np.matmul(H, W, out=V)
         np.matmul(V, W.T, out=H)
@@ -55,7 +55,7 @@ def numpy_cd1(X, W0, seed=0):
     b = np.zeros(X.shape[1], np.float32)
     c = np.zeros(N_HID, np.float32)
     for i in range(0, len(X), BATCH):
-        v0 = X[i:i + BATCH]
+        v0 = X[i : i + BATCH]
         h0 = 1 / (1 + np.exp(-(v0 @ W.T + c)))
         hs = (rng.random(h0.shape, dtype=np.float32) < h0).astype(np.float32)
         v1p = 1 / (1 + np.exp(-(hs @ W + b)))
@@ -79,7 +79,7 @@ def torch_cd1(X, W0, seed=0):
         b = torch.zeros(X.shape[1])
         c = torch.zeros(N_HID)
         for i in range(0, len(X), BATCH):
-            v0 = Xt[i:i + BATCH]
+            v0 = Xt[i : i + BATCH]
             h0 = torch.sigmoid(v0 @ W.T + c)
             hs = torch.bernoulli(h0)
             v1 = torch.bernoulli(torch.sigmoid(hs @ W + b))
@@ -114,7 +114,7 @@ def visible_products(X, W, gather=None):
     WT = np.ascontiguousarray(W.T)
     H = np.empty((BATCH, N_HID), np.float32)
     for i in range(0, len(X), BATCH):
-        v = X[i:i + BATCH]
+        v = X[i : i + BATCH]
         if gather is None:
             np.matmul(v, WT, out=H)
         else:
@@ -122,21 +122,28 @@ def visible_products(X, W, gather=None):
 
 
 def compile_and_startup():
-    code = ("import time; t = time.perf_counter()\n"
-            "import numpy as np\n"
-            "from pgm_ebm import BernoulliRBM\n"
-            "t1 = time.perf_counter()\n"
-            "X = (np.random.default_rng(0).random((200, 784)) < 0.13).astype(np.float32)\n"
-            "BernoulliRBM(20, batch_size=100, n_iter=1, random_state=0, method='{m}').fit(X)\n"
-            "print(t1 - t, time.perf_counter() - t1)\n")
+    code = (
+        "import time; t = time.perf_counter()\n"
+        "import numpy as np\n"
+        "from pgm_ebm import BernoulliRBM\n"
+        "t1 = time.perf_counter()\n"
+        "X = (np.random.default_rng(0).random((200, 784)) < 0.13).astype(np.float32)\n"
+        "BernoulliRBM(20, batch_size=100, n_iter=1, random_state=0, method='{m}').fit(X)\n"
+        "print(t1 - t, time.perf_counter() - t1)\n"
+    )
     out = {}
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         for label in ("cold (empty cache)", "second process (cache warm)"):
             vals = []
             for m in ("cd", "pcd"):
-                r = subprocess.run([sys.executable, "-c", code.format(m=m)], env=env,
-                                   capture_output=True, text=True, check=True)
+                r = subprocess.run(
+                    [sys.executable, "-c", code.format(m=m)],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 vals.append([float(x) for x in r.stdout.split()])
             out[label] = (vals[0][0], vals[0][1] + vals[1][1])
     return out
@@ -169,17 +176,25 @@ def main(argv=None):
     gather = _gather_kernel()
 
     def ours(method, momentum=0.0):
-        return lambda: BernoulliRBM(N_HID, batch_size=BATCH, n_iter=1, learning_rate=LR,
-                                    method=method, momentum=momentum, shuffle=False,
-                                    random_state=0).fit(X)
+        return lambda: BernoulliRBM(
+            N_HID,
+            batch_size=BATCH,
+            n_iter=1,
+            learning_rate=LR,
+            method=method,
+            momentum=momentum,
+            shuffle=False,
+            random_state=0,
+        ).fit(X)
 
     variants = {
         "GEMM-only floor (5 products/batch)": lambda: gemm_floor(X, W0),
         "pgm_ebm CD-1": ours("cd"),
         "pgm_ebm PCD-1": ours("pcd"),
         "pgm_ebm PCD-1, momentum 0.5": ours("pcd", 0.5),
-        "scikit-learn BernoulliRBM (PCD-1)": lambda: SkRBM(N_HID, learning_rate=LR, batch_size=BATCH,
-                                                           n_iter=1, random_state=0).fit(X),
+        "scikit-learn BernoulliRBM (PCD-1)": lambda: SkRBM(
+            N_HID, learning_rate=LR, batch_size=BATCH, n_iter=1, random_state=0
+        ).fit(X),
         "plain NumPy CD-1": lambda: numpy_cd1(X, W0),
         "visible products by BLAS (1 product/batch)": lambda: visible_products(X, W0),
         "visible products by Numba gather (1/batch)": lambda: visible_products(X, W0, gather),
@@ -199,14 +214,19 @@ def main(argv=None):
     floor = med["GEMM-only floor (5 products/batch)"]
     cpu = "unknown"
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                   if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
-    print(f"machine: {cpu}, {os.cpu_count()} cores; python {platform.python_version()}, "
-          f"numpy {np.__version__}, numba {numba.__version__}, scikit-learn {sklearn.__version__}, "
-          f"torch {torch_version}, pgm_ebm {pgm_ebm.__version__}; "
-          f"accumulating CBLAS gemm: {has_accumulating_gemm(np.float32)}")
+    print(
+        f"machine: {cpu}, {os.cpu_count()} cores; python {platform.python_version()}, "
+        f"numpy {np.__version__}, numba {numba.__version__}, scikit-learn {sklearn.__version__}, "
+        f"torch {torch_version}, pgm_ebm {pgm_ebm.__version__}; "
+        f"accumulating CBLAS gemm: {has_accumulating_gemm(np.float32)}"
+    )
     print(f"{len(X)} images, 784 x {N_HID}, batch {BATCH}, float32, median of {args.repeats}\n")
     print("| variant | s / epoch | x floor | pgm_ebm PCD-1 is faster by |")
     print("|---|---|---|---|")

@@ -25,10 +25,18 @@ logger = logging.getLogger(__name__)
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 # (symbol, integer type) pairs of the CBLAS entry points we know the ABI of
 _SYMBOLS = {
-    np.dtype(np.float32): [("scipy_cblas_sgemm64_", ctypes.c_int64), ("cblas_sgemm64_", ctypes.c_int64),
-                           ("scipy_cblas_sgemm", ctypes.c_int), ("cblas_sgemm", ctypes.c_int)],
-    np.dtype(np.float64): [("scipy_cblas_dgemm64_", ctypes.c_int64), ("cblas_dgemm64_", ctypes.c_int64),
-                           ("scipy_cblas_dgemm", ctypes.c_int), ("cblas_dgemm", ctypes.c_int)],
+    np.dtype(np.float32): [
+        ("scipy_cblas_sgemm64_", ctypes.c_int64),
+        ("cblas_sgemm64_", ctypes.c_int64),
+        ("scipy_cblas_sgemm", ctypes.c_int),
+        ("cblas_sgemm", ctypes.c_int),
+    ],
+    np.dtype(np.float64): [
+        ("scipy_cblas_dgemm64_", ctypes.c_int64),
+        ("cblas_dgemm64_", ctypes.c_int64),
+        ("scipy_cblas_dgemm", ctypes.c_int),
+        ("cblas_dgemm", ctypes.c_int),
+    ],
 }
 
 
@@ -50,8 +58,22 @@ def _load(dtype):
             real = ctypes.c_float if dtype == np.float32 else ctypes.c_double
             ptr = ctypes.c_void_p
             fn.restype = None
-            fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, int_t, int_t, int_t, real, ptr,
-                           int_t, ptr, int_t, real, ptr, int_t]
+            fn.argtypes = [
+                ctypes.c_int,
+                ctypes.c_int,
+                ctypes.c_int,
+                int_t,
+                int_t,
+                int_t,
+                real,
+                ptr,
+                int_t,
+                ptr,
+                int_t,
+                real,
+                ptr,
+                int_t,
+            ]
             if _self_check(fn, dtype):
                 return fn
             logger.warning("%s in %s failed its self-check; using numpy.matmul", name, path)
@@ -61,9 +83,22 @@ def _load(dtype):
 def _call(fn, A, B, C, alpha, beta, trans_a):
     K = A.shape[0] if trans_a else A.shape[1]
     M, N = C.shape
-    fn(_ROW_MAJOR, _TRANS if trans_a else _NO_TRANS, _NO_TRANS, M, N, K, alpha, A.ctypes.data,
-       A.strides[0] // A.itemsize, B.ctypes.data, B.strides[0] // B.itemsize, beta, C.ctypes.data,
-       C.strides[0] // C.itemsize)
+    fn(
+        _ROW_MAJOR,
+        _TRANS if trans_a else _NO_TRANS,
+        _NO_TRANS,
+        M,
+        N,
+        K,
+        alpha,
+        A.ctypes.data,
+        A.strides[0] // A.itemsize,
+        B.ctypes.data,
+        B.strides[0] // B.itemsize,
+        beta,
+        C.ctypes.data,
+        C.strides[0] // C.itemsize,
+    )
 
 
 def _self_check(fn, dtype) -> bool:
@@ -96,8 +131,11 @@ def gemm(A, B, C, alpha=1.0, beta=1.0, trans_a=False):
     contiguous rows (unit stride along the last axis).
     """
     fn = _get(C.dtype)
-    ok = (fn is not None and A.dtype == B.dtype == C.dtype
-          and all(x.ndim == 2 and x.strides[1] == x.itemsize for x in (A, B, C)))
+    ok = (
+        fn is not None
+        and A.dtype == B.dtype == C.dtype
+        and all(x.ndim == 2 and x.strides[1] == x.itemsize for x in (A, B, C))
+    )
     if ok:
         _call(fn, A, B, C, alpha, beta, trans_a)
         return C

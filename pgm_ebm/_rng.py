@@ -23,8 +23,15 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "seed_streams", "check_random_state", "step", "to_uniform32", "to_uniform32_low", "to_uniform64",
-    "next_uint64", "uniform32", "uniform64",
+    "seed_streams",
+    "check_random_state",
+    "step",
+    "to_uniform32",
+    "to_uniform32_low",
+    "to_uniform64",
+    "next_uint64",
+    "uniform32",
+    "uniform64",
 ]
 
 # In pure-Python execution (NUMBA_DISABLE_JIT=1 or the CUDA simulator) the

@@ -175,7 +175,11 @@ def read_idx(path) -> np.ndarray:
             f"{path}, offset {header}: header announces shape {shape} ({expected} bytes of data) "
             f"but the file holds {got} bytes" + (" (truncated)" if got < expected else "")
         )
-    return np.frombuffer(buf, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+    return (
+        np.frombuffer(buf, dtype=dtype, offset=header)
+        .reshape(shape)
+        .astype(dtype.newbyteorder("="))
+    )
 
 
 def load_mnist_idx(images, labels=None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -243,7 +247,9 @@ def _download(split: str, dest: Path, progress: bool = True) -> Path:
         total = int(resp.headers.get("Content-Length") or 0) or None
         h = hashlib.sha256()
         with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False) as tmp:
-            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, disable=not progress) as bar:
+            with tqdm(
+                total=total, unit="B", unit_scale=True, desc=dest.name, disable=not progress
+            ) as bar:
                 while chunk := resp.read(1 << 20):
                     tmp.write(chunk)
                     h.update(chunk)
@@ -257,8 +263,9 @@ def _download(split: str, dest: Path, progress: bool = True) -> Path:
     return dest
 
 
-def load_binarized_mnist(split: str = "train", data_home=None, *, download: bool = True,
-                         progress: bool = True) -> np.ndarray:
+def load_binarized_mnist(
+    split: str = "train", data_home=None, *, download: bool = True, progress: bool = True
+) -> np.ndarray:
     """Load a split of binarized MNIST as ``uint8[n, 784]`` (values 0/1).
 
     Parameters
@@ -288,7 +295,9 @@ def load_binarized_mnist(split: str = "train", data_home=None, *, download: bool
             if p.is_file():
                 X = read_amat(p)
                 if len(X) != N_ROWS[split]:
-                    logger.warning("%s holds %d rows, the canonical split has %d", p, len(X), N_ROWS[split])
+                    logger.warning(
+                        "%s holds %d rows, the canonical split has %d", p, len(X), N_ROWS[split]
+                    )
                 return X
     err = None
     if download:

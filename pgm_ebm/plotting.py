@@ -9,7 +9,12 @@ import numpy as np
 def _plt():
     import matplotlib
 
-    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "module://matplotlib_inline.backend_inline"):
+    if matplotlib.get_backend().lower() not in (
+        "agg",
+        "pdf",
+        "svg",
+        "module://matplotlib_inline.backend_inline",
+    ):
         try:
             matplotlib.use("Agg")
         except Exception:  # pragma: no cover - a backend already in use is fine
@@ -33,11 +38,16 @@ def tile_images(images, shape=(28, 28), n_cols=None, pad=1, normalize=True):
             lo, hi = img.min(), img.max()
             img = (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
         r, c = divmod(i, n_cols)
-        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = img
+        grid[
+            pad + r * (h + pad) : pad + r * (h + pad) + h,
+            pad + c * (w + pad) : pad + c * (w + pad) + w,
+        ] = img
     return grid
 
 
-def plot_filters(components, shape=(28, 28), n=100, ax=None, title="RBM filters (receptive fields)"):
+def plot_filters(
+    components, shape=(28, 28), n=100, ax=None, title="RBM filters (receptive fields)"
+):
     """Show the first ``n`` rows of ``components_`` as images, each scaled to its own range."""
     plt = _plt()
     if ax is None:
@@ -64,12 +74,19 @@ def plot_samples(samples, shape=(28, 28), ax=None, title="samples"):
 def plot_training(history, title="training curves"):
     """Reconstruction error (and monitored pseudo-log-likelihood, if any) against epoch."""
     plt = _plt()
-    keys = [k for k in ("reconstruction_error", "monitor_pseudo_log_likelihood")
-            if history and k in history[0]]
-    fig, axes = plt.subplots(1, max(len(keys), 1), figsize=(5 * max(len(keys), 1), 3.5), squeeze=False)
+    keys = [
+        k
+        for k in ("reconstruction_error", "monitor_pseudo_log_likelihood")
+        if history and k in history[0]
+    ]
+    fig, axes = plt.subplots(
+        1, max(len(keys), 1), figsize=(5 * max(len(keys), 1), 3.5), squeeze=False
+    )
     epochs = [h["epoch"] for h in history]
-    labels = {"reconstruction_error": "reconstruction error (MSE per pixel)",
-              "monitor_pseudo_log_likelihood": "held-out pseudo-log-likelihood (nats)"}
+    labels = {
+        "reconstruction_error": "reconstruction error (MSE per pixel)",
+        "monitor_pseudo_log_likelihood": "held-out pseudo-log-likelihood (nats)",
+    }
     for ax, k in zip(axes[0], keys, strict=False):
         ax.plot(epochs, [h[k] for h in history], marker="o", ms=3)
         ax.set_xlabel("epoch")

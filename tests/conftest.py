@@ -10,8 +10,10 @@ SEED = 20261122
 def mnist_dir():
     d = os.environ.get("PGM_EBM_DATA")
     if not d or not Path(d).is_dir():
-        pytest.skip("PGM_EBM_DATA is not set to the folder with the MNIST files "
-                    "(.ci/run points it at ../shared/data/mnist)")
+        pytest.skip(
+            "PGM_EBM_DATA is not set to the folder with the MNIST files "
+            "(.ci/run points it at ../shared/data/mnist)"
+        )
     return Path(d)
 
 
@@ -43,8 +45,9 @@ def run_python(code: str, env_extra=None) -> str:
     here = str(Path(__file__).parent)
     env["PYTHONPATH"] = here + os.pathsep + env.get("PYTHONPATH", "")
     env.update(env_extra or {})
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         timeout=600)
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600
+    )
     if res.returncode != 0:
         raise AssertionError(f"subprocess failed:\n{res.stderr[-3000:]}")
     return res.stdout

@@ -9,11 +9,33 @@ from pgm_ebm.cli import main
 
 def test_rbm_fit_sample_evaluate(tmp_path, capsys):
     out = tmp_path / "run"
-    rc = main(["rbm", "fit", "--limit", "600", "--eval-limit", "200", "--n-components", "12",
-               "--n-iter", "3", "--out", str(out), "--quiet"])
+    rc = main(
+        [
+            "rbm",
+            "fit",
+            "--limit",
+            "600",
+            "--eval-limit",
+            "200",
+            "--n-components",
+            "12",
+            "--n-iter",
+            "3",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert rc == 0
-    for f in ("model.npz", "metrics.json", "filters.png", "samples.png", "training.png",
-              "persistent_chains.png", "checkpoint.npz"):
+    for f in (
+        "model.npz",
+        "metrics.json",
+        "filters.png",
+        "samples.png",
+        "training.png",
+        "persistent_chains.png",
+        "checkpoint.npz",
+    ):
         assert (out / f).stat().st_size > 0, f
     m = json.loads((out / "metrics.json").read_text())
     assert m["epochs"] == 3 and len(m["history"]) == 3 and m["n_train"] == 600
@@ -30,8 +52,23 @@ def test_rbm_fit_sample_evaluate(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "test log-likelihood" in printed and "exact-enumeration" in printed
 
-    assert main(["rbm", "sample", str(out / "model.npz"), "--n", "5", "--steps", "10",
-                 "--out", str(tmp_path / "s.npz"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "rbm",
+                "sample",
+                str(out / "model.npz"),
+                "--n",
+                "5",
+                "--steps",
+                "10",
+                "--out",
+                str(tmp_path / "s.npz"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     with np.load(tmp_path / "s.npz") as z:
         assert z["samples"].shape == (5, 784) and set(np.unique(z["samples"])) <= {0, 1}
 
@@ -43,8 +80,22 @@ def test_rbm_fit_sample_evaluate(tmp_path, capsys):
 
 def test_resume_continues(tmp_path):
     out = tmp_path / "run"
-    args = ["rbm", "fit", "--limit", "300", "--eval-limit", "50", "--n-components", "8",
-            "--out", str(out), "--quiet", "--no-figures", "--lr-schedule", "constant"]
+    args = [
+        "rbm",
+        "fit",
+        "--limit",
+        "300",
+        "--eval-limit",
+        "50",
+        "--n-components",
+        "8",
+        "--out",
+        str(out),
+        "--quiet",
+        "--no-figures",
+        "--lr-schedule",
+        "constant",
+    ]
     assert main(args + ["--n-iter", "2"]) == 0
     assert main(args + ["--n-iter", "4", "--resume"]) == 0
     full = tmp_path / "full"
@@ -55,8 +106,23 @@ def test_resume_continues(tmp_path):
 
 
 def test_bad_arguments_exit_nonzero(tmp_path, capsys):
-    assert main(["rbm", "fit", "--n-components", "0", "--limit", "50", "--out", str(tmp_path),
-                 "--quiet", "--no-figures"]) == 2
+    assert (
+        main(
+            [
+                "rbm",
+                "fit",
+                "--n-components",
+                "0",
+                "--limit",
+                "50",
+                "--out",
+                str(tmp_path),
+                "--quiet",
+                "--no-figures",
+            ]
+        )
+        == 2
+    )
     assert "n_components" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["rbm", "fit", "--data", str(tmp_path / "nope.amat"), "--out", str(tmp_path)])

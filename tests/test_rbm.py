@@ -35,8 +35,9 @@ def _params(m):
 # ----------------------------------------------------------------------------- exact checks
 def test_free_energy_matches_brute_force(tiny_rbm):
     V = all_states(5)
-    np.testing.assert_allclose(tiny_rbm.free_energy(V), rbm_free_energy(*_params(tiny_rbm), V),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        tiny_rbm.free_energy(V), rbm_free_energy(*_params(tiny_rbm), V), rtol=1e-10
+    )
 
 
 @pytest.mark.parametrize("shape", [(3, 5), (6, 4), (1, 9), (7, 7)])
@@ -84,8 +85,9 @@ def test_log_partition_never_stale(tiny_rbm):
     assert after != before
     np.testing.assert_allclose(after, rbm_log_z(*_params(tiny_rbm)), rtol=1e-10)
     tiny_rbm.intercept_hidden_[0] += 1.0  # in-place edit is seen too
-    np.testing.assert_allclose(tiny_rbm.log_partition().log_z, rbm_log_z(*_params(tiny_rbm)),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        tiny_rbm.log_partition().log_z, rbm_log_z(*_params(tiny_rbm)), rtol=1e-10
+    )
 
 
 def test_log_partition_too_large_is_a_clear_error():
@@ -98,8 +100,11 @@ def test_log_partition_too_large_is_a_clear_error():
 
 def test_pseudo_log_likelihood_matches_brute_force(tiny_rbm):
     V = all_states(5)
-    np.testing.assert_allclose(tiny_rbm.pseudo_log_likelihood(V),
-                               rbm_pseudo_log_likelihood(*_params(tiny_rbm), V), rtol=1e-10)
+    np.testing.assert_allclose(
+        tiny_rbm.pseudo_log_likelihood(V),
+        rbm_pseudo_log_likelihood(*_params(tiny_rbm), V),
+        rtol=1e-10,
+    )
 
 
 def test_transform_is_exact_conditional(tiny_rbm):
@@ -152,8 +157,9 @@ def test_sample_matches_exact_distribution(tiny_rbm):
 def test_persistent_chains_sample_the_model():
     # PCD with a tiny learning rate leaves the model ~fixed: its chains' visible marginals match.
     r = np.random.default_rng(SEED)
-    m = BernoulliRBM(n_components=3, n_iter=0, dtype="float64", random_state=SEED,
-                     n_chains=3000, batch_size=50)
+    m = BernoulliRBM(
+        n_components=3, n_iter=0, dtype="float64", random_state=SEED, n_chains=3000, batch_size=50
+    )
     m.fit(np.zeros((10, 5)))
     m.components_ = r.normal(0, 0.8, (3, 5))
     m.intercept_visible_ = r.normal(0, 0.5, 5)
@@ -335,7 +341,9 @@ def test_load_rejects_bad_files(tmp_path):
     with pytest.raises(ValueError, match="newer"):
         BernoulliRBM.load(_rewrite(p, tmp_path / "a.npz", meta={"format_version": 99}))
     with pytest.raises(ValueError, match="components_ has shape"):
-        BernoulliRBM.load(_rewrite(p, tmp_path / "b.npz", components_=np.zeros((3, 12), np.float32)))
+        BernoulliRBM.load(
+            _rewrite(p, tmp_path / "b.npz", components_=np.zeros((3, 12), np.float32))
+        )
     with pytest.raises(ValueError, match="dtype"):
         BernoulliRBM.load(_rewrite(p, tmp_path / "c.npz", intercept_hidden_=np.zeros(4)))
     np.savez(tmp_path / "d.npz", x=np.zeros(3))
@@ -368,11 +376,23 @@ def test_wrong_feature_count_and_non_binary_scoring():
     m.transform(np.full((2, 12), 0.5))  # probabilities are fine for transform
 
 
-@pytest.mark.parametrize("param, value", [
-    ("n_components", 0), ("learning_rate", -1.0), ("batch_size", 0), ("method", "sgd"),
-    ("k", 0), ("momentum", 1.0), ("weight_decay", -0.1), ("lr_schedule", "cosine"),
-    ("dtype", "int8"), ("device", "tpu"), ("device", "cuda"), ("n_chains", 0),
-])
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("n_components", 0),
+        ("learning_rate", -1.0),
+        ("batch_size", 0),
+        ("method", "sgd"),
+        ("k", 0),
+        ("momentum", 1.0),
+        ("weight_decay", -0.1),
+        ("lr_schedule", "cosine"),
+        ("dtype", "int8"),
+        ("device", "tpu"),
+        ("device", "cuda"),
+        ("n_chains", 0),
+    ],
+)
 def test_bad_parameters_name_the_argument(param, value):
     with pytest.raises(ValueError, match=param if param != "device" or value != "cuda" else "cuda"):
         BernoulliRBM(**{param: value}).fit(_data())
@@ -406,7 +426,8 @@ def test_same_fit_with_jit_off():
         "from pgm_ebm import BernoulliRBM\n"
         "from test_rbm import _data\n"
         "for dt in ('float32', 'float64'):\n"
-        "    m = BernoulliRBM(3, n_iter=2, batch_size=50, random_state=0, dtype=dt).fit(_data(100, 8))\n"
+        "    m = BernoulliRBM(3, n_iter=2, batch_size=50, random_state=0, dtype=dt)\n"
+        "    m.fit(_data(100, 8))\n"
         "    print(repr(m.components_.tolist()), repr(m.sample(4, 3).tolist()))\n"
         "    print(repr(m.pseudo_log_likelihood(_data(5, 8)).round(10).tolist()))\n"
     )
@@ -424,8 +445,13 @@ def test_drop_in_names_match_scikit_learn():
     assert {k: v for k, v in BernoulliRBM().get_params().items() if k in sk} == SkRBM().get_params()
     X = _data()
     ours = BernoulliRBM(4, n_iter=1, random_state=0).fit(X)
-    for attr in ("components_", "intercept_hidden_", "intercept_visible_", "h_samples_",
-                 "n_features_in_"):
+    for attr in (
+        "components_",
+        "intercept_hidden_",
+        "intercept_visible_",
+        "h_samples_",
+        "n_features_in_",
+    ):
         assert hasattr(ours, attr)
     for meth in ("fit", "partial_fit", "transform", "fit_transform", "gibbs", "score_samples"):
         assert callable(getattr(ours, meth))
@@ -455,7 +481,9 @@ def _check_results(est):
 
 def test_check_estimator_on_valid_data_passes_completely():
     results = _check_results(_SquashedRBM(n_components=4, n_iter=2, random_state=0))
-    failed = {r["check_name"]: str(r["exception"])[:300] for r in results if r["status"] == "failed"}
+    failed = {
+        r["check_name"]: str(r["exception"])[:300] for r in results if r["status"] == "failed"
+    }
     assert not failed
     assert sum(r["status"] == "passed" for r in results) >= 45
 

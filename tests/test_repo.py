@@ -25,7 +25,14 @@ def test_package_init_does_not_import_cuda():
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", "import sys, pgm_ebm; "
-                          "print(any(m.startswith('numba.cuda') for m in sys.modules))"],
-                         capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, pgm_ebm; print(any(m.startswith('numba.cuda') for m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert out == "False"

@@ -13,7 +13,6 @@ from numba import njit, prange
 from pgm_ebm._rng import step, to_uniform32, to_uniform32_low
 from pgm_ebm.kernels._math import sigmoid
 
-
 #: chains whose xoroshiro128+ streams are stepped side by side (SIMD lanes)
 LANES = 8
 

@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from pgm_ebm._blas import gemm
 from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm._validation import (
     check_choice,
@@ -34,7 +35,6 @@ from pgm_ebm._validation import (
     check_real,
     check_unit_interval,
 )
-from pgm_ebm._blas import gemm
 from pgm_ebm.kernels.block_gibbs import _add_bias_sigmoid, _apply_velocity, _sample_bernoulli
 from pgm_ebm.kernels.enumerate import _rbm_pseudo_loglik
 from pgm_ebm.partition.exact import rbm_log_partition_exact
@@ -202,7 +202,11 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """Validate X (never modified) and return it as a C-contiguous float array."""
         dt = check_dtype(self.dtype)
         X = validate_data(
-            self, X, reset=reset, accept_sparse=("csr", "csc", "coo"), dtype=(np.float64, np.float32)
+            self,
+            X,
+            reset=reset,
+            accept_sparse=("csr", "csc", "coo"),
+            dtype=(np.float64, np.float32),
         )
         if hasattr(X, "toarray"):
             X = X.toarray()
@@ -349,8 +353,15 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         _sample_bernoulli(Vn, b, streams, Vs)
         return Vs.astype(bool)
 
-    def sample(self, n_samples: int = 100, n_steps: int = 1000, *, init=None,
-               return_probabilities: bool = False, random_state=None):
+    def sample(
+        self,
+        n_samples: int = 100,
+        n_steps: int = 1000,
+        *,
+        init=None,
+        return_probabilities: bool = False,
+        random_state=None,
+    ):
         """Draw visible samples by running independent block-Gibbs chains.
 
         Parameters
@@ -376,8 +387,11 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         n_samples = check_positive_int(n_samples, "n_samples")
         n_steps = check_positive_int(n_steps, "n_steps")
         W, b, c = self._params()
-        streams = (seed_streams(random_state, n_samples) if random_state is not None
-                   else self._streams_for(n_samples))
+        streams = (
+            seed_streams(random_state, n_samples)
+            if random_state is not None
+            else self._streams_for(n_samples)
+        )
         Vp = np.empty((n_samples, W.shape[1]), dtype=W.dtype)
         Vs = np.empty_like(Vp)
         if init is None:
@@ -502,7 +516,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self._rng = check_random_state(self.random_state)
             self._initialize(X, self._rng, dt)
         elif len(self._streams) < len(X):
-            self._streams = np.concatenate([self._streams, self._streams_for(len(X) - len(self._streams))])
+            self._streams = np.concatenate(
+                [self._streams, self._streams_for(len(X) - len(self._streams))]
+            )
         self._ws = _Workspace(self)
         try:
             self._update(X, self.learning_rate)
@@ -511,8 +527,16 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             del self._ws
         return self
 
-    def fit(self, X, y=None, *, callbacks: Sequence[Callable] | None = None,
-            checkpoint: str | Path | None = None, resume: bool = False, monitor=None):
+    def fit(
+        self,
+        X,
+        y=None,
+        *,
+        callbacks: Sequence[Callable] | None = None,
+        checkpoint: str | Path | None = None,
+        resume: bool = False,
+        monitor=None,
+    ):
         """Fit the model to X (reseeds from ``random_state``).
 
         Parameters
@@ -567,7 +591,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         # Per-batch kernels on ~100 chains take ~0.1 ms: waking a second thread
         # right after a multithreaded BLAS call costs more than it saves, so
         # small batches run the kernels on one thread (same bits either way).
-        chains = self.batch_size + (self.batch_size if self.method == "cd" else len(self.h_samples_))
+        chains = self.batch_size + (
+            self.batch_size if self.method == "cd" else len(self.h_samples_)
+        )
         small = chains * (X.shape[1] + self.n_components) < SMALL_BATCH_WORK
         threads = numba.get_num_threads()
         n = len(X)
@@ -578,29 +604,40 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             t0 = time.perf_counter()
             lr = self._lr_at(epoch)
             order = self._rng.permutation(n) if self.shuffle else np.arange(n)
-            bar = tqdm(total=n_batches, desc=f"epoch {epoch + 1}/{self.n_iter}",
-                       disable=not self.verbose, leave=False, unit="batch")
+            bar = tqdm(
+                total=n_batches,
+                desc=f"epoch {epoch + 1}/{self.n_iter}",
+                disable=not self.verbose,
+                leave=False,
+                unit="batch",
+            )
             try:
                 # divergence is detected below, numpy need not warn about it
                 with np.errstate(over="ignore", invalid="ignore"):
                     numba.set_num_threads(1 if small else threads)
                     for i in range(n_batches):
-                        self._update(X, lr, rows=order[i * bs:(i + 1) * bs])
+                        self._update(X, lr, rows=order[i * bs : (i + 1) * bs])
                         bar.update(1)
             except KeyboardInterrupt:
                 bar.close()
                 self._restore(good)
-                return self._stop("interrupted", f"training interrupted during epoch {epoch + 1}; "
-                                  f"the parameters after epoch {epoch} are kept")
+                return self._stop(
+                    "interrupted",
+                    f"training interrupted during epoch {epoch + 1}; "
+                    f"the parameters after epoch {epoch} are kept",
+                )
             finally:
                 numba.set_num_threads(threads)
             bar.close()
             self._ws.sync(self)
             if not all(np.all(np.isfinite(a)) for a in self._params()):
                 self._restore(good)
-                return self._stop("diverged", f"parameters became non-finite in epoch {epoch + 1} "
-                                  f"(learning_rate={self.learning_rate} may be too large); "
-                                  f"the parameters after epoch {epoch} are kept")
+                return self._stop(
+                    "diverged",
+                    f"parameters became non-finite in epoch {epoch + 1} "
+                    f"(learning_rate={self.learning_rate} may be too large); "
+                    f"the parameters after epoch {epoch} are kept",
+                )
             good = [a.copy() for a in (*self._params(), self.h_samples_)]
             self.n_iter_ = epoch + 1
             metrics = {
@@ -611,12 +648,17 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             }
             if monitor is not None:
                 metrics["monitor_pseudo_log_likelihood"] = float(
-                    np.mean(self.pseudo_log_likelihood(monitor)))
+                    np.mean(self.pseudo_log_likelihood(monitor))
+                )
             self.history_.append(metrics)
             if self.verbose:
-                logger.info("[BernoulliRBM] %s", ", ".join(
-                    f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
-                    for k, v in metrics.items()))
+                logger.info(
+                    "[BernoulliRBM] %s",
+                    ", ".join(
+                        f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
+                        for k, v in metrics.items()
+                    ),
+                )
             if checkpoint is not None:
                 self._save_checkpoint(checkpoint)
             if any(cb(self, metrics) for cb in callbacks):
@@ -650,7 +692,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _meta(self):
         params = self.get_params()
         if not isinstance(params["random_state"], (int, type(None))):
-            params["random_state"] = None  # a Generator is not serialisable; its state is saved apart
+            params["random_state"] = (
+                None  # a Generator is not serialisable; its state is saved apart
+            )
         if callable(params["lr_schedule"]):
             params["lr_schedule"] = "callable"
         params["dtype"] = str(np.dtype(self.dtype))
@@ -732,10 +776,14 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         mine = self._meta()["params"]
         diff = {k for k in mine if k not in ("verbose", "n_iter") and saved.get(k) != mine[k]}
         if diff:
-            raise ValueError(f"{path}: checkpoint was written with other parameters: "
-                             + ", ".join(f"{k}={saved.get(k)!r} (now {mine[k]!r})" for k in sorted(diff)))
+            raise ValueError(
+                f"{path}: checkpoint was written with other parameters: "
+                + ", ".join(f"{k}={saved.get(k)!r} (now {mine[k]!r})" for k in sorted(diff))
+            )
         if meta["n_features_in_"] != n_features:
-            raise ValueError(f"{path}: checkpoint has {meta['n_features_in_']} features, X has {n_features}")
+            raise ValueError(
+                f"{path}: checkpoint has {meta['n_features_in_']} features, X has {n_features}"
+            )
         self._set_state(path, arrays, meta)
         self._velocity = [np.array(arrays[f"velocity_{i}"]) for i in range(3)]
         self._streams = np.array(arrays["streams"])
