@@ -77,8 +77,13 @@ def _load_data(spec: str, split: str, data_home, limit: int | None):
             )
         X = np.load(p) if p.suffix == ".npy" else datasets.read_amat(p)
         desc = str(p)
-    if limit:
-        X = X[:limit]
+    if limit and limit < len(X):
+        if split == "train":
+            X = X[:limit]  # the training split is in random order
+        else:
+            # evaluation rows: a seeded random subset (the .amat test split is sorted by class)
+            X = X[np.sort(np.random.default_rng(0).choice(len(X), limit, replace=False))]
+            desc += f", {limit} random rows (seed 0)"
     return X, desc
 
 
@@ -121,9 +126,9 @@ def _cmd_fit(args) -> int:
     log.info("training on %s: %d images; parameters %s", desc, len(X), params)
     model = BernoulliRBM(**params, random_state=args.seed, verbose=0 if args.quiet else 1)
     t0 = time.perf_counter()
-    model.fit(
-        X, checkpoint=out / "checkpoint.npz", resume=args.resume, monitor=Xt[: min(len(Xt), 500)]
-    )
+    # held-out monitor: 200 random test rows (the test split is sorted by class)
+    mon = Xt[np.sort(np.random.default_rng(1).choice(len(Xt), min(len(Xt), 200), replace=False))]
+    model.fit(X, checkpoint=out / "checkpoint.npz", resume=args.resume, monitor=mon)
     train_s = time.perf_counter() - t0
     model.save(out / "model.npz")
     metrics = {
@@ -217,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
             default="embedded",
             help="'embedded' (default, ships with the package), 'binarized-mnist' "
             "(the full 50k/10k/10k splits, from --data-home, $PGM_EBM_DATA or the "
-            "cache) or a path to an .amat / .npy file",
+            "cache) or a path to an .amat / .npy file (then also used for evaluation)",
         )
         q.add_argument("--data-home", default=None, help="folder with the binarized MNIST files")
         q.add_argument("--limit", type=int, default=None, help="use only the first N images")

@@ -309,7 +309,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 cache[key] = rbm_log_partition_exact(W, b, c, max_units=25)
             except ValueError as exc:
                 raise ValueError(
-                    f"{exc}; annealed importance sampling is not available in this version"
+                    f"{exc}; it needs annealed importance sampling, not available in this version"
                 ) from None
         return cache[key]
 

@@ -59,8 +59,8 @@ def rbm_log_partition_exact(
     n_enum = Wm.shape[0]
     if n_enum > max_units:
         raise ValueError(
-            f"exact log Z enumerates the smaller layer: it has {n_enum} units, more than "
-            f"max_units={max_units} (2**{n_enum} states); use an approximate method"
+            f"exact log Z enumerates the smaller layer, which has {n_enum} units: "
+            f"more than max_units={max_units} (2**{n_enum} states)"
         )
     t0 = time.perf_counter()
     chunk_bits = min(n_enum, 12)
