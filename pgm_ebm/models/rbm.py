@@ -611,6 +611,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 leave=False,
                 unit="batch",
             )
+            if self.history_:  # the bar shows where training stands
+                bar.set_postfix(recon_error=f"{self.history_[-1]['reconstruction_error']:.4f}")
             try:
                 # divergence is detected below, numpy need not warn about it
                 with np.errstate(over="ignore", invalid="ignore"):
