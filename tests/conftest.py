@@ -51,3 +51,11 @@ def run_python(code: str, env_extra=None) -> str:
     if res.returncode != 0:
         raise AssertionError(f"subprocess failed:\n{res.stderr[-3000:]}")
     return res.stdout
+
+
+def assert_same_output_with_jit_off(code: str, min_chars: int = 100) -> None:
+    """Run ``code`` compiled and with NUMBA_DISABLE_JIT=1; the printed output must match."""
+    on = run_python(code)
+    off = run_python(code, {"NUMBA_DISABLE_JIT": "1"})
+    assert len(on) > min_chars
+    assert on == off

@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import SEED, run_python
+from conftest import SEED, assert_same_output_with_jit_off
 from reference import (
     all_states,
     rbm_free_energy,
@@ -431,9 +431,7 @@ def test_same_fit_with_jit_off():
         "    print(repr(m.components_.tolist()), repr(m.sample(4, 3).tolist()))\n"
         "    print(repr(m.pseudo_log_likelihood(_data(5, 8)).round(10).tolist()))\n"
     )
-    on = run_python(code)
-    off = run_python(code, {"NUMBA_DISABLE_JIT": "1"})
-    assert on == off and len(on) > 200
+    assert_same_output_with_jit_off(code, min_chars=200)
 
 
 # ----------------------------------------------------------------------------- scikit-learn

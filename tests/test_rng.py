@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from conftest import SEED, run_python
+from conftest import SEED, assert_same_output_with_jit_off
 from numba import njit
 from reference import xoroshiro128plus
 from scipy import stats
@@ -76,6 +76,4 @@ def test_same_bits_with_jit_off():
         "from test_rng import _uniforms\n"
         "print(repr(_uniforms(seed_streams(7, 3), 10).tolist()))\n"
     )
-    on = run_python(code)
-    off = run_python(code, {"NUMBA_DISABLE_JIT": "1"})
-    assert on == off and len(on) > 100
+    assert_same_output_with_jit_off(code, min_chars=100)
