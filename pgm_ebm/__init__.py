@@ -15,7 +15,8 @@ import os as _os
 # its thread pool (at the first parallel kernel call).
 _os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
+from pgm_ebm.models.ising import IsingLattice
 from pgm_ebm.models.rbm import BernoulliRBM
 from pgm_ebm.partition.result import LogZResult
 
-__all__ = ["BernoulliRBM", "LogZResult", "__version__"]
+__all__ = ["BernoulliRBM", "IsingLattice", "LogZResult", "__version__"]

@@ -1,0 +1,318 @@
+"""Ising-lattice kernels: checkerboard Metropolis and heat bath, cluster moves,
+multi-spin coding, observables.
+
+Spins are int8 in {-1, +1}, stored ``(n_chains, L1, L2)`` for the 2D kernels and
+``(n_chains, N)`` with a neighbour table for the generic ones.  Randomness: the
+2D checkerboard kernels use one stream per (chain, row), ``streams[c * L1 + i]``;
+the generic and cluster kernels one stream per chain, ``streams[c * rows]``
+where ``rows`` is the lattice's first size.  Results therefore do not depend on
+the thread count.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from pgm_ebm._rng import step, to_uniform32, to_uniform32_low, to_uniform64
+
+#: rows whose streams are stepped side by side (SIMD lanes)
+LANES = 8
+
+
+# --------------------------------------------------------------------------- 2D checkerboard
+@njit(inline="always", cache=True)
+def _fill_bits(streams, q0, lanes, n_draws, bits):
+    """``bits[t, l]`` = draw t of stream q0 + l, for l < lanes; the streams advance."""
+    s0 = np.empty(LANES, np.uint64)
+    s1 = np.empty(LANES, np.uint64)
+    for lane in range(lanes):
+        s0[lane] = streams[q0 + lane, 0]
+        s1[lane] = streams[q0 + lane, 1]
+    for t in range(n_draws):
+        for lane in range(lanes):
+            x, a, b = step(s0[lane], s1[lane])
+            bits[t, lane] = x
+            s0[lane] = a
+            s1[lane] = b
+    for lane in range(lanes):
+        streams[q0 + lane, 0] = s0[lane]
+        streams[q0 + lane, 1] = s1[lane]
+
+
+@njit(parallel=True, cache=True)
+def _checkerboard_2d(spins, color, table, field, uniform_field, beta, J, periodic, heat_bath,
+                     streams):
+    """Update every site of one colour ((i + j) % 2 == color) of every chain.
+
+    Parameters
+    ----------
+    spins : int8[n_chains, L1, L2]
+    table : float32[n_chains, 2, 5]
+        Uniform field: Metropolis acceptance ``min(1, exp(-beta dE))`` indexed by
+        ``(s + 1) / 2`` and ``(nb + 4) / 2``; heat bath: ``p(s = +1)`` indexed by
+        ``[0, (nb + 4) / 2]`` (nb = sum of the neighbours; missing ones count 0).
+    field : float64[L1, L2]
+        Per-site field, used when ``uniform_field`` is False (then ``beta`` and
+        ``J`` (float64[n_chains], float) enter the exponential directly).
+    streams : uint64[n_chains * L1, 2]
+        One stream per (chain, row); each row draws ``ceil(ceil(L2 / 2) / 2)``
+        64-bit outputs per call (two 24-bit uniforms each).
+    """
+    n_chains, L1, L2 = spins.shape
+    per_row = (L2 + 1) // 2
+    n_draws = (per_row + 1) // 2
+    n_rows = n_chains * L1
+    for blk in prange((n_rows + LANES - 1) // LANES):
+        q0 = blk * LANES
+        lanes = min(LANES, n_rows - q0)
+        bits = np.empty((n_draws, LANES), np.uint64)
+        _fill_bits(streams, q0, lanes, n_draws, bits)
+        for lane in range(lanes):
+            q = q0 + lane
+            c = q // L1
+            i = q % L1
+            row = spins[c, i]
+            if i > 0:
+                up = spins[c, i - 1]
+            else:
+                up = spins[c, L1 - 1]
+            if i < L1 - 1:
+                dn = spins[c, i + 1]
+            else:
+                dn = spins[c, 0]
+            w_up = 1 if (i > 0 or periodic) else 0
+            w_dn = 1 if (i < L1 - 1 or periodic) else 0
+            j0 = (color + i) % 2
+            for k in range((L2 - j0 + 1) // 2):
+                j = j0 + 2 * k
+                left = row[j - 1] if j > 0 else (row[L2 - 1] if periodic else 0)
+                right = row[j + 1] if j < L2 - 1 else (row[0] if periodic else 0)
+                nb = w_up * up[j] + w_dn * dn[j] + left + right
+                x = bits[k // 2, lane]
+                u = to_uniform32(x) if k % 2 == 0 else to_uniform32_low(x)
+                s = row[j]
+                if uniform_field:
+                    if heat_bath:
+                        p = table[c, 0, (nb + 4) // 2]
+                        row[j] = 1 if u < p else -1
+                    else:
+                        if u < table[c, (s + 1) // 2, (nb + 4) // 2]:
+                            row[j] = -s
+                else:
+                    local = J * nb + field[i, j]
+                    if heat_bath:
+                        p = 1.0 / (1.0 + math.exp(-2.0 * beta[c] * local))
+                        row[j] = 1 if u < p else -1
+                    else:
+                        dE = 2.0 * s * local
+                        if dE <= 0.0 or u < math.exp(-beta[c] * dE):
+                            row[j] = -s
+
+
+# --------------------------------------------------------------------------- generic lattices
+@njit(parallel=True, cache=True)
+def _checkerboard_generic(spins, sites0, sites1, nbr, field, beta, J, heat_bath, streams,
+                          stream_stride):
+    """One checkerboard sweep (colour 0, then colour 1) on a lattice given by a neighbour
+    table (``nbr[i, k] = -1`` for a missing neighbour); parallel over chains, one
+    stream per chain (``streams[c * stream_stride]``)."""
+    n_chains, N = spins.shape
+    for c in prange(n_chains):
+        q = c * stream_stride
+        a = streams[q, 0]
+        b = streams[q, 1]
+        s_ = spins[c]
+        for color in range(2):
+            sites = sites0 if color == 0 else sites1
+            for t in range(sites.shape[0]):
+                i = sites[t]
+                nb = 0
+                for k in range(nbr.shape[1]):
+                    n_ = nbr[i, k]
+                    if n_ >= 0:
+                        nb += s_[n_]
+                x, a, b = step(a, b)
+                u = to_uniform64(x)
+                local = J * nb + field[i]
+                if heat_bath:
+                    s_[i] = 1 if u < 1.0 / (1.0 + math.exp(-2.0 * beta[c] * local)) else -1
+                else:
+                    dE = 2.0 * s_[i] * local
+                    if dE <= 0.0 or u < math.exp(-beta[c] * dE):
+                        s_[i] = -s_[i]
+        streams[q, 0] = a
+        streams[q, 1] = b
+
+
+# --------------------------------------------------------------------------- cluster moves
+@njit(parallel=True, cache=True)
+def _wolff(spins, nbr, p_add, n_clusters, streams, stream_stride, flipped):
+    """``n_clusters`` Wolff single-cluster updates per chain.
+
+    ``p_add[c] = 1 - exp(-2 beta_c J)``; the field must be 0.  ``flipped[c]`` receives
+    the number of spins flipped.  The number of clusters is fixed in advance: stopping
+    once N spins have flipped would make the stopping time depend on the state and bias
+    the samples (measured: p = 1e-150 on a 4x4 torus).
+    """
+    n_chains, N = spins.shape
+    for c in prange(n_chains):
+        q = c * stream_stride
+        a = streams[q, 0]
+        b = streams[q, 1]
+        s_ = spins[c]
+        stack = np.empty(N, np.int64)
+        members = np.empty(N, np.int64)
+        in_cluster = np.zeros(N, np.uint8)
+        total = 0
+        for _ in range(n_clusters):
+            x, a, b = step(a, b)
+            seed = int(to_uniform64(x) * N)
+            if seed >= N:
+                seed = N - 1
+            s0 = s_[seed]
+            stack[0] = seed
+            top = 1
+            members[0] = seed
+            size = 1
+            in_cluster[seed] = 1
+            s_[seed] = -s0
+            while top > 0:
+                top -= 1
+                i = stack[top]
+                for k in range(nbr.shape[1]):
+                    n_ = nbr[i, k]
+                    if n_ >= 0 and in_cluster[n_] == 0 and s_[n_] == s0:
+                        x, a, b = step(a, b)
+                        if to_uniform64(x) < p_add[c]:
+                            in_cluster[n_] = 1
+                            s_[n_] = -s0
+                            stack[top] = n_
+                            top += 1
+                            members[size] = n_
+                            size += 1
+            for t in range(size):  # clear this cluster's marks only
+                in_cluster[members[t]] = 0
+            total += size
+        flipped[c] = total
+        streams[q, 0] = a
+        streams[q, 1] = b
+
+
+@njit(inline="always", cache=True)
+def _find(parent, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+@njit(parallel=True, cache=True)
+def _swendsen_wang(spins, bonds, p_bond, streams, stream_stride):
+    """One Swendsen-Wang update per chain: bonds between parallel neighbours are kept
+    with ``p_bond[c] = 1 - exp(-2 beta_c J)``, clusters by union-find, each flipped with
+    probability 1/2.  Field must be 0."""
+    n_chains, N = spins.shape
+    for c in prange(n_chains):
+        q = c * stream_stride
+        a = streams[q, 0]
+        b = streams[q, 1]
+        s_ = spins[c]
+        parent = np.arange(N)
+        for e in range(bonds.shape[0]):
+            i = bonds[e, 0]
+            j = bonds[e, 1]
+            x, a, b = step(a, b)
+            if s_[i] == s_[j] and to_uniform64(x) < p_bond[c]:
+                ri = _find(parent, i)
+                rj = _find(parent, j)
+                if ri != rj:
+                    if ri < rj:
+                        parent[rj] = ri
+                    else:
+                        parent[ri] = rj
+        flip = np.empty(N, np.int8)
+        for i in range(N):  # one coin per root, drawn in site order
+            if parent[i] == i:
+                x, a, b = step(a, b)
+                flip[i] = 1 if to_uniform64(x) < 0.5 else 0
+        for i in range(N):
+            if flip[_find(parent, i)]:
+                s_[i] = -s_[i]
+        streams[q, 0] = a
+        streams[q, 1] = b
+
+
+# --------------------------------------------------------------------------- multi-spin coding
+@njit(parallel=True, cache=True)
+def _multispin_2d(words, color, p4, p8, streams):
+    """Checkerboard Metropolis on 64 replicas at once (J > 0, no field, periodic).
+
+    ``words[c, i, j]`` holds bit ``r`` = spin of replica ``r`` at site (i, j) (1 = up).
+    The number of antiparallel neighbours is summed bit-sliced; a flip is accepted
+    always for >= 2, with probability ``p4 = exp(-4 beta J)`` for 1 and
+    ``p8 = exp(-8 beta J)`` for 0.  The 64 replicas of a word share one uniform per
+    site (each replica is a correct Metropolis chain; replicas are correlated with each
+    other).  One stream per (chain, row): ``streams[c * L1 + i]``.
+    """
+    n_chains, L1, L2 = words.shape
+    per_row = (L2 + 1) // 2
+    n_draws = (per_row + 1) // 2
+    n_rows = n_chains * L1
+    ones = np.uint64(0xFFFFFFFFFFFFFFFF)
+    zero = np.uint64(0)
+    for blk in prange((n_rows + LANES - 1) // LANES):
+        q0 = blk * LANES
+        lanes = min(LANES, n_rows - q0)
+        bits = np.empty((n_draws, LANES), np.uint64)
+        _fill_bits(streams, q0, lanes, n_draws, bits)
+        for lane in range(lanes):
+            q = q0 + lane
+            c = q // L1
+            i = q % L1
+            row = words[c, i]
+            up = words[c, (i - 1 + L1) % L1]
+            dn = words[c, (i + 1) % L1]
+            j0 = (color + i) % 2
+            for k in range((L2 - j0 + 1) // 2):
+                j = j0 + 2 * k
+                s = row[j]
+                a1 = s ^ up[j]
+                a2 = s ^ dn[j]
+                a3 = s ^ row[(j - 1 + L2) % L2]
+                a4 = s ^ row[(j + 1) % L2]
+                s01 = a1 ^ a2
+                c01 = a1 & a2
+                s23 = a3 ^ a4
+                c23 = a3 & a4
+                bit0 = s01 ^ s23
+                carry = s01 & s23
+                bit1 = c01 ^ c23 ^ carry
+                bit2 = (c01 & c23) | (carry & (c01 ^ c23))
+                ge2 = bit1 | bit2
+                eq1 = bit0 & ~ge2
+                eq0 = ~(bit0 | ge2)
+                x = bits[k // 2, lane]
+                u = to_uniform32(x) if k % 2 == 0 else to_uniform32_low(x)
+                r1 = ones if u < p4 else zero
+                r0 = ones if u < p8 else zero
+                row[j] = s ^ (ge2 | (eq1 & r1) | (eq0 & r0))
+
+
+# --------------------------------------------------------------------------- observables
+@njit(parallel=True, cache=True)
+def _energy_magnetization(spins, bonds, field, J, out_e, out_m):
+    """Per chain: ``E = -J sum_bonds s_i s_j - sum_i h_i s_i`` and ``M = sum_i s_i``."""
+    n_chains, N = spins.shape
+    for c in prange(n_chains):
+        s_ = spins[c]
+        pair = 0
+        for e in range(bonds.shape[0]):
+            pair += s_[bonds[e, 0]] * s_[bonds[e, 1]]
+        m = 0
+        hs = 0.0
+        for i in range(N):
+            m += s_[i]
+            hs += field[i] * s_[i]
+        out_e[c] = -J * pair - hs
+        out_m[c] = m
