@@ -40,6 +40,57 @@ def _fill_bits(streams, q0, lanes, n_draws, bits):
         streams[q0 + lane, 1] = s1[lane]
 
 
+@njit(inline="always", cache=True)
+def _nb_sum(row, up, dn, j, L2):
+    """Neighbour sum of site j of a periodic row (wrap at both ends)."""
+    left = row[j - 1] if j > 0 else row[L2 - 1]
+    right = row[j + 1] if j < L2 - 1 else row[0]
+    return np.int32(up[j]) + np.int32(dn[j]) + np.int32(left) + np.int32(right)
+
+
+@njit(inline="always", cache=True)
+def _site_update(row, j, nb, u, tab, heat_bath):
+    """Metropolis (tab[5 * (s + 1) / 2 + (nb + 4) / 2] = acceptance) or heat bath
+    (tab[(nb + 4) / 2] = p(s = +1)) for one site, branch-free."""
+    s = row[j]
+    if heat_bath:
+        row[j] = np.int8(1) if u < tab[(nb + 4) >> 1] else np.int8(-1)
+    else:
+        idx = 5 * ((s + 1) >> 1) + ((nb + 4) >> 1)
+        row[j] = -s if u < tab[idx] else s
+
+
+@njit(inline="always", cache=True)
+def _row_periodic(row, up, dn, j0, L2, ubuf, tab, heat_bath):
+    """Update the sites j0, j0 + 2, ... of a periodic row with a uniform field.
+
+    ``ubuf[k]`` is the uniform of site k (j = j0 + 2k).  The interior loop has no
+    boundary branches; the one site that wraps
+    (j = 0 or j = L2 - 1) is done apart.
+    """
+    half = L2 // 2
+    k_lo = 1 if j0 == 0 else 0
+    k_hi = half if j0 == 0 else half - 1
+    for k in range(k_lo, k_hi):
+        j = j0 + 2 * k
+        nb = np.int32(up[j]) + np.int32(dn[j]) + np.int32(row[j - 1]) + np.int32(row[j + 1])
+        _site_update(row, j, nb, ubuf[k], tab, heat_bath)
+    k = 0 if j0 == 0 else half - 1  # the site that wraps
+    j = j0 + 2 * k
+    _site_update(row, j, _nb_sum(row, up, dn, j, L2), ubuf[k], tab, heat_bath)
+
+
+@njit(inline="always", cache=True)
+def _unpack_uniforms(bits, lane, n_sites, ubuf):
+    """Site k takes the high (k even) or low (k odd) 24-bit uniform of draw k // 2."""
+    for t in range(n_sites // 2):
+        x = bits[t, lane]
+        ubuf[2 * t] = to_uniform32(x)
+        ubuf[2 * t + 1] = to_uniform32_low(x)
+    if n_sites % 2:
+        ubuf[n_sites - 1] = to_uniform32(bits[n_sites // 2, lane])
+
+
 @njit(parallel=True, cache=True)
 def _checkerboard_2d(spins, color, table, field, uniform_field, beta, J, periodic, heat_bath,
                      streams):
@@ -48,10 +99,10 @@ def _checkerboard_2d(spins, color, table, field, uniform_field, beta, J, periodi
     Parameters
     ----------
     spins : int8[n_chains, L1, L2]
-    table : float32[n_chains, 2, 5]
-        Uniform field: Metropolis acceptance ``min(1, exp(-beta dE))`` indexed by
-        ``(s + 1) / 2`` and ``(nb + 4) / 2``; heat bath: ``p(s = +1)`` indexed by
-        ``[0, (nb + 4) / 2]`` (nb = sum of the neighbours; missing ones count 0).
+    table : float32[n_chains, 10]
+        Uniform field (periodic lattices only): Metropolis acceptance
+        ``min(1, exp(-beta dE))`` at ``5 (s + 1) / 2 + (nb + 4) / 2``; heat bath
+        ``p(s = +1)`` at ``(nb + 4) / 2`` (nb = sum of the four neighbours).
     field : float64[L1, L2]
         Per-site field, used when ``uniform_field`` is False (then ``beta`` and
         ``J`` (float64[n_chains], float) enter the exponential directly).
@@ -67,6 +118,7 @@ def _checkerboard_2d(spins, color, table, field, uniform_field, beta, J, periodi
         q0 = blk * LANES
         lanes = min(LANES, n_rows - q0)
         bits = np.empty((n_draws, LANES), np.uint64)
+        ubuf = np.empty(per_row, np.float32)
         _fill_bits(streams, q0, lanes, n_draws, bits)
         for lane in range(lanes):
             q = q0 + lane
@@ -81,9 +133,13 @@ def _checkerboard_2d(spins, color, table, field, uniform_field, beta, J, periodi
                 dn = spins[c, i + 1]
             else:
                 dn = spins[c, 0]
+            j0 = (color + i) % 2
+            if uniform_field:  # periodic, uniform field: the fast branch-free path
+                _unpack_uniforms(bits, lane, L2 // 2, ubuf)
+                _row_periodic(row, up, dn, j0, L2, ubuf, table[c], heat_bath)
+                continue
             w_up = 1 if (i > 0 or periodic) else 0
             w_dn = 1 if (i < L1 - 1 or periodic) else 0
-            j0 = (color + i) % 2
             for k in range((L2 - j0 + 1) // 2):
                 j = j0 + 2 * k
                 left = row[j - 1] if j > 0 else (row[L2 - 1] if periodic else 0)
@@ -92,22 +148,14 @@ def _checkerboard_2d(spins, color, table, field, uniform_field, beta, J, periodi
                 x = bits[k // 2, lane]
                 u = to_uniform32(x) if k % 2 == 0 else to_uniform32_low(x)
                 s = row[j]
-                if uniform_field:
-                    if heat_bath:
-                        p = table[c, 0, (nb + 4) // 2]
-                        row[j] = 1 if u < p else -1
-                    else:
-                        if u < table[c, (s + 1) // 2, (nb + 4) // 2]:
-                            row[j] = -s
+                local = J * nb + field[i, j]
+                if heat_bath:
+                    p = 1.0 / (1.0 + math.exp(-2.0 * beta[c] * local))
+                    row[j] = 1 if u < p else -1
                 else:
-                    local = J * nb + field[i, j]
-                    if heat_bath:
-                        p = 1.0 / (1.0 + math.exp(-2.0 * beta[c] * local))
-                        row[j] = 1 if u < p else -1
-                    else:
-                        dE = 2.0 * s * local
-                        if dE <= 0.0 or u < math.exp(-beta[c] * dE):
-                            row[j] = -s
+                    dE = 2.0 * s * local
+                    if dE <= 0.0 or u < math.exp(-beta[c] * dE):
+                        row[j] = -s
 
 
 # --------------------------------------------------------------------------- generic lattices
@@ -259,8 +307,6 @@ def _multispin_2d(words, color, p4, p8, streams):
     per_row = (L2 + 1) // 2
     n_draws = (per_row + 1) // 2
     n_rows = n_chains * L1
-    ones = np.uint64(0xFFFFFFFFFFFFFFFF)
-    zero = np.uint64(0)
     for blk in prange((n_rows + LANES - 1) // LANES):
         q0 = blk * LANES
         lanes = min(LANES, n_rows - q0)
@@ -271,32 +317,40 @@ def _multispin_2d(words, color, p4, p8, streams):
             c = q // L1
             i = q % L1
             row = words[c, i]
-            up = words[c, (i - 1 + L1) % L1]
-            dn = words[c, (i + 1) % L1]
+            up = words[c, i - 1 if i > 0 else L1 - 1]
+            dn = words[c, i + 1 if i < L1 - 1 else 0]
             j0 = (color + i) % 2
             for k in range((L2 - j0 + 1) // 2):
                 j = j0 + 2 * k
-                s = row[j]
-                a1 = s ^ up[j]
-                a2 = s ^ dn[j]
-                a3 = s ^ row[(j - 1 + L2) % L2]
-                a4 = s ^ row[(j + 1) % L2]
-                s01 = a1 ^ a2
-                c01 = a1 & a2
-                s23 = a3 ^ a4
-                c23 = a3 & a4
-                bit0 = s01 ^ s23
-                carry = s01 & s23
-                bit1 = c01 ^ c23 ^ carry
-                bit2 = (c01 & c23) | (carry & (c01 ^ c23))
-                ge2 = bit1 | bit2
-                eq1 = bit0 & ~ge2
-                eq0 = ~(bit0 | ge2)
-                x = bits[k // 2, lane]
-                u = to_uniform32(x) if k % 2 == 0 else to_uniform32_low(x)
-                r1 = ones if u < p4 else zero
-                r0 = ones if u < p8 else zero
-                row[j] = s ^ (ge2 | (eq1 & r1) | (eq0 & r0))
+                left = row[j - 1] if j > 0 else row[L2 - 1]
+                right = row[j + 1] if j < L2 - 1 else row[0]
+                x = bits[k >> 1, lane]
+                u = to_uniform32(x) if (k & 1) == 0 else to_uniform32_low(x)
+                row[j] = _multispin_site(row[j], up[j], dn[j], left, right, u < p4, u < p8)
+
+
+@njit(inline="always", cache=True)
+def _multispin_site(s, n1, n2, n3, n4, accept4, accept8):
+    """New word of 64 replica spins: flip where >= 2 neighbours are antiparallel, and
+    where 1 (0) is, if ``accept4`` (``accept8``)."""
+    ones = np.uint64(0xFFFFFFFFFFFFFFFF)
+    zero = np.uint64(0)
+    a1 = s ^ n1
+    a2 = s ^ n2
+    a3 = s ^ n3
+    a4 = s ^ n4
+    s01 = a1 ^ a2
+    c01 = a1 & a2
+    s23 = a3 ^ a4
+    c23 = a3 & a4
+    bit0 = s01 ^ s23
+    carry = s01 & s23
+    ge2 = (c01 ^ c23 ^ carry) | (c01 & c23) | (carry & (c01 ^ c23))
+    eq1 = bit0 & ~ge2
+    eq0 = ~(bit0 | ge2)
+    r1 = ones if accept4 else zero
+    r0 = ones if accept8 else zero
+    return s ^ (ge2 | (eq1 & r1) | (eq0 & r0))
 
 
 # --------------------------------------------------------------------------- observables

@@ -383,7 +383,7 @@ class IsingLattice:
             heat = sampler == "heatbath"
             periodic = self.boundary == "periodic"
             uniform = self.field_uniform and periodic  # neighbour sums take 5 values
-            table = np.zeros((n_chains, 2, 5), dtype=np.float32)
+            table = np.zeros((n_chains, 10), dtype=np.float32)
             field2d = np.broadcast_to(np.asarray(self.h, np.float64), self.shape).copy()
             h = float(self.h) if self.field_uniform else 0.0
             nb = np.arange(-4, 5, 2, dtype=np.float64)
@@ -392,10 +392,11 @@ class IsingLattice:
                 bb = betas[:, None]
                 if uniform:
                     if heat:
-                        table[:, 0, :] = 1 / (1 + np.exp(-2 * bb * (J * nb + h)))
+                        table[:, :5] = 1 / (1 + np.exp(-2 * bb * (J * nb + h)))
                     else:
                         for si, sp in enumerate((-1.0, 1.0)):
-                            table[:, si, :] = np.minimum(1.0, np.exp(-bb * 2 * sp * (J * nb + h)))
+                            table[:, 5 * si: 5 * si + 5] = np.minimum(
+                                1.0, np.exp(-bb * 2 * sp * (J * nb + h)))
                 for color in (0, 1):
                     _checkerboard_2d(state, color, table, field2d, uniform, betas, J, periodic,
                                      heat, streams)
