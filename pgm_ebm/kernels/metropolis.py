@@ -370,3 +370,27 @@ def _energy_magnetization(spins, bonds, field, J, out_e, out_m):
             hs += field[i] * s_[i]
         out_e[c] = -J * pair - hs
         out_m[c] = m
+
+
+@njit(parallel=True, cache=True)
+def _energy_magnetization_2d(spins, field, J, periodic, out_e, out_m):
+    """Per chain of ``spins[c, L1, L2]``: energy and magnetization without a bond list."""
+    n_chains, L1, L2 = spins.shape
+    for c in prange(n_chains):
+        s_ = spins[c]
+        pair = 0
+        m = 0
+        hs = 0.0
+        for i in range(L1):
+            i2 = i + 1 if i + 1 < L1 else 0
+            down = periodic or i + 1 < L1
+            for j in range(L2):
+                v = np.int64(s_[i, j])
+                m += v
+                hs += field[i, j] * v
+                if L1 > 1 and down:
+                    pair += v * s_[i2, j]
+                if L2 > 1 and (periodic or j + 1 < L2):
+                    pair += v * s_[i, j + 1 if j + 1 < L2 else 0]
+        out_e[c] = -J * pair - hs
+        out_m[c] = m

@@ -18,6 +18,7 @@ from pgm_ebm.kernels.metropolis import (
     _checkerboard_2d,
     _checkerboard_generic,
     _energy_magnetization,
+    _energy_magnetization_2d,
     _multispin_2d,
     _swendsen_wang,
     _wolff,
@@ -165,6 +166,10 @@ class IsingLattice:
     def zero_field(self) -> bool:
         return bool(np.all(np.asarray(self.h) == 0))
 
+    def _field_2d(self):
+        """The field as a (L1, L2) array; a zero-stride view when uniform (no N-sized copy)."""
+        return np.broadcast_to(np.asarray(self.h, np.float64), self.shape)
+
     def _field_flat(self):
         return np.broadcast_to(np.asarray(self.h, dtype=np.float64), self.shape).ravel().copy()
 
@@ -196,13 +201,23 @@ class IsingLattice:
         return np.flatnonzero(parity == 0), np.flatnonzero(parity == 1)
 
     # ------------------------------------------------------------------ energies
+    def _measure(self, spins, out_e, out_m):
+        """Energies and magnetizations of int8 spins (n, *shape) into out_e, out_m."""
+        spins = np.ascontiguousarray(spins)
+        if len(self.shape) == 2:
+            _energy_magnetization_2d(spins, self._field_2d(), self.J,
+                                     self.boundary == "periodic", out_e, out_m)
+        else:
+            _energy_magnetization(spins.reshape(len(spins), -1), self.bonds(), self._field_flat(),
+                                  self.J, out_e, out_m)
+
     def energy(self, spins):
         """Energy of one configuration (``shape``) or of each of a batch (``(n, *shape)``)."""
         s = _check_spins(spins, self.shape)
-        flat = s.reshape(-1, self.n_sites)
-        e = np.empty(len(flat))
-        m = np.empty(len(flat))
-        _energy_magnetization(np.ascontiguousarray(flat), self.bonds(), self._field_flat(), self.J, e, m)
+        batch = s.reshape(-1, *self.shape)
+        e = np.empty(len(batch))
+        m = np.empty(len(batch))
+        self._measure(batch, e, m)
         return float(e[0]) if s.ndim == len(self.shape) else e
 
     def magnetization(self, spins):
@@ -255,7 +270,10 @@ class IsingLattice:
     def _initial(self, init, n_chains, rng):
         if isinstance(init, str):
             if init == "random":
-                return (rng.integers(0, 2, size=(n_chains, *self.shape), dtype=np.int8) * 2 - 1).astype(np.int8)
+                s = rng.integers(0, 2, size=(n_chains, *self.shape), dtype=np.int8)
+                s *= 2  # in place: no temporaries on large lattices
+                s -= 1
+                return s
             if init in ("up", "down"):
                 return np.full((n_chains, *self.shape), 1 if init == "up" else -1, dtype=np.int8)
             raise ValueError(f"init must be 'random', 'up', 'down' or an array, got {init!r}")
@@ -342,7 +360,6 @@ class IsingLattice:
         runner = self._runner(sampler, state, n_chains, streams)
         betas = np.empty(n_chains)
         energies, mags, sweeps = [], [], []
-        bonds, hflat = self.bonds(), self._field_flat()
         bar = tqdm(total=total, disable=not progress, desc=f"{sampler} sweeps", unit="sweep")
         clusters = getattr(runner, "clusters", None)
         for t in range(total):
@@ -353,10 +370,9 @@ class IsingLattice:
             bar.update(1)
             if return_trace and t >= burn_in and (t - burn_in) % measure_every == 0:
                 spins = _unpack(state) if multispin else state
-                flat = spins.reshape(len(spins), -1)
-                e = np.empty(len(flat))
-                m = np.empty(len(flat))
-                _energy_magnetization(flat, bonds, hflat, self.J, e, m)
+                e = np.empty(len(spins))
+                m = np.empty(len(spins))
+                self._measure(spins, e, m)
                 energies.append(e)
                 mags.append(m)
                 sweeps.append(t)
@@ -384,7 +400,7 @@ class IsingLattice:
             periodic = self.boundary == "periodic"
             uniform = self.field_uniform and periodic  # neighbour sums take 5 values
             table = np.zeros((n_chains, 10), dtype=np.float32)
-            field2d = np.broadcast_to(np.asarray(self.h, np.float64), self.shape).copy()
+            field2d = self._field_2d()
             h = float(self.h) if self.field_uniform else 0.0
             nb = np.arange(-4, 5, 2, dtype=np.float64)
 
@@ -466,8 +482,6 @@ class IsingLattice:
         streams = seed_streams(rng, R * rows)
         state = self._initial("random", R, rng)
         runner = self._runner(sampler, state, R, streams)
-        bonds, hflat = self.bonds(), self._field_flat()
-        flat = state.reshape(R, -1)
         where = np.arange(R)  # where[k] = replica currently at temperature k
         accepted = np.zeros(R - 1)
         tried = np.zeros(R - 1)
@@ -477,7 +491,7 @@ class IsingLattice:
         total = burn_in + n_sweeps
         for t in tqdm(range(total), disable=not progress, desc="parallel tempering"):
             runner(b[np.argsort(where)])  # replica r runs at the temperature it holds
-            _energy_magnetization(flat, bonds, hflat, self.J, e, m)
+            self._measure(state, e, m)
             if (t + 1) % swap_every == 0:
                 for k in range(t % 2, R - 1, 2):  # even / odd pairs alternate
                     ra, rb = where[k], where[k + 1]
