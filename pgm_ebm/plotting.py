@@ -101,3 +101,54 @@ def save(fig, path):
     fig.savefig(path, dpi=110, bbox_inches="tight")
     _plt().close(fig)
     return path
+
+
+def plot_ising_observables(rows, size, sampler=""):
+    """Energy, |m|, specific heat and susceptibility per spin against T, with error bars,
+    the exact infinite-lattice curves (Onsager, Yang; c from the derivative of Onsager's
+    energy) and T_c marked."""
+    from pgm_ebm.partition import ising_exact as ex
+
+    plt = _plt()
+    T = np.array([r["T"] for r in rows])
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
+    Tf = np.linspace(max(T.min(), 0.5), T.max(), 400)
+    bf = 1 / Tf
+    exact = {
+        "energy": ex.onsager_energy_per_site(bf),
+        "abs_m": ex.yang_magnetization(bf),
+        "specific_heat": -bf**2 * np.gradient(ex.onsager_energy_per_site(bf), bf),
+    }
+    labels = {"energy": "energy per spin", "abs_m": "|m| per spin",
+              "specific_heat": "specific heat per spin", "susceptibility": "susceptibility"}
+    for ax, key in zip(axes.ravel(), labels, strict=True):
+        y = np.array([r[key] for r in rows])
+        err = np.array([r[key + "_err"] for r in rows])
+        ax.errorbar(T, y, yerr=err, fmt="o", ms=3, capsize=2, label=f"{sampler} {size}x{size}")
+        if key in exact:
+            yk = exact[key]
+            if key == "specific_heat":
+                yk = np.where(yk < 3 * max(y.max(), 1e-9), yk, np.nan)
+            ax.plot(Tf, yk, "k-", lw=1, label="exact, infinite lattice")
+        ax.axvline(ex.T_C, color="gray", ls="--", lw=1)
+        ax.set_ylabel(labels[key])
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("temperature T (J = 1)")
+    axes[0, 0].legend(fontsize=8)
+    axes[0, 1].text(ex.T_C, 0.05, " $T_c$", color="gray")
+    fig.suptitle(f"2D Ising model, {size}x{size} torus")
+    fig.tight_layout()
+    return fig
+
+
+def plot_spin_snapshots(configs, temps):
+    """Spin configurations (black = -1, white = +1) at a few temperatures."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(configs), figsize=(3 * len(configs), 3.2), squeeze=False)
+    for ax, s, T in zip(axes[0], configs, temps, strict=True):
+        ax.imshow(s, cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
+        ax.set_title(f"T = {T:.2f}")
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
