@@ -127,3 +127,19 @@ def test_bad_arguments_exit_nonzero(tmp_path, capsys):
     assert "n_components" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["rbm", "fit", "--data", str(tmp_path / "nope.amat"), "--out", str(tmp_path)])
+
+
+def test_ising_simulate(tmp_path, capsys):
+    out = tmp_path / "ising"
+    assert main(["ising", "simulate", "--size", "8", "--temps", "1.8,2.6,3.4", "--sweeps", "200",
+                 "--burn-in", "50", "--chains", "2", "--out", str(out), "--quiet"]) == 0
+    for f in ("observables.csv", "observables.json", "observables.png", "snapshots.png"):
+        assert (out / f).stat().st_size > 0, f
+    rows = json.loads((out / "observables.json").read_text())["rows"]
+    assert [r["T"] for r in rows] == [1.8, 2.6, 3.4]
+    e = [r["energy"] for r in rows]
+    assert e[0] < e[1] < e[2] < 0  # energy rises with temperature
+    assert all(r["energy_err"] > 0 and r["abs_m_err"] > 0 for r in rows)
+    assert rows[0]["abs_m"] > rows[-1]["abs_m"]
+    assert "T_c" not in capsys.readouterr().err
+    assert main(["ising", "simulate", "--temps", "3:1:0.5", "--out", str(tmp_path)]) == 2

@@ -353,8 +353,11 @@ class IsingLattice:
         streams = seed_streams(rng, n_chains * rows)
         multispin = sampler == "multispin"
         if multispin:
-            state = _pack(self._initial("random", 64 * n_chains, rng) if isinstance(init, str)
-                          and init == "random" else self._initial(init, 64 * n_chains, rng))
+            if isinstance(init, str) and init == "random":  # random bits are random spins
+                state = rng.integers(0, 2**64, size=(n_chains, *self.shape), dtype=np.uint64,
+                                     endpoint=False)
+            else:
+                state = _pack(self._initial(init, 64 * n_chains, rng))
         else:
             state = self._initial(init, n_chains, rng)
         runner = self._runner(sampler, state, n_chains, streams)
@@ -510,15 +513,23 @@ class IsingLattice:
 
 
 def _pack(spins):
-    """int8 spins (64 n, L1, L2) -> uint64 words (n, L1, L2), replica r of word c = spins[64 c + r]."""
+    """int8 spins (64 n, L1, L2) -> uint64 words (n, L1, L2), replica r of word c = spins[64 c + r].
+
+    One replica at a time, so temporaries stay the size of one lattice."""
     n = spins.shape[0] // 64
-    up = (spins.reshape(n, 64, *spins.shape[1:]) > 0).astype(np.uint64)
-    weights = (np.uint64(1) << np.arange(64, dtype=np.uint64)).reshape(1, 64, 1, 1)
-    return np.bitwise_or.reduce(up * weights, axis=1)
+    words = np.zeros((n, *spins.shape[1:]), dtype=np.uint64)
+    for c in range(n):
+        for r in range(64):
+            words[c] |= (spins[64 * c + r] > 0).astype(np.uint64) << np.uint64(r)
+    return words
 
 
 def _unpack(words):
-    """uint64 words (n, L1, L2) -> int8 spins (64 n, L1, L2)."""
-    shifts = np.arange(64, dtype=np.uint64).reshape(1, 64, 1, 1)
-    bits = (words[:, None] >> shifts) & np.uint64(1)
-    return (bits.astype(np.int8) * 2 - 1).reshape(-1, *words.shape[1:])
+    """uint64 words (n, L1, L2) -> int8 spins (64 n, L1, L2), one replica at a time."""
+    out = np.empty((64 * words.shape[0], *words.shape[1:]), dtype=np.int8)
+    for c in range(words.shape[0]):
+        for r in range(64):
+            bit = ((words[c] >> np.uint64(r)) & np.uint64(1)).astype(np.int8)
+            np.multiply(bit, 2, out=out[64 * c + r])
+            out[64 * c + r] -= 1
+    return out
