@@ -95,36 +95,59 @@ def main(argv=None):
         s_nb = spins[0].copy()
         n_nb = max(1, int(6e7 // (L * L)))
         t_nb = timed(lambda: naive_numba(s_nb, BETA, n_nb), args.repeats)
-        rows.append((L, L * L * n_m / t_m / 1e9, 64 * L * L * n_ms / t_ms / 1e9,
-                     L * L * n_np / t_np / 1e9, L * L * n_nb / t_nb / 1e9))
+        rows.append(
+            (
+                L,
+                L * L * n_m / t_m / 1e9,
+                64 * L * L * n_ms / t_ms / 1e9,
+                L * L * n_np / t_np / 1e9,
+                L * L * n_nb / t_nb / 1e9,
+            )
+        )
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), "unknown")
-    print(f"machine: {cpu}, {os.cpu_count()} cores; python {platform.python_version()}, numpy "
-          f"{np.__version__}, numba {numba.__version__}, pgm_ebm {pgm_ebm.__version__}; "
-          f"beta = {BETA}, periodic, median of {args.repeats}\n")
-    print("| L | pgm_ebm int8 checkerboard | pgm_ebm multispin (64 replicas) | NumPy checkerboard "
-          "| naive sequential Numba | int8 vs NumPy | int8 vs naive Numba |")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
+    print(
+        f"machine: {cpu}, {os.cpu_count()} cores; python {platform.python_version()}, numpy "
+        f"{np.__version__}, numba {numba.__version__}, pgm_ebm {pgm_ebm.__version__}; "
+        f"beta = {BETA}, periodic, median of {args.repeats}\n"
+    )
+    print(
+        "| L | pgm_ebm int8 checkerboard | pgm_ebm multispin (64 replicas) | NumPy checkerboard "
+        "| naive sequential Numba | int8 vs NumPy | int8 vs naive Numba |"
+    )
     print("|---|---|---|---|---|---|---|")
     for L, a, b, c, d in rows:
-        print(f"| {L} | {a:.3f} flips/ns | {b:.2f} flips/ns | {c:.4f} flips/ns | {d:.4f} flips/ns "
-              f"| {a / c:.1f}x | {a / d:.1f}x |")
+        print(
+            f"| {L} | {a:.3f} flips/ns | {b:.2f} flips/ns | {c:.4f} flips/ns | {d:.4f} flips/ns "
+            f"| {a / c:.1f}x | {a / d:.1f}x |"
+        )
 
     m = IsingLattice((4096, 4096), beta=BETA)
     tracemalloc.start()
     m.sample(1, n_chains=8, sampler="metropolis", random_state=0)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    print(f"\npeak traced memory of sample(1 sweep), int8 Metropolis, 4096^2, 8 chains: "
-          f"{peak / 2**20:.0f} MiB (the spins: {8 * 4096**2 / 2**20:.0f} MiB)")
+    print(
+        f"\npeak traced memory of sample(1 sweep), int8 Metropolis, 4096^2, 8 chains: "
+        f"{peak / 2**20:.0f} MiB (the spins: {8 * 4096**2 / 2**20:.0f} MiB)"
+    )
     words = np.random.default_rng(0).integers(0, 2**63, size=(8, 4096, 4096), dtype=np.uint64)
     run = m._runner("multispin", words, 8, seed_streams(2, 8 * 4096))
     tracemalloc.start()
     run(np.full(8, BETA))
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    print(f"multispin, 4096^2, 8 word chains (512 replicas): state {words.nbytes / 2**20:.0f} MiB "
-          f"(1 bit per spin), extra peak during a sweep {peak / 2**20:.1f} MiB")
+    print(
+        f"multispin, 4096^2, 8 word chains (512 replicas): state {words.nbytes / 2**20:.0f} MiB "
+        f"(1 bit per spin), extra peak during a sweep {peak / 2**20:.1f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -206,7 +206,9 @@ def _parse_temps(spec: str) -> np.ndarray:
         else:
             temps = np.array([float(x) for x in spec.split(",")])
     except ValueError:
-        raise ValueError(f"--temps: expected START:STOP:STEP or a comma list, got {spec!r}") from None
+        raise ValueError(
+            f"--temps: expected START:STOP:STEP or a comma list, got {spec!r}"
+        ) from None
     if len(temps) == 0 or np.any(temps <= 0) or not np.all(np.isfinite(temps)):
         raise ValueError(f"--temps: temperatures must be finite and > 0, got {spec!r}")
     return temps
@@ -228,8 +230,15 @@ def _cmd_ising_simulate(args) -> int:
     bar = tqdm(temps, desc=f"{args.sampler} {args.size}x{args.size}", disable=args.quiet, unit="T")
     for T in bar:
         model = IsingLattice((args.size, args.size), beta=1.0 / T)
-        res = model.sample(args.sweeps, n_chains=args.chains, sampler=args.sampler,
-                           random_state=rng, burn_in=args.burn_in, init="up", return_trace=True)
+        res = model.sample(
+            args.sweeps,
+            n_chains=args.chains,
+            sampler=args.sampler,
+            random_state=rng,
+            burn_in=args.burn_in,
+            init="up",
+            return_trace=True,
+        )
         obs = res.trace.observables()
         row = {"T": float(T), "beta": 1.0 / float(T)}
         for k in ("energy", "abs_m", "specific_heat", "susceptibility", "binder"):
@@ -245,23 +254,44 @@ def _cmd_ising_simulate(args) -> int:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    (out / "observables.json").write_text(json.dumps(
-        {"size": args.size, "sampler": args.sampler, "sweeps": args.sweeps, "burn_in": args.burn_in,
-         "chains": args.chains, "seed": args.seed, "T_c": ex.T_C, "rows": rows}, indent=2))
+    (out / "observables.json").write_text(
+        json.dumps(
+            {
+                "size": args.size,
+                "sampler": args.sampler,
+                "sweeps": args.sweeps,
+                "burn_in": args.burn_in,
+                "chains": args.chains,
+                "seed": args.seed,
+                "T_c": ex.T_C,
+                "rows": rows,
+            },
+            indent=2,
+        )
+    )
     if not args.no_figures:
-        plotting.save(plotting.plot_ising_observables(rows, args.size, args.sampler),
-                      out / "observables.png")
+        plotting.save(
+            plotting.plot_ising_observables(rows, args.size, args.sampler), out / "observables.png"
+        )
         pick = sorted({temps[0], temps[np.argmin(np.abs(temps - ex.T_C))], temps[-1]})
-        plotting.save(plotting.plot_spin_snapshots([snaps[float(t)] for t in pick], pick),
-                      out / "snapshots.png")
-    print(f"{'T':>6} {'e':>9} {'+-':>7} {'exact':>8} {'|m|':>7} {'+-':>7} {'exact':>7} {'C':>7} "
-          f"{'chi':>8}")
+        plotting.save(
+            plotting.plot_spin_snapshots([snaps[float(t)] for t in pick], pick),
+            out / "snapshots.png",
+        )
+    print(
+        f"{'T':>6} {'e':>9} {'+-':>7} {'exact':>8} {'|m|':>7} {'+-':>7} {'exact':>7} {'C':>7} "
+        f"{'chi':>8}"
+    )
     for r in rows:
-        print(f"{r['T']:6.3f} {r['energy']:9.5f} {r['energy_err']:7.5f} {r['exact_energy']:8.5f} "
-              f"{r['abs_m']:7.4f} {r['abs_m_err']:7.4f} {r['exact_abs_m']:7.4f} "
-              f"{r['specific_heat']:7.3f} {r['susceptibility']:8.3f}")
-    print(f"wrote {out}/: observables.csv, observables.json"
-          + ("" if args.no_figures else ", observables.png, snapshots.png"))
+        print(
+            f"{r['T']:6.3f} {r['energy']:9.5f} {r['energy_err']:7.5f} {r['exact_energy']:8.5f} "
+            f"{r['abs_m']:7.4f} {r['abs_m_err']:7.4f} {r['exact_abs_m']:7.4f} "
+            f"{r['specific_heat']:7.3f} {r['susceptibility']:8.3f}"
+        )
+    print(
+        f"wrote {out}/: observables.csv, observables.json"
+        + ("" if args.no_figures else ", observables.png, snapshots.png")
+    )
     return 0
 
 
@@ -326,8 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     si = isub.add_parser("simulate", help="observables against temperature, with exact curves")
     si.add_argument("--size", type=int, default=32, help="L of the L x L torus")
     si.add_argument("--temps", default="1.5:3.5:0.1", help="START:STOP:STEP or a comma list")
-    si.add_argument("--sampler", default="wolff",
-                    choices=("metropolis", "heatbath", "wolff", "swendsen-wang"))
+    si.add_argument(
+        "--sampler", default="wolff", choices=("metropolis", "heatbath", "wolff", "swendsen-wang")
+    )
     si.add_argument("--sweeps", type=int, default=1000, help="measured sweeps per temperature")
     si.add_argument("--burn-in", type=int, default=200)
     si.add_argument("--chains", type=int, default=4)

@@ -15,8 +15,10 @@ def _as_chains(x) -> np.ndarray:
     if x.ndim == 1:
         x = x[None, :]
     if x.ndim != 2 or x.shape[1] < 2:
-        raise ValueError(f"trace must have shape (n_samples,) or (n_chains, n_samples) with "
-                         f"n_samples >= 2, got {x.shape}")
+        raise ValueError(
+            f"trace must have shape (n_samples,) or (n_chains, n_samples) with "
+            f"n_samples >= 2, got {x.shape}"
+        )
     if not np.all(np.isfinite(x)):
         raise ValueError("trace holds non-finite values")
     return x
@@ -68,7 +70,7 @@ def split_rhat(x) -> float:
     half = xs.shape[1] // 2
     if half < 2:
         raise ValueError("split R-hat needs at least 4 samples per chain")
-    parts = np.concatenate([xs[:, :half], xs[:, half: 2 * half]])
+    parts = np.concatenate([xs[:, :half], xs[:, half : 2 * half]])
     n = parts.shape[1]
     w = parts.var(axis=1, ddof=1).mean()
     b = n * parts.mean(axis=1).var(ddof=1)
@@ -91,7 +93,7 @@ def jackknife(fn, *traces, n_blocks: int = 20):
     full = fn(*ts)
     vals = []
     for k in range(nb):
-        keep = np.r_[0: edges[k], edges[k + 1]: n]
+        keep = np.r_[0 : edges[k], edges[k + 1] : n]
         vals.append(fn(*[t[:, keep] for t in ts]))
     vals = np.asarray(vals)
     err = np.sqrt((nb - 1) / nb * np.sum((vals - vals.mean()) ** 2))

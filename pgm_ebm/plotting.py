@@ -117,10 +117,14 @@ def plot_ising_observables(rows, size, sampler=""):
     exact = {
         "energy": ex.onsager_energy_per_site(bf),
         "abs_m": ex.yang_magnetization(bf),
-        "specific_heat": -bf**2 * np.gradient(ex.onsager_energy_per_site(bf), bf),
+        "specific_heat": -(bf**2) * np.gradient(ex.onsager_energy_per_site(bf), bf),
     }
-    labels = {"energy": "energy per spin", "abs_m": "|m| per spin",
-              "specific_heat": "specific heat per spin", "susceptibility": "susceptibility"}
+    labels = {
+        "energy": "energy per spin",
+        "abs_m": "|m| per spin",
+        "specific_heat": "specific heat per spin",
+        "susceptibility": "susceptibility",
+    }
     for ax, key in zip(axes.ravel(), labels, strict=True):
         y = np.array([r[key] for r in rows])
         err = np.array([r[key + "_err"] for r in rows])

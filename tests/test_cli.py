@@ -131,8 +131,28 @@ def test_bad_arguments_exit_nonzero(tmp_path, capsys):
 
 def test_ising_simulate(tmp_path, capsys):
     out = tmp_path / "ising"
-    assert main(["ising", "simulate", "--size", "8", "--temps", "1.8,2.6,3.4", "--sweeps", "200",
-                 "--burn-in", "50", "--chains", "2", "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "ising",
+                "simulate",
+                "--size",
+                "8",
+                "--temps",
+                "1.8,2.6,3.4",
+                "--sweeps",
+                "200",
+                "--burn-in",
+                "50",
+                "--chains",
+                "2",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     for f in ("observables.csv", "observables.json", "observables.png", "snapshots.png"):
         assert (out / f).stat().st_size > 0, f
     rows = json.loads((out / "observables.json").read_text())["rows"]

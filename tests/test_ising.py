@@ -35,27 +35,39 @@ def _brute_log_z(shape, beta, J=1.0, h=0.0, boundary="periodic"):
 @pytest.mark.parametrize("beta", [0.1, 0.44, 1.3])
 def test_exact_methods_agree_with_brute_force(shape, beta):
     brute = _brute_log_z(shape, beta)
-    for got in (ex.ising_log_partition_enumerate(shape, beta).log_z,
-                ex.kaufman_log_partition(shape, beta).log_z,
-                ex.transfer_matrix_log_partition(shape, beta).log_z,
-                IsingLattice(shape, beta=beta).log_partition().log_z):
+    for got in (
+        ex.ising_log_partition_enumerate(shape, beta).log_z,
+        ex.kaufman_log_partition(shape, beta).log_z,
+        ex.transfer_matrix_log_partition(shape, beta).log_z,
+        IsingLattice(shape, beta=beta).log_partition().log_z,
+    ):
         np.testing.assert_allclose(got, brute, rtol=1e-10)
     h = 0.3
-    np.testing.assert_allclose(ex.transfer_matrix_log_partition(shape, beta, h=h).log_z,
-                               _brute_log_z(shape, beta, h=h), rtol=1e-10)
+    np.testing.assert_allclose(
+        ex.transfer_matrix_log_partition(shape, beta, h=h).log_z,
+        _brute_log_z(shape, beta, h=h),
+        rtol=1e-10,
+    )
     np.testing.assert_allclose(
         ex.transfer_matrix_log_partition(shape, beta, h=h, boundary="open").log_z,
-        _brute_log_z(shape, beta, h=h, boundary="open"), rtol=1e-10)
+        _brute_log_z(shape, beta, h=h, boundary="open"),
+        rtol=1e-10,
+    )
 
 
 def test_kaufman_large_torus_matches_onsager():
     # above T_c the finite torus converges fast; below it the two ordered phases add ln2/N
     L = 256
     for beta in (0.2, 0.3):
-        np.testing.assert_allclose(ex.kaufman_log_partition((L, L), beta).log_z / L**2,
-                                   ex.onsager_log_partition_per_site(beta), rtol=1e-10)
+        np.testing.assert_allclose(
+            ex.kaufman_log_partition((L, L), beta).log_z / L**2,
+            ex.onsager_log_partition_per_site(beta),
+            rtol=1e-10,
+        )
     beta = 0.6
-    diff = ex.kaufman_log_partition((L, L), beta).log_z - L**2 * ex.onsager_log_partition_per_site(beta)
+    diff = ex.kaufman_log_partition((L, L), beta).log_z - L**2 * ex.onsager_log_partition_per_site(
+        beta
+    )
     np.testing.assert_allclose(diff, np.log(2), rtol=1e-6)
 
 
@@ -65,7 +77,9 @@ def test_onsager_values_and_derivative():
     assert ex.onsager_energy_per_site(1 / 3) == pytest.approx(-0.8173, abs=5e-5)
     assert ex.yang_magnetization(0.3) == 0.0
     b, d = 0.37, 1e-5  # u = -d(log Z / N)/d beta
-    num = -(ex.onsager_log_partition_per_site(b + d) - ex.onsager_log_partition_per_site(b - d)) / (2 * d)
+    num = -(ex.onsager_log_partition_per_site(b + d) - ex.onsager_log_partition_per_site(b - d)) / (
+        2 * d
+    )
     assert num == pytest.approx(ex.onsager_energy_per_site(b), abs=1e-7)
 
 
@@ -92,7 +106,9 @@ def test_energy_local_field_and_magnetization_by_hand(rng):
         E = ex.ising_energies_all_states(shape)
         k = 37
         n = int(np.prod(shape))
-        st = np.array([1 if (k >> (n - 1 - b)) & 1 else -1 for b in range(n)], np.int8).reshape(shape)
+        st = np.array([1 if (k >> (n - 1 - b)) & 1 else -1 for b in range(n)], np.int8).reshape(
+            shape
+        )
         assert lat.energy(st) == pytest.approx(E[k])
 
 
@@ -128,12 +144,13 @@ def test_open_boundaries_and_field_sample_the_exact_distribution(sampler):
     E = ex.ising_energies_all_states((3, 3), h=h, boundary="open")
     p = np.exp(-0.6 * (E - E.min()))
     p /= p.sum()
-    idx = ((S.reshape(len(S), -1) > 0).astype(int) @ (1 << np.arange(8, -1, -1)))
+    idx = (S.reshape(len(S), -1) > 0).astype(int) @ (1 << np.arange(8, -1, -1))
     counts = np.bincount(idx, minlength=512)
     exp = p * len(S)
     keep = exp >= 5
-    pval = stats.chisquare(np.r_[counts[keep], counts[~keep].sum()],
-                           np.r_[exp[keep], exp[~keep].sum()]).pvalue
+    pval = stats.chisquare(
+        np.r_[counts[keep], counts[~keep].sum()], np.r_[exp[keep], exp[~keep].sum()]
+    ).pvalue
     assert pval > 1e-3
 
 
@@ -159,13 +176,22 @@ def test_64x64_against_onsager_and_yang(sampler):
     for T, check_m in ((2.0, True), (3.0, False)):
         beta = 1 / T
         m = IsingLattice((64, 64), beta=beta)
-        res = m.sample(1500, n_chains=4, sampler=sampler, random_state=SEED, burn_in=300,
-                       init="up", return_trace=True)
+        res = m.sample(
+            1500,
+            n_chains=4,
+            sampler=sampler,
+            random_state=SEED,
+            burn_in=300,
+            init="up",
+            return_trace=True,
+        )
         obs = res.trace.observables()
         e, se = obs["energy"]
         u = ex.onsager_energy_per_site(beta)
-        print(f"{sampler} T={T}: e = {e:.5f} +/- {se:.5f} (exact {u:.5f}); "
-              f"|m| = {obs['abs_m'][0]:.5f} +/- {obs['abs_m'][1]:.5f}")
+        print(
+            f"{sampler} T={T}: e = {e:.5f} +/- {se:.5f} (exact {u:.5f}); "
+            f"|m| = {obs['abs_m'][0]:.5f} +/- {obs['abs_m'][1]:.5f}"
+        )
         assert abs(e - u) < 3 * se, (e, se, u)
         if check_m:
             am, sm = obs["abs_m"]
@@ -178,11 +204,14 @@ def test_wolff_decorrelates_10x_faster_than_metropolis_near_tc():
     m = IsingLattice((64, 64), beta=beta)
     taus = {}
     for sampler, n in (("metropolis", 12000), ("wolff", 1500)):
-        res = m.sample(n, n_chains=4, sampler=sampler, random_state=SEED, burn_in=1000,
-                       return_trace=True)
+        res = m.sample(
+            n, n_chains=4, sampler=sampler, random_state=SEED, burn_in=1000, return_trace=True
+        )
         taus[sampler] = res.trace.observables()["tau_abs_m"]
-    print(f"tau_int(|m|) at T_c on 64x64: Metropolis {taus['metropolis']:.1f} sweeps, "
-          f"Wolff {taus['wolff']:.2f} sweeps, ratio {taus['metropolis'] / taus['wolff']:.0f}")
+    print(
+        f"tau_int(|m|) at T_c on 64x64: Metropolis {taus['metropolis']:.1f} sweeps, "
+        f"Wolff {taus['wolff']:.2f} sweeps, ratio {taus['metropolis'] / taus['wolff']:.0f}"
+    )
     assert taus["metropolis"] >= 10 * taus["wolff"]
 
 
@@ -197,7 +226,9 @@ def test_parallel_tempering_samples_each_temperature():
         w = g * np.exp(-b * (lv - lv.min()))
         mean = (w * lv).sum() / w.sum()
         e = res.trace.energy[k]
-        se = e.std() * np.sqrt(__import__("pgm_ebm").diagnostics.integrated_autocorr_time(e) / len(e))
+        se = e.std() * np.sqrt(
+            __import__("pgm_ebm").diagnostics.integrated_autocorr_time(e) / len(e)
+        )
         assert abs(e.mean() - mean) < 5 * se, (b, e.mean(), mean, se)
 
 
@@ -217,8 +248,11 @@ def test_same_bits_with_one_or_two_threads(sampler):
     out = []
     for t in (1, 2):
         numba.set_num_threads(t)
-        out.append(IsingLattice((16, 12), beta=0.4).sample(5, n_chains=3, sampler=sampler,
-                                                            random_state=SEED))
+        out.append(
+            IsingLattice((16, 12), beta=0.4).sample(
+                5, n_chains=3, sampler=sampler, random_state=SEED
+            )
+        )
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     np.testing.assert_array_equal(out[0], out[1])
 
@@ -262,12 +296,18 @@ def test_memory_4096_lattice_8_chains_under_300_mb():
 
 
 # ----------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(shape=(4, 0)), "shape"), (dict(shape=(2, 2, 2, 2)), "shape"),
-    (dict(shape=(4, 4), beta=-1.0), "beta"), (dict(shape=(4, 4), beta=float("nan")), "beta"),
-    (dict(shape=(4, 4), boundary="twisted"), "boundary"),
-    (dict(shape=(4, 4), h=np.zeros((3, 3))), "h must be"), (dict(shape=(4, 4), J=np.inf), "J"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(shape=(4, 0)), "shape"),
+        (dict(shape=(2, 2, 2, 2)), "shape"),
+        (dict(shape=(4, 4), beta=-1.0), "beta"),
+        (dict(shape=(4, 4), beta=float("nan")), "beta"),
+        (dict(shape=(4, 4), boundary="twisted"), "boundary"),
+        (dict(shape=(4, 4), h=np.zeros((3, 3))), "h must be"),
+        (dict(shape=(4, 4), J=np.inf), "J"),
+    ],
+)
 def test_bad_model_arguments(kwargs, match):
     shape = kwargs.pop("shape")
     with pytest.raises(ValueError, match=match):

@@ -92,8 +92,9 @@ def _unpack_uniforms(bits, lane, n_sites, ubuf):
 
 
 @njit(parallel=True, cache=True)
-def _checkerboard_2d(spins, color, table, field, uniform_field, beta, J, periodic, heat_bath,
-                     streams):
+def _checkerboard_2d(
+    spins, color, table, field, uniform_field, beta, J, periodic, heat_bath, streams
+):
     """Update every site of one colour ((i + j) % 2 == color) of every chain.
 
     Parameters
@@ -160,8 +161,9 @@ def _checkerboard_2d(spins, color, table, field, uniform_field, beta, J, periodi
 
 # --------------------------------------------------------------------------- generic lattices
 @njit(parallel=True, cache=True)
-def _checkerboard_generic(spins, sites0, sites1, nbr, field, beta, J, heat_bath, streams,
-                          stream_stride):
+def _checkerboard_generic(
+    spins, sites0, sites1, nbr, field, beta, J, heat_bath, streams, stream_stride
+):
     """One checkerboard sweep (colour 0, then colour 1) on a lattice given by a neighbour
     table (``nbr[i, k] = -1`` for a missing neighbour); parallel over chains, one
     stream per chain (``streams[c * stream_stride]``)."""

@@ -60,11 +60,14 @@ class Trace:
             "abs_m": diagnostics.jackknife(lambda x: x.mean(), am, n_blocks=n_blocks),
             "m": diagnostics.jackknife(lambda x: x.mean(), m, n_blocks=n_blocks),
             "specific_heat": diagnostics.jackknife(
-                lambda x: beta**2 * N * x.var(), e, n_blocks=n_blocks),
+                lambda x: beta**2 * N * x.var(), e, n_blocks=n_blocks
+            ),
             "susceptibility": diagnostics.jackknife(
-                lambda x: beta * N * ((x**2).mean() - np.abs(x).mean() ** 2), m, n_blocks=n_blocks),
+                lambda x: beta * N * ((x**2).mean() - np.abs(x).mean() ** 2), m, n_blocks=n_blocks
+            ),
             "binder": diagnostics.jackknife(
-                lambda x: 1 - (x**4).mean() / (3 * (x**2).mean() ** 2), m, n_blocks=n_blocks),
+                lambda x: 1 - (x**4).mean() / (3 * (x**2).mean() ** 2), m, n_blocks=n_blocks
+            ),
         }
         out["tau_energy"] = diagnostics.integrated_autocorr_time(e)
         out["tau_abs_m"] = diagnostics.integrated_autocorr_time(am)
@@ -86,7 +89,7 @@ class SampleResult:
 
 def _check_spins(spins, shape, name="spins"):
     a = np.asarray(spins)
-    if a.shape[-len(shape):] != tuple(shape):
+    if a.shape[-len(shape) :] != tuple(shape):
         raise ValueError(f"{name} must have trailing shape {tuple(shape)}, got {a.shape}")
     if not np.issubdtype(a.dtype, np.number):
         raise ValueError(f"{name} must be numeric with values +-1, got dtype {a.dtype}")
@@ -134,7 +137,9 @@ class IsingLattice:
         self.J = float(J)
         h_arr = np.array(h, dtype=np.float64)  # a copy: the caller's array is never kept
         if h_arr.ndim != 0 and h_arr.shape != self.shape:
-            raise ValueError(f"h must be a scalar or an array of shape {self.shape}, got {h_arr.shape}")
+            raise ValueError(
+                f"h must be a scalar or an array of shape {self.shape}, got {h_arr.shape}"
+            )
         if not np.all(np.isfinite(h_arr)):
             raise ValueError("h must be finite")
         self.h = float(h_arr) if h_arr.ndim == 0 else h_arr
@@ -147,15 +152,21 @@ class IsingLattice:
 
     @staticmethod
     def _check_beta(beta, name="beta"):
-        if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not math.isfinite(beta) \
-                or beta < 0:
+        if (
+            isinstance(beta, bool)
+            or not isinstance(beta, numbers.Real)
+            or not math.isfinite(beta)
+            or beta < 0
+        ):
             raise ValueError(f"{name} must be a finite number >= 0, got {beta!r}")
         return float(beta)
 
     def __repr__(self):
         h = self.h if np.ndim(self.h) == 0 else "array"
-        return (f"IsingLattice(shape={self.shape}, J={self.J}, h={h}, beta={self.beta}, "
-                f"boundary={self.boundary!r})")
+        return (
+            f"IsingLattice(shape={self.shape}, J={self.J}, h={h}, beta={self.beta}, "
+            f"boundary={self.boundary!r})"
+        )
 
     # ------------------------------------------------------------------ geometry
     @property
@@ -176,7 +187,9 @@ class IsingLattice:
     def bonds(self) -> np.ndarray:
         """Nearest-neighbour bonds (flat site indices), each once."""
         if "bonds" not in self._cache:
-            self._cache["bonds"] = ising_exact.lattice_bonds(self.shape, self.boundary).astype(np.int64)
+            self._cache["bonds"] = ising_exact.lattice_bonds(self.shape, self.boundary).astype(
+                np.int64
+            )
         return self._cache["bonds"]
 
     def neighbours(self) -> np.ndarray:
@@ -205,11 +218,18 @@ class IsingLattice:
         """Energies and magnetizations of int8 spins (n, *shape) into out_e, out_m."""
         spins = np.ascontiguousarray(spins)
         if len(self.shape) == 2:
-            _energy_magnetization_2d(spins, self._field_2d(), self.J,
-                                     self.boundary == "periodic", out_e, out_m)
+            _energy_magnetization_2d(
+                spins, self._field_2d(), self.J, self.boundary == "periodic", out_e, out_m
+            )
         else:
-            _energy_magnetization(spins.reshape(len(spins), -1), self.bonds(), self._field_flat(),
-                                  self.J, out_e, out_m)
+            _energy_magnetization(
+                spins.reshape(len(spins), -1),
+                self.bonds(),
+                self._field_flat(),
+                self.J,
+                out_e,
+                out_m,
+            )
 
     def energy(self, spins):
         """Energy of one configuration (``shape``) or of each of a batch (``(n, *shape)``)."""
@@ -239,7 +259,9 @@ class IsingLattice:
         """Exact log Z: ``"enumerate"`` (N <= 24), ``"kaufman"`` (2D torus, no field),
         ``"transfer"`` (2D strips of width <= 12, uniform field) or ``"auto"``."""
         if method not in ("auto", "enumerate", "kaufman", "transfer"):
-            raise ValueError(f"method must be 'auto', 'enumerate', 'kaufman' or 'transfer', got {method!r}")
+            raise ValueError(
+                f"method must be 'auto', 'enumerate', 'kaufman' or 'transfer', got {method!r}"
+            )
         two_d = len(self.shape) == 2
         if method == "auto":
             if self.n_sites <= 20:
@@ -249,12 +271,15 @@ class IsingLattice:
             elif two_d and self.field_uniform and min(self.shape) <= 12:
                 method = "transfer"
             else:
-                raise ValueError("no exact method applies to this lattice (enumeration needs "
-                                 "N <= 24, Kaufman a 2D torus without field, the transfer "
-                                 "matrix a 2D strip of width <= 12)")
+                raise ValueError(
+                    "no exact method applies to this lattice (enumeration needs "
+                    "N <= 24, Kaufman a 2D torus without field, the transfer "
+                    "matrix a 2D strip of width <= 12)"
+                )
         if method == "enumerate":
-            return ising_exact.ising_log_partition_enumerate(self.shape, self.beta, self.J, self.h,
-                                                             self.boundary)
+            return ising_exact.ising_log_partition_enumerate(
+                self.shape, self.beta, self.J, self.h, self.boundary
+            )
         if not two_d:
             raise ValueError(f"method {method!r} needs a 2D lattice, got shape {self.shape}")
         if method == "kaufman":
@@ -263,8 +288,9 @@ class IsingLattice:
             return ising_exact.kaufman_log_partition(self.shape, self.beta, self.J)
         L1, L2 = self.shape
         shape = (L1, L2) if L2 <= L1 else (L2, L1)
-        return ising_exact.transfer_matrix_log_partition(shape, self.beta, self.J, self.h,
-                                                         self.boundary)
+        return ising_exact.transfer_matrix_log_partition(
+            shape, self.beta, self.J, self.h, self.boundary
+        )
 
     # ------------------------------------------------------------------ sampling
     def _initial(self, init, n_chains, rng):
@@ -287,22 +313,40 @@ class IsingLattice:
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
         if sampler in _CLUSTER and (not self.zero_field or self.J <= 0):
-            raise ValueError(f"sampler={sampler!r} needs h=0 and J>0; use 'metropolis' or 'heatbath'")
+            raise ValueError(
+                f"sampler={sampler!r} needs h=0 and J>0; use 'metropolis' or 'heatbath'"
+            )
         if sampler in _CHECKERBOARD and self.boundary == "periodic":
             odd = [L for L in self.shape if L > 1 and L % 2]
             if odd:
                 raise ValueError(
                     f"the checkerboard sampler {sampler!r} needs even sizes on a periodic lattice, "
                     f"got shape {self.shape}; use an even size, boundary='open', or "
-                    "sampler='wolff' / 'swendsen-wang' (no field)")
-        if sampler == "multispin" and (len(self.shape) != 2 or self.boundary != "periodic"
-                                       or not self.zero_field or self.J <= 0):
+                    "sampler='wolff' / 'swendsen-wang' (no field)"
+                )
+        if sampler == "multispin" and (
+            len(self.shape) != 2
+            or self.boundary != "periodic"
+            or not self.zero_field
+            or self.J <= 0
+        ):
             raise ValueError("sampler='multispin' needs a 2D periodic lattice with h=0 and J>0")
 
-    def sample(self, n_sweeps: int, n_chains: int = 1, sampler: str = "metropolis",
-               random_state=None, device: str = "cpu", *, init="random", burn_in: int = 0,
-               measure_every: int = 1, return_trace: bool = False, beta_schedule=None,
-               progress: bool = False):
+    def sample(
+        self,
+        n_sweeps: int,
+        n_chains: int = 1,
+        sampler: str = "metropolis",
+        random_state=None,
+        device: str = "cpu",
+        *,
+        init="random",
+        burn_in: int = 0,
+        measure_every: int = 1,
+        return_trace: bool = False,
+        beta_schedule=None,
+        progress: bool = False,
+    ):
         """Run ``n_chains`` independent chains for ``n_sweeps`` sweeps.
 
         Parameters
@@ -332,20 +376,27 @@ class IsingLattice:
         """
         from tqdm.auto import tqdm
 
-        for name, v, lo in (("n_sweeps", n_sweeps, 0), ("n_chains", n_chains, 1),
-                            ("burn_in", burn_in, 0), ("measure_every", measure_every, 1)):
+        for name, v, lo in (
+            ("n_sweeps", n_sweeps, 0),
+            ("n_chains", n_chains, 1),
+            ("burn_in", burn_in, 0),
+            ("measure_every", measure_every, 1),
+        ):
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo:
                 raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
         if device not in ("cpu", "auto"):
-            raise ValueError(f"device must be 'cpu' or 'auto' for IsingLattice, got {device!r}"
-                             + (" (no CUDA path for lattices yet)" if device == "cuda" else ""))
+            raise ValueError(
+                f"device must be 'cpu' or 'auto' for IsingLattice, got {device!r}"
+                + (" (no CUDA path for lattices yet)" if device == "cuda" else "")
+            )
         self._check_sampler(sampler)
         total = burn_in + n_sweeps
         if beta_schedule is not None:
             sched = np.asarray(beta_schedule, dtype=np.float64)
             if sched.shape != (total,) or not np.all(np.isfinite(sched)) or np.any(sched < 0):
-                raise ValueError(f"beta_schedule must hold {total} finite values >= 0, got shape "
-                                 f"{sched.shape}")
+                raise ValueError(
+                    f"beta_schedule must hold {total} finite values >= 0, got shape {sched.shape}"
+                )
         else:
             sched = np.full(total, self.beta)
         rng = check_random_state(random_state)
@@ -354,8 +405,9 @@ class IsingLattice:
         multispin = sampler == "multispin"
         if multispin:
             if isinstance(init, str) and init == "random":  # random bits are random spins
-                state = rng.integers(0, 2**64, size=(n_chains, *self.shape), dtype=np.uint64,
-                                     endpoint=False)
+                state = rng.integers(
+                    0, 2**64, size=(n_chains, *self.shape), dtype=np.uint64, endpoint=False
+                )
             else:
                 state = _pack(self._initial(init, 64 * n_chains, rng))
         else:
@@ -414,11 +466,13 @@ class IsingLattice:
                         table[:, :5] = 1 / (1 + np.exp(-2 * bb * (J * nb + h)))
                     else:
                         for si, sp in enumerate((-1.0, 1.0)):
-                            table[:, 5 * si: 5 * si + 5] = np.minimum(
-                                1.0, np.exp(-bb * 2 * sp * (J * nb + h)))
+                            table[:, 5 * si : 5 * si + 5] = np.minimum(
+                                1.0, np.exp(-bb * 2 * sp * (J * nb + h))
+                            )
                 for color in (0, 1):
-                    _checkerboard_2d(state, color, table, field2d, uniform, betas, J, periodic,
-                                     heat, streams)
+                    _checkerboard_2d(
+                        state, color, table, field2d, uniform, betas, J, periodic, heat, streams
+                    )
 
             return run
         if sampler == "multispin":
@@ -462,9 +516,17 @@ class IsingLattice:
 
         return run
 
-    def parallel_tempering(self, betas, n_sweeps: int, *, sampler: str = "metropolis",
-                           random_state=None, burn_in: int = 0, swap_every: int = 1,
-                           progress: bool = False):
+    def parallel_tempering(
+        self,
+        betas,
+        n_sweeps: int,
+        *,
+        sampler: str = "metropolis",
+        random_state=None,
+        burn_in: int = 0,
+        swap_every: int = 1,
+        progress: bool = False,
+    ):
         """Replica exchange: one chain per inverse temperature, neighbours swapped by Metropolis.
 
         Returns a :class:`SampleResult` whose ``spins`` are ordered by ``betas``, whose trace
@@ -506,8 +568,9 @@ class IsingLattice:
             if t >= burn_in:
                 E.append(e[where].copy())
                 M.append(m[where].copy())
-        trace = Trace(energy=np.array(E).T, magnetization=np.array(M).T, n_sites=self.n_sites,
-                      beta=b)
+        trace = Trace(
+            energy=np.array(E).T, magnetization=np.array(M).T, n_sites=self.n_sites, beta=b
+        )
         info = {"betas": b, "swap_acceptance": accepted / np.maximum(tried, 1)}
         return SampleResult(spins=state[where].copy(), trace=trace, sampler=sampler, info=info)
 

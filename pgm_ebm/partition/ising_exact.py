@@ -45,7 +45,9 @@ def onsager_log_partition_per_site(beta, J: float = 1.0):
             out[idx] = math.log(2.0)
             continue
         kk = 1.0 / math.sinh(2 * k_) ** 2
-        integrand = np.log(np.cosh(2 * k_) ** 2 + np.sqrt(1 + kk**2 - 2 * kk * np.cos(2 * theta)) / kk)
+        integrand = np.log(
+            np.cosh(2 * k_) ** 2 + np.sqrt(1 + kk**2 - 2 * kk * np.cos(2 * theta)) / kk
+        )
         out[idx] = 0.5 * math.log(2.0) + (w @ integrand) / (2 * np.pi)
     return float(out) if np.ndim(K) == 0 else out
 
@@ -116,7 +118,12 @@ def kaufman_log_partition(shape, beta: float, J: float = 1.0) -> LogZResult:
         return float(np.sum(np.abs(x) + np.log1p(-np.exp(-2 * np.abs(x))))), sgn
 
     odd, even = g[1::2][:n], g[0::2][:n]
-    terms = [log_prod(odd, "cosh"), log_prod(odd, "sinh"), log_prod(even, "cosh"), log_prod(even, "sinh")]
+    terms = [
+        log_prod(odd, "cosh"),
+        log_prod(odd, "sinh"),
+        log_prod(even, "cosh"),
+        log_prod(even, "sinh"),
+    ]
     logs = [t[0] for t in terms if t[1] != 0.0]
     signs = [t[1] for t in terms if t[1] != 0.0]
     log_sum, sign = _log_signed_sum(logs, signs)
@@ -195,8 +202,9 @@ def ising_density_of_states(shape, J=1.0, boundary="periodic"):
 
 
 # --------------------------------------------------------------------------- transfer matrix
-def transfer_matrix_log_partition(shape, beta, J=1.0, h=0.0, boundary="periodic",
-                                  max_width: int = 12) -> LogZResult:
+def transfer_matrix_log_partition(
+    shape, beta, J=1.0, h=0.0, boundary="periodic", max_width: int = 12
+) -> LogZResult:
     """Exact log Z of an L1 x L2 strip by a transfer matrix along axis 0 (width L2 <= max_width).
 
     The symmetric transfer matrix ``T = D^1/2 B D^1/2`` (``D``: one row's own bonds and field,
