@@ -6,6 +6,7 @@ and ``p(s) proportional to exp(-beta E(s))``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm.kernels.metropolis import (
     _checkerboard_2d,
     _checkerboard_generic,
+    _checkerboard_split,
     _energy_magnetization,
     _energy_magnetization_2d,
     _multispin_2d,
@@ -417,6 +419,7 @@ class IsingLattice:
         energies, mags, sweeps = [], [], []
         bar = tqdm(total=total, disable=not progress, desc=f"{sampler} sweeps", unit="sweep")
         clusters = getattr(runner, "clusters", None)
+        sync = getattr(runner, "sync", lambda: None)  # split layouts write back into state
         for t in range(total):
             if clusters is not None and t == burn_in:
                 clusters["adapt"] = False  # fixed number of Wolff clusters per sweep from here
@@ -424,6 +427,7 @@ class IsingLattice:
             runner(betas)
             bar.update(1)
             if return_trace and t >= burn_in and (t - burn_in) % measure_every == 0:
+                sync()
                 spins = _unpack(state) if multispin else state
                 e = np.empty(len(spins))
                 m = np.empty(len(spins))
@@ -432,6 +436,7 @@ class IsingLattice:
                 mags.append(m)
                 sweeps.append(t)
         bar.close()
+        sync()
         spins = _unpack(state) if multispin else state
         if not return_trace:
             return spins
@@ -453,27 +458,41 @@ class IsingLattice:
         if sampler in ("metropolis", "heatbath") and len(self.shape) == 2:
             heat = sampler == "heatbath"
             periodic = self.boundary == "periodic"
-            uniform = self.field_uniform and periodic  # neighbour sums take 5 values
+            if not (self.field_uniform and periodic):  # open boundaries or a site field
+                field2d = self._field_2d()
+
+                def run(betas):
+                    for color in (0, 1):
+                        _checkerboard_2d(state, color, field2d, betas, J, periodic, heat, streams)
+
+                return run
+            # periodic with a uniform field: the checkerboard-split layout (same bits)
+            A, B = _split_colors(state)
             table = np.zeros((n_chains, 10), dtype=np.float32)
-            field2d = self._field_2d()
-            h = float(self.h) if self.field_uniform else 0.0
+            e4 = np.zeros(n_chains, dtype=np.float32)
+            e8 = np.zeros(n_chains, dtype=np.float32)
+            h = float(self.h)
+            mode = 1 if heat else (2 if h == 0.0 and J > 0 else 0)
             nb = np.arange(-4, 5, 2, dtype=np.float64)
+            small = state.size < SMALL_LATTICE
 
             def run(betas):
                 bb = betas[:, None]
-                if uniform:
-                    if heat:
-                        table[:, :5] = 1 / (1 + np.exp(-2 * bb * (J * nb + h)))
-                    else:
-                        for si, sp in enumerate((-1.0, 1.0)):
-                            table[:, 5 * si : 5 * si + 5] = np.minimum(
-                                1.0, np.exp(-bb * 2 * sp * (J * nb + h))
-                            )
-                for color in (0, 1):
-                    _checkerboard_2d(
-                        state, color, table, field2d, uniform, betas, J, periodic, heat, streams
-                    )
+                if mode == 1:
+                    table[:, :5] = 1 / (1 + np.exp(-2 * bb * (J * nb + h)))
+                elif mode == 0:
+                    for si, sp in enumerate((-1.0, 1.0)):
+                        table[:, 5 * si : 5 * si + 5] = np.minimum(
+                            1.0, np.exp(-bb * 2 * sp * (J * nb + h))
+                        )
+                else:
+                    e4[:] = np.exp(-4 * betas * J)
+                    e8[:] = np.exp(-8 * betas * J)
+                with _threads(1 if small else None):
+                    for color in (0, 1):
+                        _checkerboard_split(A, B, color, table, e4, e8, mode, streams)
 
+            run.sync = lambda: _merge_colors(A, B, state)
             return run
         if sampler == "multispin":
 
@@ -556,6 +575,7 @@ class IsingLattice:
         total = burn_in + n_sweeps
         for t in tqdm(range(total), disable=not progress, desc="parallel tempering"):
             runner(b[np.argsort(where)])  # replica r runs at the temperature it holds
+            getattr(runner, "sync", lambda: None)()
             self._measure(state, e, m)
             if (t + 1) % swap_every == 0:
                 for k in range(t % 2, R - 1, 2):  # even / odd pairs alternate
@@ -573,6 +593,47 @@ class IsingLattice:
         )
         info = {"betas": b, "swap_acceptance": accepted / np.maximum(tried, 1)}
         return SampleResult(spins=state[where].copy(), trace=trace, sampler=sampler, info=info)
+
+
+#: Lattices (all chains) below this many sites run their sweeps on one thread: waking the
+#: others costs more than a sweep of a few thousand sites.
+SMALL_LATTICE = 1 << 16
+
+
+@contextlib.contextmanager
+def _threads(n):
+    """Temporarily run Numba kernels on ``n`` threads (``None``: leave as is)."""
+    if n is None:
+        yield
+        return
+    import numba
+
+    old = numba.get_num_threads()
+    numba.set_num_threads(min(n, old))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
+
+
+def _split_colors(spins):
+    """int8 (n, L1, L2), L2 even -> (A, B): A[c, i, k] = s[c, i, 2k + i%2], B the other colour."""
+    A = np.empty((spins.shape[0], spins.shape[1], spins.shape[2] // 2), dtype=np.int8)
+    B = np.empty_like(A)
+    A[:, 0::2] = spins[:, 0::2, 0::2]
+    A[:, 1::2] = spins[:, 1::2, 1::2]
+    B[:, 0::2] = spins[:, 0::2, 1::2]
+    B[:, 1::2] = spins[:, 1::2, 0::2]
+    return A, B
+
+
+def _merge_colors(A, B, out):
+    """Inverse of :func:`_split_colors`, written into ``out``."""
+    out[:, 0::2, 0::2] = A[:, 0::2]
+    out[:, 1::2, 1::2] = A[:, 1::2]
+    out[:, 0::2, 1::2] = B[:, 0::2]
+    out[:, 1::2, 0::2] = B[:, 1::2]
+    return out
 
 
 def _pack(spins):
