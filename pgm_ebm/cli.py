@@ -226,7 +226,7 @@ def _cmd_ising_simulate(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)
-    rows, snaps = [], {}
+    rows, snaps, traces = [], {}, {}
     bar = tqdm(temps, desc=f"{args.sampler} {args.size}x{args.size}", disable=args.quiet, unit="T")
     for T in bar:
         model = IsingLattice((args.size, args.size), beta=1.0 / T)
@@ -249,6 +249,7 @@ def _cmd_ising_simulate(args) -> int:
         row["exact_abs_m"] = float(ex.yang_magnetization(1.0 / T))
         rows.append(row)
         snaps[float(T)] = res.spins[0]
+        traces[float(T)] = res.trace
         bar.set_postfix(e=f"{row['energy']:.3f}", m=f"{row['abs_m']:.3f}")
     with open(out / "observables.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -278,6 +279,10 @@ def _cmd_ising_simulate(args) -> int:
             plotting.plot_spin_snapshots([snaps[float(t)] for t in pick], pick),
             out / "snapshots.png",
         )
+        t_c = float(temps[np.argmin(np.abs(temps - ex.T_C))])  # burn-in diagnostic near T_c
+        plotting.save(
+            plotting.plot_trace(traces[t_c], title=f"T = {t_c:.3f}"), out / "trace_near_tc.png"
+        )
     print(
         f"{'T':>6} {'e':>9} {'+-':>7} {'exact':>8} {'|m|':>7} {'+-':>7} {'exact':>7} {'C':>7} "
         f"{'chi':>8}"
@@ -290,7 +295,7 @@ def _cmd_ising_simulate(args) -> int:
         )
     print(
         f"wrote {out}/: observables.csv, observables.json"
-        + ("" if args.no_figures else ", observables.png, snapshots.png")
+        + ("" if args.no_figures else ", observables.png, snapshots.png, trace_near_tc.png")
     )
     return 0
 

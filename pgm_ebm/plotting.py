@@ -156,3 +156,25 @@ def plot_spin_snapshots(configs, temps):
         ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def plot_trace(trace, title="energy trace"):
+    """Burn-in diagnostic: energy per spin of every chain against sweep, with split R-hat."""
+    from pgm_ebm import diagnostics
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    e = trace.energy / trace.n_sites
+    sweeps = trace.sweeps if len(trace.sweeps) == e.shape[1] else np.arange(e.shape[1])
+    for k, row in enumerate(e):
+        ax.plot(sweeps, row, lw=0.7, label=f"chain {k}")
+    rhat = diagnostics.split_rhat(e) if e.shape[1] >= 4 else float("nan")
+    tau = diagnostics.integrated_autocorr_time(e) if e.shape[1] >= 2 else float("nan")
+    ax.set_title(f"{title}: split R-hat {rhat:.3f}, tau_int {tau:.1f} measurements")
+    ax.set_xlabel("sweep")
+    ax.set_ylabel("energy per spin")
+    ax.grid(alpha=0.3)
+    if len(e) <= 8:
+        ax.legend(fontsize=7, ncol=min(len(e), 4))
+    fig.tight_layout()
+    return fig

@@ -153,7 +153,13 @@ def test_ising_simulate(tmp_path, capsys):
         )
         == 0
     )
-    for f in ("observables.csv", "observables.json", "observables.png", "snapshots.png"):
+    for f in (
+        "observables.csv",
+        "observables.json",
+        "observables.png",
+        "snapshots.png",
+        "trace_near_tc.png",
+    ):
         assert (out / f).stat().st_size > 0, f
     rows = json.loads((out / "observables.json").read_text())["rows"]
     assert [r["T"] for r in rows] == [1.8, 2.6, 3.4]
