@@ -59,3 +59,17 @@ def assert_same_output_with_jit_off(code: str, min_chars: int = 100) -> None:
     off = run_python(code, {"NUMBA_DISABLE_JIT": "1"})
     assert len(on) > min_chars
     assert on == off
+
+
+def outputs_with_one_and_two_threads(fn):
+    """``[fn() with 1 Numba thread, fn() with 2]``; the thread count is restored."""
+    import numba
+
+    out = []
+    try:
+        for t in (1, 2):
+            numba.set_num_threads(min(t, numba.config.NUMBA_NUM_THREADS))
+            out.append(fn())
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    return out

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from conftest import SEED, assert_same_output_with_jit_off
+from conftest import SEED, assert_same_output_with_jit_off, outputs_with_one_and_two_threads
 from scipy import stats
 
 from pgm_ebm import IsingLattice
@@ -243,18 +243,12 @@ def test_annealing_reaches_the_ground_state():
 # ----------------------------------------------------------------------------- determinism
 @pytest.mark.parametrize("sampler", SAMPLERS)
 def test_same_bits_with_one_or_two_threads(sampler):
-    import numba
-
-    out = []
-    for t in (1, 2):
-        numba.set_num_threads(t)
-        out.append(
-            IsingLattice((16, 12), beta=0.4).sample(
-                5, n_chains=3, sampler=sampler, random_state=SEED
-            )
+    one, two = outputs_with_one_and_two_threads(
+        lambda: IsingLattice((16, 12), beta=0.4).sample(
+            5, n_chains=3, sampler=sampler, random_state=SEED
         )
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-    np.testing.assert_array_equal(out[0], out[1])
+    )
+    np.testing.assert_array_equal(one, two)
 
 
 def test_same_bits_with_jit_off():

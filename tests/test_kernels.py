@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from conftest import SEED
+from conftest import SEED, outputs_with_one_and_two_threads
 from numba import njit
 
 from pgm_ebm._rng import seed_streams
@@ -46,17 +46,15 @@ def test_add_bias_sigmoid_in_place_float64():
 
 
 def test_same_draws_whatever_the_thread_count():
-    import numba
-
     pre = np.random.default_rng(SEED).normal(size=(64, 50)).astype(np.float32)
-    res = []
-    for t in (1, 2):
-        numba.set_num_threads(t)
+
+    def draw():
         p, s = pre.copy(), np.empty_like(pre)
         _sample_bernoulli(p, np.zeros(50, np.float32), seed_streams(SEED, 64), s)
-        res.append(s)
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-    np.testing.assert_array_equal(res[0], res[1])
+        return s
+
+    one, two = outputs_with_one_and_two_threads(draw)
+    np.testing.assert_array_equal(one, two)
 
 
 def test_apply_velocity_matches_numpy():

@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import SEED, assert_same_output_with_jit_off
+from conftest import SEED, assert_same_output_with_jit_off, outputs_with_one_and_two_threads
 from reference import (
     all_states,
     rbm_free_energy,
@@ -409,15 +409,11 @@ def test_input_never_modified():
 
 # ----------------------------------------------------------------------------- determinism
 def test_same_fit_with_one_or_two_threads():
-    import numba
-
     X = _data()
-    res = []
-    for t in (1, 2):
-        numba.set_num_threads(t)
-        res.append(BernoulliRBM(6, n_iter=2, random_state=0, method="cd", k=2).fit(X).components_)
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-    np.testing.assert_array_equal(res[0], res[1])
+    one, two = outputs_with_one_and_two_threads(
+        lambda: BernoulliRBM(6, n_iter=2, random_state=0, method="cd", k=2).fit(X).components_
+    )
+    np.testing.assert_array_equal(one, two)
 
 
 def test_same_fit_with_jit_off():

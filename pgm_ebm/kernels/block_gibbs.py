@@ -10,11 +10,9 @@ over chains.  Nothing is allocated here.
 import numpy as np
 from numba import njit, prange
 
-from pgm_ebm._rng import step, to_uniform32, to_uniform32_low
+from pgm_ebm._rng import to_uniform32, to_uniform32_low
+from pgm_ebm.kernels._lanes import LANES, fill_lane_bits
 from pgm_ebm.kernels._math import sigmoid
-
-#: chains whose xoroshiro128+ streams are stepped side by side (SIMD lanes)
-LANES = 8
 
 
 @njit(inline="always", cache=True)
@@ -48,10 +46,8 @@ def _sample_bernoulli(pre, bias, streams, samples):
 
     Notes
     -----
-    Chains are processed in blocks of ``LANES``: the xoroshiro128+ steps of the
-    block's chains are interleaved (each lane still walks its own stream in
-    order, so the bits are those of a chain-by-chain loop) into an L1-sized
-    buffer, which lets the compiler vectorise the generator across chains.
+    Chains are processed in blocks of ``LANES`` whose streams are stepped side by
+    side (:mod:`pgm_ebm.kernels._lanes`) into an L1-sized buffer.
     """
     n, m = pre.shape
     half = (m + 1) // 2
@@ -63,21 +59,9 @@ def _sample_bernoulli(pre, bias, streams, samples):
             row = pre[r]
             for j in range(m):
                 row[j] = sigmoid(row[j] + bias[j])
-        s0 = np.empty(LANES, np.uint64)
-        s1 = np.empty(LANES, np.uint64)
         bits = np.empty((half, LANES), np.uint64)
+        fill_lane_bits(streams, r0, lanes, half, bits)
         for lane in range(lanes):
-            s0[lane] = streams[r0 + lane, 0]
-            s1[lane] = streams[r0 + lane, 1]
-        for t in range(half):
-            for lane in range(lanes):
-                x, a, b = step(s0[lane], s1[lane])
-                bits[t, lane] = x
-                s0[lane] = a
-                s1[lane] = b
-        for lane in range(lanes):
-            streams[r0 + lane, 0] = s0[lane]
-            streams[r0 + lane, 1] = s1[lane]
             _draw_row(pre[r0 + lane], samples[r0 + lane], bits, lane)
 
 

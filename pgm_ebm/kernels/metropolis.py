@@ -15,29 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from pgm_ebm._rng import step, to_uniform32, to_uniform32_low, to_uniform64
-
-#: rows whose streams are stepped side by side (SIMD lanes)
-LANES = 8
-
-
-# --------------------------------------------------------------------------- 2D checkerboard
-@njit(inline="always", cache=True)
-def _fill_bits(streams, q0, lanes, n_draws, bits):
-    """``bits[t, l]`` = draw t of stream q0 + l, for l < lanes; the streams advance."""
-    s0 = np.empty(LANES, np.uint64)
-    s1 = np.empty(LANES, np.uint64)
-    for lane in range(lanes):
-        s0[lane] = streams[q0 + lane, 0]
-        s1[lane] = streams[q0 + lane, 1]
-    for t in range(n_draws):
-        for lane in range(lanes):
-            x, a, b = step(s0[lane], s1[lane])
-            bits[t, lane] = x
-            s0[lane] = a
-            s1[lane] = b
-    for lane in range(lanes):
-        streams[q0 + lane, 0] = s0[lane]
-        streams[q0 + lane, 1] = s1[lane]
+from pgm_ebm.kernels._lanes import LANES, fill_lane_bits
 
 
 @njit(inline="always", cache=True)
@@ -125,7 +103,7 @@ def _checkerboard_split(A, B, color, table, e4, e8, mode, streams):
         lanes = min(LANES, n_rows - q0)
         bits = np.empty((n_draws, LANES), np.uint64)
         ubuf = np.empty(half, np.float32)
-        _fill_bits(streams, q0, lanes, n_draws, bits)
+        fill_lane_bits(streams, q0, lanes, n_draws, bits)
         for lane in range(lanes):
             q = q0 + lane
             c = q // L1
@@ -169,7 +147,7 @@ def _checkerboard_2d(spins, color, field, beta, J, periodic, heat_bath, streams)
         q0 = blk * LANES
         lanes = min(LANES, n_rows - q0)
         bits = np.empty((n_draws, LANES), np.uint64)
-        _fill_bits(streams, q0, lanes, n_draws, bits)
+        fill_lane_bits(streams, q0, lanes, n_draws, bits)
         for lane in range(lanes):
             q = q0 + lane
             c = q // L1
@@ -358,7 +336,7 @@ def _multispin_2d(words, color, p4, p8, streams):
         q0 = blk * LANES
         lanes = min(LANES, n_rows - q0)
         bits = np.empty((n_draws, LANES), np.uint64)
-        _fill_bits(streams, q0, lanes, n_draws, bits)
+        fill_lane_bits(streams, q0, lanes, n_draws, bits)
         for lane in range(lanes):
             q = q0 + lane
             c = q // L1
