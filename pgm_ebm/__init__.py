@@ -15,8 +15,9 @@ import os as _os
 # its thread pool (at the first parallel kernel call).
 _os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
+from pgm_ebm.models.boltzmann import BoltzmannMachine
 from pgm_ebm.models.ising import IsingLattice
 from pgm_ebm.models.rbm import BernoulliRBM
 from pgm_ebm.partition.result import LogZResult
 
-__all__ = ["BernoulliRBM", "IsingLattice", "LogZResult", "__version__"]
+__all__ = ["BernoulliRBM", "BoltzmannMachine", "IsingLattice", "LogZResult", "__version__"]

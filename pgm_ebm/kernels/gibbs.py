@@ -1,0 +1,153 @@
+"""Gibbs sweeps for pairwise binary models on any graph (couplings in CSR form).
+
+Units are int8, either {0, 1} (``spin=False``) or {-1, +1} (``spin=True``).  The
+local field of unit i is ``b_i + sum_j J_ij x_j``; ``p(x_i = up | rest)`` is
+``sigmoid(field)`` for {0, 1} units and ``sigmoid(2 field)`` for spins.
+
+Randomness: sequential and random-scan sweeps use one stream per chain
+(``streams[c]``); the graph-coloured sweep one stream per (chain, unit)
+(``streams[c * n + i]``) so that units of a colour can be updated in parallel.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from pgm_ebm._rng import step, to_uniform64
+
+
+@njit(inline="always", cache=True)
+def _field(i, x, indptr, indices, data, b):
+    f = b[i]
+    for k in range(indptr[i], indptr[i + 1]):
+        f += data[k] * x[indices[k]]
+    return f
+
+
+@njit(inline="always", cache=True)
+def _resample(x, i, f, u, spin):
+    if spin:
+        x[i] = 1 if u < 1.0 / (1.0 + math.exp(-2.0 * f)) else -1
+    else:
+        x[i] = 1 if u < 1.0 / (1.0 + math.exp(-f)) else 0
+
+
+@njit(parallel=True, cache=True)
+def _gibbs_sequential(X, indptr, indices, data, b, spin, n_sweeps, streams):
+    """``n_sweeps`` sweeps over units 0..n-1 in order, for every chain (row of X)."""
+    n_chains, n = X.shape
+    for c in prange(n_chains):
+        x = X[c]
+        s0 = streams[c, 0]
+        s1 = streams[c, 1]
+        for _ in range(n_sweeps):
+            for i in range(n):
+                bits, s0, s1 = step(s0, s1)
+                _resample(x, i, _field(i, x, indptr, indices, data, b), to_uniform64(bits), spin)
+        streams[c, 0] = s0
+        streams[c, 1] = s1
+
+
+@njit(parallel=True, cache=True)
+def _gibbs_random_scan(X, indptr, indices, data, b, spin, n_sweeps, streams):
+    """``n_sweeps * n`` single-unit updates per chain, each at a uniformly random unit."""
+    n_chains, n = X.shape
+    for c in prange(n_chains):
+        x = X[c]
+        s0 = streams[c, 0]
+        s1 = streams[c, 1]
+        for _ in range(n_sweeps * n):
+            bits, s0, s1 = step(s0, s1)
+            i = min(int(to_uniform64(bits) * n), n - 1)
+            bits, s0, s1 = step(s0, s1)
+            _resample(x, i, _field(i, x, indptr, indices, data, b), to_uniform64(bits), spin)
+        streams[c, 0] = s0
+        streams[c, 1] = s1
+
+
+@njit(parallel=True, cache=True)
+def _gibbs_colored(X, indptr, indices, data, b, spin, color_ptr, color_units, n_sweeps, streams):
+    """Graph-coloured sweeps: the units of one colour are conditionally independent, so
+    they are updated together, in parallel over (chain, unit) pairs."""
+    n_chains, n = X.shape
+    n_colors = color_ptr.shape[0] - 1
+    for _ in range(n_sweeps):
+        for col in range(n_colors):
+            lo = color_ptr[col]
+            m = color_ptr[col + 1] - lo
+            for t in prange(n_chains * m):
+                c = t // m
+                i = color_units[lo + t % m]
+                q = c * n + i
+                bits, s0, s1 = step(streams[q, 0], streams[q, 1])
+                streams[q, 0] = s0
+                streams[q, 1] = s1
+                x = X[c]
+                _resample(x, i, _field(i, x, indptr, indices, data, b), to_uniform64(bits), spin)
+
+
+def greedy_coloring(indptr, indices, n):
+    """Colour the interaction graph greedily (largest degree first); returns
+    (color_ptr, color_units) in CSR form."""
+    degree = np.diff(indptr)
+    order = np.argsort(-degree, kind="stable")
+    color = np.full(n, -1, dtype=np.int64)
+    for i in order:
+        used = {int(color[j]) for j in indices[indptr[i]: indptr[i + 1]] if color[j] >= 0}
+        c = 0
+        while c in used:
+            c += 1
+        color[i] = c
+    n_colors = int(color.max()) + 1 if n else 0
+    units = np.concatenate([np.flatnonzero(color == c) for c in range(n_colors)]) if n else \
+        np.zeros(0, np.int64)
+    ptr = np.zeros(n_colors + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([np.count_nonzero(color == c) for c in range(n_colors)])
+    return ptr, units.astype(np.int64)
+
+
+@njit(parallel=True, cache=True)
+def _pairwise_logz_chunks(J, b, spin, chunk_bits, out_max, out_sum):
+    """Per-chunk log-sum-exp of ``-E(x) = x.J.x / 2 + b.x`` over all 2**n states,
+    Gray-code incremental (one column of J per step), float64."""
+    n = J.shape[0]
+    n_chunks = out_max.shape[0]
+    chunk = np.int64(1) << chunk_bits
+    lo_val = -1.0 if spin else 0.0
+    for c in prange(n_chunks):
+        i0 = np.int64(c) * chunk
+        g = i0 ^ (i0 >> 1)
+        x = np.empty(n)
+        for u in range(n):
+            x[u] = 1.0 if (g >> u) & 1 else lo_val
+        f = np.empty(n)  # f = J x (without b)
+        neg_e = 0.0
+        for u in range(n):
+            s = 0.0
+            for v in range(n):
+                s += J[u, v] * x[v]
+            f[u] = s
+            neg_e += 0.5 * x[u] * s + b[u] * x[u]
+        m = -np.inf
+        tot = 0.0
+        for t in range(chunk):
+            if t > 0:
+                i = i0 + t
+                u = 0
+                while ((i >> u) & 1) == 0:
+                    u += 1
+                new = lo_val if x[u] == 1.0 else 1.0
+                d = new - x[u]
+                # -E changes by d * (f_u + b_u) (J symmetric, zero diagonal)
+                neg_e += d * (f[u] + b[u])
+                x[u] = new
+                for v in range(n):
+                    f[v] += J[v, u] * d
+            if neg_e > m:
+                tot = tot * math.exp(m - neg_e) + 1.0
+                m = neg_e
+            else:
+                tot += math.exp(neg_e - m)
+        out_max[c] = m
+        out_sum[c] = tot

@@ -1,0 +1,234 @@
+"""General Boltzmann machines: pairwise binary models on any graph.
+
+``E(x) = -1/2 x.J.x - b.x`` with ``J`` symmetric with a zero diagonal (each pair
+counted once), units in {0, 1} (``units="binary"``) or {-1, +1} (``units="spin"``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm.kernels.gibbs import (
+    _gibbs_colored,
+    _gibbs_random_scan,
+    _gibbs_sequential,
+    _pairwise_logz_chunks,
+    greedy_coloring,
+)
+from pgm_ebm.partition.result import LogZResult
+
+#: Largest model enumerated by ``log_partition(method="exact")``.
+MAX_ENUMERATED = 30
+#: Largest model whose full state table (probabilities, moments) is built.
+MAX_TABLE = 20
+SCANS = ("sequential", "random", "colored")
+
+
+def _check_J_b(J, b):
+    if sp.issparse(J):
+        Js = sp.csr_matrix(J, dtype=np.float64)
+        n = Js.shape[0]
+        if Js.shape != (n, n):
+            raise ValueError(f"J must be square, got shape {Js.shape}")
+        if not np.all(np.isfinite(Js.data)):
+            raise ValueError("J must be finite")
+        if abs(Js - Js.T).max() > 1e-12 * max(1.0, abs(Js).max()):
+            raise ValueError("J must be symmetric (J == J.T)")
+        if np.any(Js.diagonal() != 0):
+            raise ValueError("J must have a zero diagonal (self-couplings are biases: put them in b)")
+        Js.eliminate_zeros()
+        Jd = None
+    else:
+        Jd = np.array(J, dtype=np.float64)  # a copy: the caller's array is never kept
+        if Jd.ndim != 2 or Jd.shape[0] != Jd.shape[1]:
+            raise ValueError(f"J must be a square matrix, got shape {Jd.shape}")
+        if not np.all(np.isfinite(Jd)):
+            raise ValueError("J must be finite")
+        if not np.allclose(Jd, Jd.T, rtol=0, atol=1e-12 * max(1.0, np.abs(Jd).max())):
+            raise ValueError("J must be symmetric (J == J.T)")
+        if np.any(np.diag(Jd) != 0):
+            raise ValueError("J must have a zero diagonal (self-couplings are biases: put them in b)")
+        n = Jd.shape[0]
+        Js = sp.csr_matrix(Jd)
+    bv = np.array(b, dtype=np.float64)
+    if bv.shape != (n,):
+        raise ValueError(f"b must have shape ({n},) to match J, got {bv.shape}")
+    if not np.all(np.isfinite(bv)):
+        raise ValueError("b must be finite")
+    return Jd, Js, bv
+
+
+class BoltzmannMachine:
+    """A pairwise binary model ``p(x) = exp(1/2 x.J.x + b.x) / Z``.
+
+    Parameters
+    ----------
+    J : array or scipy.sparse matrix of shape (n, n)
+        Symmetric couplings with a zero diagonal.
+    b : array of shape (n,)
+        Biases (fields).
+    units : {"binary", "spin"}
+        {0, 1} or {-1, +1} units.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import BoltzmannMachine
+    >>> bm = BoltzmannMachine(np.array([[0, 1.0], [1.0, 0]]), np.zeros(2), units="spin")
+    >>> round(bm.log_partition().log_z, 6) == round(np.log(2 * np.e + 2 / np.e), 6)
+    True
+    """
+
+    def __init__(self, J, b, units: str = "binary"):
+        if units not in ("binary", "spin"):
+            raise ValueError(f"units must be 'binary' or 'spin', got {units!r}")
+        self._J_dense, self._J_csr, self.b = _check_J_b(J, b)
+        self.units = units
+        self.n = len(self.b)
+
+    @property
+    def J(self):
+        """The couplings (dense array, or CSR when given sparse)."""
+        return self._J_dense if self._J_dense is not None else self._J_csr
+
+    @property
+    def spin(self) -> bool:
+        return self.units == "spin"
+
+    @property
+    def values(self):
+        return (-1, 1) if self.spin else (0, 1)
+
+    def _dense_J(self):
+        return self._J_dense if self._J_dense is not None else self._J_csr.toarray()
+
+    def check_states(self, X, name="X"):
+        """Validate states (n_samples, n) in the unit convention; returns float64 copy."""
+        X = np.asarray(X)
+        if X.ndim == 1:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != self.n:
+            raise ValueError(f"{name} must have shape (n_samples, {self.n}), got {X.shape}")
+        if not np.issubdtype(X.dtype, np.number):
+            raise ValueError(f"{name} must be numeric, got dtype {X.dtype}")
+        lo, hi = self.values
+        if not np.all((X == lo) | (X == hi)):
+            raise ValueError(f"{name} must hold units in {{{lo}, {hi}}} (units={self.units!r})")
+        return X.astype(np.float64)
+
+    # ------------------------------------------------------------------ energies
+    def energy(self, X):
+        """``E(x) = -1/2 x.J.x - b.x`` of each row."""
+        Xf = self.check_states(X)
+        return -0.5 * np.einsum("ij,ij->i", Xf, (self._J_csr @ Xf.T).T) - Xf @ self.b
+
+    def local_fields(self, X):
+        """``b + J x`` for each row (the field each unit feels)."""
+        Xf = self.check_states(X)
+        return (self._J_csr @ Xf.T).T + self.b
+
+    def conditional_probabilities(self, X):
+        """``p(x_i = 1 | x_-i)`` for every unit of every row (1 = the up state)."""
+        f = self.local_fields(X)
+        return 1.0 / (1.0 + np.exp(-(2.0 * f if self.spin else f)))
+
+    # ------------------------------------------------------------------ exact
+    def _check_enumerable(self, limit, what):
+        if self.n > limit:
+            seconds = 2.0**self.n * self.n * 1e-9
+            raise ValueError(
+                f"{what} enumerates 2**{self.n} states (about {2.0**self.n * self.n:.1e} "
+                f"operations, ~{seconds:.0e} s) and is limited to {limit} units; use MCMC "
+                "(sample) or an approximate estimator instead")
+
+    def log_partition(self, method: str = "exact") -> LogZResult:
+        """Exact log Z by Gray-code enumeration (chunked, parallel, float64), n <= 30."""
+        if method != "exact":
+            raise ValueError(f"method must be 'exact', got {method!r}")
+        self._check_enumerable(MAX_ENUMERATED, "exact log Z")
+        t0 = time.perf_counter()
+        chunk_bits = min(self.n, 12)
+        n_chunks = 1 << (self.n - chunk_bits)
+        mx, sm = np.empty(n_chunks), np.empty(n_chunks)
+        _pairwise_logz_chunks(self._dense_J(), self.b, self.spin, chunk_bits, mx, sm)
+        top = mx.max()
+        return LogZResult(
+            log_z=float(top + math.log(np.sum(sm * np.exp(mx - top)))),
+            method="exact-enumeration",
+            settings={"n_units": self.n, "units": self.units, "n_states": 2**self.n},
+            n_energy_evals=2**self.n,
+            wall_time=time.perf_counter() - t0,
+        )
+
+    def all_states(self):
+        """All 2**n states (n <= 20), in binary counting order (unit 0 most significant)."""
+        self._check_enumerable(MAX_TABLE, "the state table")
+        k = np.arange(2**self.n)
+        bits = (k[:, None] >> np.arange(self.n - 1, -1, -1)) & 1
+        lo, hi = self.values
+        return np.where(bits == 1, hi, lo).astype(np.int8)
+
+    def probabilities(self):
+        """Exact p(x) of every state of :meth:`all_states` (n <= 20)."""
+        S = self.all_states()
+        neg_e = -self.energy(S)
+        w = np.exp(neg_e - neg_e.max())
+        return S, w / w.sum()
+
+    def moments(self):
+        """Exact ``E[x]`` and ``E[x x^T]`` (n <= 20)."""
+        S, p = self.probabilities()
+        Sf = S.astype(np.float64)
+        return p @ Sf, (Sf * p[:, None]).T @ Sf
+
+    # ------------------------------------------------------------------ sampling
+    def sample(self, n_sweeps: int, n_chains: int = 1, scan: str = "sequential",
+               random_state=None, init=None, device: str = "cpu"):
+        """Run ``n_chains`` Gibbs chains for ``n_sweeps`` sweeps; returns int8 states (n_chains, n).
+
+        ``scan``: "sequential" (units in order), "random" (n uniformly chosen units per
+        sweep) or "colored" (greedy graph colouring; units of a colour in parallel).
+        """
+        for name, v, lo in (("n_sweeps", n_sweeps, 0), ("n_chains", n_chains, 1)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+                raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+        if scan not in SCANS:
+            raise ValueError(f"scan must be one of {SCANS}, got {scan!r}")
+        if device not in ("cpu", "auto"):
+            raise ValueError(f"device must be 'cpu' or 'auto' for BoltzmannMachine, got {device!r}")
+        rng = check_random_state(random_state)
+        lo, hi = self.values
+        if init is None:
+            X = np.where(rng.random((n_chains, self.n)) < 0.5, hi, lo).astype(np.int8)
+        else:
+            X = self.check_states(init, "init").astype(np.int8)
+            X = np.array(np.broadcast_to(X, (n_chains, self.n)) if len(X) == 1 else X)
+            if len(X) != n_chains:
+                raise ValueError(f"init must hold 1 or n_chains={n_chains} states, got {len(X)}")
+        A = self._J_csr
+        args = (A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data, self.b, self.spin)
+        if scan == "colored":
+            streams = seed_streams(rng, n_chains * self.n)
+            ptr, units = self._coloring()
+            _gibbs_colored(X, *args, ptr, units, n_sweeps, streams)
+        else:
+            streams = seed_streams(rng, n_chains)
+            kernel = _gibbs_sequential if scan == "sequential" else _gibbs_random_scan
+            kernel(X, *args, n_sweeps, streams)
+        return X
+
+    def _coloring(self):
+        if not hasattr(self, "_colors"):
+            A = self._J_csr
+            self._colors = greedy_coloring(A.indptr, A.indices, self.n)
+        return self._colors
+
+    @property
+    def n_colors(self) -> int:
+        """Number of colours of the greedy colouring of the interaction graph."""
+        return len(self._coloring()[0]) - 1

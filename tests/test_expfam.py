@@ -1,0 +1,182 @@
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from conftest import SEED, outputs_with_one_and_two_threads
+from scipy import stats
+from scipy.special import logsumexp
+
+from pgm_ebm import BoltzmannMachine
+from pgm_ebm.expfam import PairwiseFamily, fit, inverse_ising, mean_field, sample_exact
+
+
+def _random_model(n, units, scale=0.6, seed=SEED):
+    r = np.random.default_rng(seed)
+    A = np.triu(r.normal(0, scale, (n, n)), 1)
+    return BoltzmannMachine(A + A.T, r.normal(0, 0.5, n), units)
+
+
+def _brute(bm):
+    S = np.array(list(itertools.product(bm.values, repeat=bm.n)), float)
+    J = bm._dense_J()
+    neg_e = 0.5 * np.einsum("si,ij,sj->s", S, J, S) + S @ bm.b
+    return S, neg_e
+
+
+# ----------------------------------------------------------------------------- Boltzmann machine
+@pytest.mark.parametrize("units", ["binary", "spin"])
+@pytest.mark.parametrize("n", [1, 5, 13])
+def test_exact_log_z_energy_and_conditionals(units, n):
+    bm = _random_model(n, units)
+    S, neg_e = _brute(bm)
+    np.testing.assert_allclose(bm.log_partition().log_z, logsumexp(neg_e), rtol=1e-10)
+    np.testing.assert_allclose(bm.energy(S), -neg_e, rtol=1e-12, atol=1e-12)
+    # conditional of unit 0 from the joint: p(x0 = up | rest) = p(up, rest) / sum
+    x = S[7 % len(S)].copy()
+    up, down = x.copy(), x.copy()
+    up[0], down[0] = bm.values[1], bm.values[0]
+    e_up, e_down = bm.energy(up), bm.energy(down)
+    p = 1 / (1 + np.exp(e_up[0] - e_down[0]))
+    np.testing.assert_allclose(bm.conditional_probabilities(x)[0, 0], p, rtol=1e-12)
+
+
+def test_sparse_and_dense_agree():
+    bm = _random_model(9, "spin")
+    J = bm._dense_J()
+    J[np.abs(J) < 0.4] = 0
+    dense, sparse = BoltzmannMachine(J, bm.b, "spin"), BoltzmannMachine(sp.csr_matrix(J), bm.b, "spin")
+    np.testing.assert_allclose(dense.log_partition().log_z, sparse.log_partition().log_z, rtol=1e-12)
+    X = dense.sample(3, n_chains=5, random_state=1)
+    np.testing.assert_allclose(dense.energy(X), sparse.energy(X))
+    np.testing.assert_array_equal(X, sparse.sample(3, n_chains=5, random_state=1))
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
+@pytest.mark.parametrize("scan", ["sequential", "random", "colored"])
+def test_gibbs_scans_sample_the_exact_distribution(units, scan):
+    bm = _random_model(7, units)
+    _, p = bm.probabilities()
+    X = bm.sample(300, n_chains=6000, scan=scan, random_state=SEED)
+    idx = (X == bm.values[1]).astype(int) @ (1 << np.arange(6, -1, -1))
+    c = np.bincount(idx, minlength=2**7)
+    e = p * len(X)
+    keep = e >= 5
+    pval = stats.chisquare(np.r_[c[keep], c[~keep].sum()], np.r_[e[keep], e[~keep].sum()]).pvalue
+    assert pval > 1e-3
+
+
+def test_coloring_is_proper_and_scans_deterministic():
+    r = np.random.default_rng(SEED)
+    n = 60
+    A = sp.random(n, n, density=0.08, random_state=1, data_rvs=lambda k: r.normal(size=k))
+    A = sp.triu(A, 1)
+    bm = BoltzmannMachine(A + A.T, np.zeros(n), "spin")
+    ptr, units = bm._coloring()
+    color = np.empty(n, int)
+    for c in range(len(ptr) - 1):
+        color[units[ptr[c]: ptr[c + 1]]] = c
+    rows, cols = bm.J.nonzero()
+    assert np.all(color[rows] != color[cols]) and sorted(units) == list(range(n))
+    for scan in ("sequential", "random", "colored"):
+        one, two = outputs_with_one_and_two_threads(
+            lambda s=scan: bm.sample(4, n_chains=6, scan=s, random_state=3))
+        np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.parametrize("J, match", [
+    (np.array([[0, 1.0], [0.5, 0]]), "symmetric"),
+    (np.array([[1.0, 0], [0, 0]]), "zero diagonal"),
+    (np.array([[0, np.nan], [np.nan, 0]]), "finite"),
+])
+def test_bad_couplings(J, match):
+    with pytest.raises(ValueError, match=match):
+        BoltzmannMachine(J, np.zeros(2))
+
+
+def test_bad_states_and_too_large_enumeration():
+    bm = _random_model(4, "spin")
+    with pytest.raises(ValueError, match=r"units in \{-1, 1\}"):
+        bm.energy(np.zeros((1, 4)))
+    with pytest.raises(ValueError, match="b must have shape"):
+        BoltzmannMachine(np.zeros((3, 3)), np.zeros(2))
+    big = BoltzmannMachine(np.zeros((31, 31)), np.zeros(31))
+    with pytest.raises(ValueError, match=r"2\*\*31 states.*use MCMC"):
+        big.log_partition()
+
+
+# ----------------------------------------------------------------------------- exponential family
+@pytest.mark.parametrize("units", ["binary", "spin"])
+def test_gradient_and_hessian_of_the_log_likelihood(units):
+    fam = PairwiseFamily(5, units=units)
+    r = np.random.default_rng(SEED)
+    theta = r.normal(0, 0.4, fam.n_params)
+    X = sample_exact(fam.to_model(r.normal(0, 0.4, fam.n_params)), 300, random_state=1)
+    g = fam.gradient(theta, X)
+    eps = 1e-6
+    num = np.array([(fam.log_likelihood(theta + eps * e, X) - fam.log_likelihood(theta - eps * e, X))
+                    / (2 * eps) for e in np.eye(fam.n_params)])
+    np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-8)
+    cov = fam.covariance(theta)  # Hessian = -cov: concave log-likelihood
+    assert np.linalg.eigvalsh(cov).min() > -1e-12
+    hess = np.array([(fam.gradient(theta + eps * e, X) - fam.gradient(theta - eps * e, X)) / (2 * eps)
+                     for e in np.eye(fam.n_params)])
+    np.testing.assert_allclose(hess, -cov, rtol=1e-5, atol=1e-7)
+    # normalisation: exp(log-likelihood) sums to one over all states
+    S = fam.to_model(theta).all_states()
+    total = sum(np.exp(fam.log_likelihood(theta, s[None])) for s in S)
+    assert total == pytest.approx(1.0, rel=1e-10)
+
+
+def test_independent_units_have_the_closed_form_mle():
+    r = np.random.default_rng(SEED)
+    X = (r.random((5000, 6)) < np.linspace(0.1, 0.9, 6)).astype(int)
+    res = fit(PairwiseFamily(6, edges=[]), X)
+    p = X.mean(axis=0)
+    np.testing.assert_allclose(res.theta, np.log(p / (1 - p)), rtol=1e-7)
+
+
+@pytest.mark.parametrize("method", ["exact", "pseudo-likelihood"])
+def test_inverse_ising_recovers_a_known_10_unit_model(method):
+    """Each parameter within 5 standard errors of the truth, the errors from the exact
+    Fisher information (Cov f) of the true model: sqrt(diag(Cov^-1) / N)."""
+    fam = PairwiseFamily(10, units="spin")
+    r = np.random.default_rng(SEED)
+    theta = r.normal(0, 0.3, fam.n_params)
+    N = 20000
+    X = sample_exact(fam.to_model(theta), N, random_state=1)
+    res = inverse_ising(X, units="spin", method=method)
+    se = np.sqrt(np.diag(np.linalg.inv(fam.covariance(theta))) / N)
+    z = np.abs(res.theta - theta) / se
+    assert z.max() < 5, z.max()
+    assert res.info["converged"]
+
+
+def test_pcd_reaches_the_maximum_likelihood():
+    fam = PairwiseFamily(6, units="binary")
+    r = np.random.default_rng(SEED)
+    X = sample_exact(fam.to_model(r.normal(0, 0.5, fam.n_params)), 5000, random_state=1)
+    mle = fit(fam, X, method="exact")
+    pcd = fit(fam, X, method="pcd", n_iter=800, n_chains=500, random_state=0)
+    ll0 = fam.log_likelihood(np.zeros(fam.n_params), X)
+    ll_mle = fam.log_likelihood(mle.theta, X)
+    ll_pcd = fam.log_likelihood(pcd.theta, X)
+    assert ll_mle - ll_pcd < 0.01 * (ll_mle - ll0), (ll0, ll_pcd, ll_mle)
+
+
+def test_mean_field_and_mcmc_moments():
+    fam = PairwiseFamily(6, units="spin")
+    theta = np.r_[np.full(6, 0.2), np.full(fam.n_params - 6, 0.05)]
+    exact = fam.mean(theta)
+    mc = fam.mean(theta, method="mcmc", n_samples=20000, random_state=0)
+    se = np.sqrt(np.diag(fam.covariance(theta)) / 20000)
+    assert np.all(np.abs(mc - exact) < 5 * se)
+    mf = fam.mean(theta, method="mean-field")
+    # ferromagnetic couplings: mean field drops the positive connected correlations, so it
+    # underestimates every pair moment E[x_i x_j]
+    assert np.all(mf[6:] < exact[6:])
+    independent = np.r_[np.full(6, 0.2), np.zeros(fam.n_params - 6)]
+    np.testing.assert_allclose(fam.mean(independent, method="mean-field"), fam.mean(independent),
+                               atol=1e-9)  # exact without couplings
+    m = mean_field(fam.to_model(theta))
+    np.testing.assert_allclose(m, np.tanh(0.2 + fam.to_model(theta)._dense_J() @ m), atol=1e-9)
