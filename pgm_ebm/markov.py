@@ -1,0 +1,117 @@
+"""The Markov chains behind the samplers, made exact for tiny models.
+
+For a :class:`~pgm_ebm.BoltzmannMachine` with at most 12 units, build the exact
+transition matrix over all ``2**n`` states of
+
+- ``"gibbs-sweep"``: one sequential Gibbs sweep (units 0, 1, ..., n-1 in turn);
+- ``"random-scan"``: one random-scan Gibbs step (a uniformly chosen unit resampled);
+- ``"metropolis"``: one Metropolis-Hastings step proposing to flip a uniformly chosen unit;
+
+then check that the Boltzmann distribution is stationary, whether detailed balance
+holds (it does for random scan and Metropolis, not for a sequential sweep), and
+measure the spectral gap and the convergence ``||p0 T^t - pi||_TV``.
+States are ordered as :meth:`BoltzmannMachine.all_states` (unit 0 most significant).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pgm_ebm.models.boltzmann import BoltzmannMachine
+
+MAX_UNITS = 12
+KINDS = ("gibbs-sweep", "random-scan", "metropolis")
+
+
+def _single_unit_gibbs(model: BoltzmannMachine, i: int, S, pi):
+    """Matrix of resampling unit i from its conditional."""
+    N = len(S)
+    n = model.n
+    bit = 1 << (n - 1 - i)
+    idx = np.arange(N)
+    up, down = idx | bit, idx & ~bit
+    p_up = pi[up] / (pi[up] + pi[down])
+    G = np.zeros((N, N))
+    G[idx, up] += p_up
+    G[idx, down] += 1 - p_up
+    return G
+
+
+def transition_matrix(model: BoltzmannMachine, kind: str = "random-scan") -> np.ndarray:
+    """The exact ``2**n x 2**n`` transition matrix (rows sum to 1, ``p_{t+1} = p_t T``)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if model.n > MAX_UNITS:
+        raise ValueError(f"exact transition matrices are limited to {MAX_UNITS} units "
+                         f"(2**{model.n} x 2**{model.n} entries requested)")
+    S, pi = model.probabilities()
+    n, N = model.n, len(S)
+    if kind == "gibbs-sweep":
+        T = np.eye(N)
+        for i in range(n):
+            T = T @ _single_unit_gibbs(model, i, S, pi)
+        return T
+    if kind == "random-scan":
+        return sum(_single_unit_gibbs(model, i, S, pi) for i in range(n)) / n
+    T = np.zeros((N, N))
+    idx = np.arange(N)
+    for i in range(n):
+        j = idx ^ (1 << (n - 1 - i))
+        T[idx, j] += np.minimum(1.0, pi[j] / pi[idx]) / n
+    T[idx, idx] += 1 - T.sum(axis=1)
+    return T
+
+
+def stationary_distribution(T) -> np.ndarray:
+    """The left eigenvector of T for eigenvalue 1, normalised to a distribution."""
+    w, V = np.linalg.eig(T.T)
+    v = np.real(V[:, np.argmin(np.abs(w - 1))])
+    return v / v.sum()
+
+
+def detailed_balance_violation(T, pi) -> float:
+    """``max |pi_x T_xy - pi_y T_yx|`` (0 for a reversible chain)."""
+    F = pi[:, None] * T
+    return float(np.abs(F - F.T).max())
+
+
+def spectral_gap(T) -> float:
+    """``1 - |lambda_2|``: one minus the second-largest eigenvalue modulus."""
+    mods = np.sort(np.abs(np.linalg.eigvals(T)))[::-1]
+    return float(1 - mods[1]) if len(mods) > 1 else 1.0
+
+
+def tv_distance_curve(T, p0, pi, n_steps: int) -> np.ndarray:
+    """Total-variation distance ``1/2 ||p0 T^t - pi||_1`` for t = 0 .. n_steps."""
+    p = np.asarray(p0, dtype=np.float64).copy()
+    out = np.empty(n_steps + 1)
+    for t in range(n_steps + 1):
+        out[t] = 0.5 * np.abs(p - pi).sum()
+        p = p @ T
+    return out
+
+
+def plot_convergence(model: BoltzmannMachine, n_updates: int = 200, start: int = 0):
+    """TV distance to the Boltzmann distribution against single-unit updates, from the
+    point mass on state ``start``, for the three samplers; gaps in the legend."""
+    from pgm_ebm.plotting import _plt
+
+    plt = _plt()
+    S, pi = model.probabilities()
+    p0 = np.zeros(len(S))
+    p0[start] = 1.0
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for kind in KINDS:
+        T = transition_matrix(model, kind)
+        per = model.n if kind == "gibbs-sweep" else 1  # a sweep is n single-unit updates
+        steps = n_updates // per
+        tv = tv_distance_curve(T, p0, pi, steps)
+        ax.semilogy(np.arange(steps + 1) * per, np.maximum(tv, 1e-16), marker="." if per > 1 else None,
+                    label=f"{kind} (spectral gap {spectral_gap(T):.3g} per step)")
+    ax.set_xlabel("single-unit updates")
+    ax.set_ylabel(r"$\|p_0 T^t - \pi\|_{TV}$")
+    ax.set_title(f"convergence to the Boltzmann distribution, n = {model.n}")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
