@@ -42,7 +42,9 @@ class PairwiseFamily:
         self.units = units
         if edges is None:
             edges = list(itertools.combinations(range(n), 2))
-        e = np.array(sorted({(min(i, j), max(i, j)) for i, j in edges}), dtype=np.int64).reshape(-1, 2)
+        e = np.array(sorted({(min(i, j), max(i, j)) for i, j in edges}), dtype=np.int64).reshape(
+            -1, 2
+        )
         if len(e) and (e.min() < 0 or e.max() >= n or np.any(e[:, 0] == e[:, 1])):
             raise ValueError("edges must be pairs (i, j) of distinct units in range(n)")
         self.edges = e
@@ -51,8 +53,9 @@ class PairwiseFamily:
     # ------------------------------------------------------------------ parameters
     def to_model(self, theta) -> BoltzmannMachine:
         theta = self._check_theta(theta)
-        J = sp.coo_matrix((theta[self.n:], (self.edges[:, 0], self.edges[:, 1])),
-                          shape=(self.n, self.n)).toarray()
+        J = sp.coo_matrix(
+            (theta[self.n :], (self.edges[:, 0], self.edges[:, 1])), shape=(self.n, self.n)
+        ).toarray()
         return BoltzmannMachine(J + J.T, theta[: self.n], self.units)
 
     def from_model(self, model: BoltzmannMachine) -> np.ndarray:
@@ -67,7 +70,9 @@ class PairwiseFamily:
 
     def statistics(self, X) -> np.ndarray:
         """Sufficient statistics ``f(x)`` of each row, shape (n_samples, n_params)."""
-        Xf = BoltzmannMachine(np.zeros((self.n, self.n)), np.zeros(self.n), self.units).check_states(X)
+        Xf = BoltzmannMachine(
+            np.zeros((self.n, self.n)), np.zeros(self.n), self.units
+        ).check_states(X)
         return np.concatenate([Xf, Xf[:, self.edges[:, 0]] * Xf[:, self.edges[:, 1]]], axis=1)
 
     # ------------------------------------------------------------------ exact quantities
@@ -78,8 +83,14 @@ class PairwiseFamily:
         S, p = self.to_model(theta).probabilities()
         return self.statistics(S), p
 
-    def mean(self, theta, method: str = "exact", n_samples: int = 2000, n_sweeps: int = 50,
-             random_state=None):
+    def mean(
+        self,
+        theta,
+        method: str = "exact",
+        n_samples: int = 2000,
+        n_sweeps: int = 50,
+        random_state=None,
+    ):
         """Model moments ``E_theta[f]``: exact (enumeration), ``"mcmc"`` (Gibbs chains) or
         ``"mean-field"`` (naive mean field: ``E[x_i x_j] ~ m_i m_j``)."""
         if method == "exact":
@@ -101,8 +112,9 @@ class PairwiseFamily:
 
     def log_likelihood(self, theta, X) -> float:
         """Mean log-likelihood of the rows of X (exact log partition)."""
-        return float(self.statistics(X).mean(axis=0) @ self._check_theta(theta)
-                     - self.log_partition(theta))
+        return float(
+            self.statistics(X).mean(axis=0) @ self._check_theta(theta) - self.log_partition(theta)
+        )
 
     def gradient(self, theta, X, method: str = "exact", **kw) -> np.ndarray:
         """Data moments minus model moments."""
@@ -125,8 +137,9 @@ class PairwiseFamily:
         return float(val.sum(axis=1).mean()), np.concatenate([g_b, g_J])
 
 
-def mean_field(model: BoltzmannMachine, damping: float = 0.5, tol: float = 1e-10,
-               max_iter: int = 10000):
+def mean_field(
+    model: BoltzmannMachine, damping: float = 0.5, tol: float = 1e-10, max_iter: int = 10000
+):
     """Naive mean-field magnetizations: the damped fixed point of
     ``m = sigmoid(b + J m)`` (binary) or ``m = tanh(b + J m)`` (spin)."""
     J = model._dense_J()
@@ -151,9 +164,19 @@ class FitResult:
     info: dict = field(default_factory=dict)
 
 
-def fit(family: PairwiseFamily, X, method: str = "exact", l2: float = 0.0, *, n_iter: int = 2000,
-        learning_rate: float = 1.0, n_chains: int = 500, k: int = 1, random_state=None,
-        theta0=None) -> FitResult:
+def fit(
+    family: PairwiseFamily,
+    X,
+    method: str = "exact",
+    l2: float = 0.0,
+    *,
+    n_iter: int = 2000,
+    learning_rate: float = 1.0,
+    n_chains: int = 500,
+    k: int = 1,
+    random_state=None,
+    theta0=None,
+) -> FitResult:
     """Maximum-likelihood (or pseudo-likelihood) fit of a pairwise family to X.
 
     ``method``:
@@ -179,6 +202,7 @@ def fit(family: PairwiseFamily, X, method: str = "exact", l2: float = 0.0, *, n_
     reg = np.r_[np.zeros(family.n), np.ones(len(family.edges))] * l2
 
     if method in ("exact", "pseudo-likelihood"):
+
         def objective(t):
             if method == "exact":
                 mu = family.mean(t)
@@ -188,11 +212,19 @@ def fit(family: PairwiseFamily, X, method: str = "exact", l2: float = 0.0, *, n_
                 val, grad = family.pseudo_log_likelihood(t, X)
             return -(val - 0.5 * reg @ t**2), -(grad - reg * t)
 
-        res = scipy.optimize.minimize(objective, theta, jac=True, method="L-BFGS-B",
-                                      options={"maxiter": 10000, "gtol": 1e-10, "ftol": 1e-15})
+        res = scipy.optimize.minimize(
+            objective,
+            theta,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": 10000, "gtol": 1e-10, "ftol": 1e-15},
+        )
         theta = res.x
-        info = {"converged": bool(res.success), "iterations": int(res.nit),
-                "gradient_norm": float(np.abs(objective(theta)[1]).max())}
+        info = {
+            "converged": bool(res.success),
+            "iterations": int(res.nit),
+            "gradient_norm": float(np.abs(objective(theta)[1]).max()),
+        }
     else:
         rng = check_random_state(random_state)
         model = family.to_model(theta)
@@ -211,8 +243,9 @@ def fit(family: PairwiseFamily, X, method: str = "exact", l2: float = 0.0, *, n_
     return FitResult(theta=theta, model=family.to_model(theta), method=method, info=info)
 
 
-def inverse_ising(X, units: str = "spin", method: str = "pseudo-likelihood", edges=None,
-                  **kwargs) -> FitResult:
+def inverse_ising(
+    X, units: str = "spin", method: str = "pseudo-likelihood", edges=None, **kwargs
+) -> FitResult:
     """Fit couplings J and fields b of a Boltzmann machine to samples X (the inverse Ising
     problem) by moment matching (``"exact"``, ``"pcd"``) or pseudo-likelihood."""
     X = np.asarray(X)

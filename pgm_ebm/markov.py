@@ -42,8 +42,10 @@ def transition_matrix(model: BoltzmannMachine, kind: str = "random-scan") -> np.
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     if model.n > MAX_UNITS:
-        raise ValueError(f"exact transition matrices are limited to {MAX_UNITS} units "
-                         f"(2**{model.n} x 2**{model.n} entries requested)")
+        raise ValueError(
+            f"exact transition matrices are limited to {MAX_UNITS} units "
+            f"(2**{model.n} x 2**{model.n} entries requested)"
+        )
     S, pi = model.probabilities()
     n, N = model.n, len(S)
     if kind == "gibbs-sweep":
@@ -106,8 +108,12 @@ def plot_convergence(model: BoltzmannMachine, n_updates: int = 200, start: int =
         per = model.n if kind == "gibbs-sweep" else 1  # a sweep is n single-unit updates
         steps = n_updates // per
         tv = tv_distance_curve(T, p0, pi, steps)
-        ax.semilogy(np.arange(steps + 1) * per, np.maximum(tv, 1e-16), marker="." if per > 1 else None,
-                    label=f"{kind} (spectral gap {spectral_gap(T):.3g} per step)")
+        ax.semilogy(
+            np.arange(steps + 1) * per,
+            np.maximum(tv, 1e-16),
+            marker="." if per > 1 else None,
+            label=f"{kind} (spectral gap {spectral_gap(T):.3g} per step)",
+        )
     ax.set_xlabel("single-unit updates")
     ax.set_ylabel(r"$\|p_0 T^t - \pi\|_{TV}$")
     ax.set_title(f"convergence to the Boltzmann distribution, n = {model.n}")

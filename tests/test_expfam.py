@@ -45,8 +45,13 @@ def test_sparse_and_dense_agree():
     bm = _random_model(9, "spin")
     J = bm._dense_J()
     J[np.abs(J) < 0.4] = 0
-    dense, sparse = BoltzmannMachine(J, bm.b, "spin"), BoltzmannMachine(sp.csr_matrix(J), bm.b, "spin")
-    np.testing.assert_allclose(dense.log_partition().log_z, sparse.log_partition().log_z, rtol=1e-12)
+    dense, sparse = (
+        BoltzmannMachine(J, bm.b, "spin"),
+        BoltzmannMachine(sp.csr_matrix(J), bm.b, "spin"),
+    )
+    np.testing.assert_allclose(
+        dense.log_partition().log_z, sparse.log_partition().log_z, rtol=1e-12
+    )
     X = dense.sample(3, n_chains=5, random_state=1)
     np.testing.assert_allclose(dense.energy(X), sparse.energy(X))
     np.testing.assert_array_equal(X, sparse.sample(3, n_chains=5, random_state=1))
@@ -75,20 +80,24 @@ def test_coloring_is_proper_and_scans_deterministic():
     ptr, units = bm._coloring()
     color = np.empty(n, int)
     for c in range(len(ptr) - 1):
-        color[units[ptr[c]: ptr[c + 1]]] = c
+        color[units[ptr[c] : ptr[c + 1]]] = c
     rows, cols = bm.J.nonzero()
     assert np.all(color[rows] != color[cols]) and sorted(units) == list(range(n))
     for scan in ("sequential", "random", "colored"):
         one, two = outputs_with_one_and_two_threads(
-            lambda s=scan: bm.sample(4, n_chains=6, scan=s, random_state=3))
+            lambda s=scan: bm.sample(4, n_chains=6, scan=s, random_state=3)
+        )
         np.testing.assert_array_equal(one, two)
 
 
-@pytest.mark.parametrize("J, match", [
-    (np.array([[0, 1.0], [0.5, 0]]), "symmetric"),
-    (np.array([[1.0, 0], [0, 0]]), "zero diagonal"),
-    (np.array([[0, np.nan], [np.nan, 0]]), "finite"),
-])
+@pytest.mark.parametrize(
+    "J, match",
+    [
+        (np.array([[0, 1.0], [0.5, 0]]), "symmetric"),
+        (np.array([[1.0, 0], [0, 0]]), "zero diagonal"),
+        (np.array([[0, np.nan], [np.nan, 0]]), "finite"),
+    ],
+)
 def test_bad_couplings(J, match):
     with pytest.raises(ValueError, match=match):
         BoltzmannMachine(J, np.zeros(2))
@@ -114,13 +123,22 @@ def test_gradient_and_hessian_of_the_log_likelihood(units):
     X = sample_exact(fam.to_model(r.normal(0, 0.4, fam.n_params)), 300, random_state=1)
     g = fam.gradient(theta, X)
     eps = 1e-6
-    num = np.array([(fam.log_likelihood(theta + eps * e, X) - fam.log_likelihood(theta - eps * e, X))
-                    / (2 * eps) for e in np.eye(fam.n_params)])
+    num = np.array(
+        [
+            (fam.log_likelihood(theta + eps * e, X) - fam.log_likelihood(theta - eps * e, X))
+            / (2 * eps)
+            for e in np.eye(fam.n_params)
+        ]
+    )
     np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-8)
     cov = fam.covariance(theta)  # Hessian = -cov: concave log-likelihood
     assert np.linalg.eigvalsh(cov).min() > -1e-12
-    hess = np.array([(fam.gradient(theta + eps * e, X) - fam.gradient(theta - eps * e, X)) / (2 * eps)
-                     for e in np.eye(fam.n_params)])
+    hess = np.array(
+        [
+            (fam.gradient(theta + eps * e, X) - fam.gradient(theta - eps * e, X)) / (2 * eps)
+            for e in np.eye(fam.n_params)
+        ]
+    )
     np.testing.assert_allclose(hess, -cov, rtol=1e-5, atol=1e-7)
     # normalisation: exp(log-likelihood) sums to one over all states
     S = fam.to_model(theta).all_states()
@@ -176,7 +194,8 @@ def test_mean_field_and_mcmc_moments():
     # underestimates every pair moment E[x_i x_j]
     assert np.all(mf[6:] < exact[6:])
     independent = np.r_[np.full(6, 0.2), np.zeros(fam.n_params - 6)]
-    np.testing.assert_allclose(fam.mean(independent, method="mean-field"), fam.mean(independent),
-                               atol=1e-9)  # exact without couplings
+    np.testing.assert_allclose(
+        fam.mean(independent, method="mean-field"), fam.mean(independent), atol=1e-9
+    )  # exact without couplings
     m = mean_field(fam.to_model(theta))
     np.testing.assert_allclose(m, np.tanh(0.2 + fam.to_model(theta)._dense_J() @ m), atol=1e-9)

@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 from conftest import SEED
 
-from pgm_ebm import BoltzmannMachine
-from pgm_ebm import markov
+from pgm_ebm import BoltzmannMachine, markov
 
 
 def _model(n=5, units="spin", scale=0.7):
@@ -74,8 +73,9 @@ def test_spectral_gap_governs_convergence_and_tv_decreases():
 def test_stronger_couplings_mix_slower():
     weak, strong = _model(scale=0.3), _model(scale=1.5)
     for kind in markov.KINDS:
-        assert markov.spectral_gap(markov.transition_matrix(strong, kind)) < \
-            markov.spectral_gap(markov.transition_matrix(weak, kind))
+        assert markov.spectral_gap(markov.transition_matrix(strong, kind)) < markov.spectral_gap(
+            markov.transition_matrix(weak, kind)
+        )
 
 
 def test_limits():

@@ -94,14 +94,17 @@ def greedy_coloring(indptr, indices, n):
     order = np.argsort(-degree, kind="stable")
     color = np.full(n, -1, dtype=np.int64)
     for i in order:
-        used = {int(color[j]) for j in indices[indptr[i]: indptr[i + 1]] if color[j] >= 0}
+        used = {int(color[j]) for j in indices[indptr[i] : indptr[i + 1]] if color[j] >= 0}
         c = 0
         while c in used:
             c += 1
         color[i] = c
     n_colors = int(color.max()) + 1 if n else 0
-    units = np.concatenate([np.flatnonzero(color == c) for c in range(n_colors)]) if n else \
-        np.zeros(0, np.int64)
+    units = (
+        np.concatenate([np.flatnonzero(color == c) for c in range(n_colors)])
+        if n
+        else np.zeros(0, np.int64)
+    )
     ptr = np.zeros(n_colors + 1, dtype=np.int64)
     ptr[1:] = np.cumsum([np.count_nonzero(color == c) for c in range(n_colors)])
     return ptr, units.astype(np.int64)

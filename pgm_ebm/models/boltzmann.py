@@ -40,7 +40,9 @@ def _check_J_b(J, b):
         if abs(Js - Js.T).max() > 1e-12 * max(1.0, abs(Js).max()):
             raise ValueError("J must be symmetric (J == J.T)")
         if np.any(Js.diagonal() != 0):
-            raise ValueError("J must have a zero diagonal (self-couplings are biases: put them in b)")
+            raise ValueError(
+                "J must have a zero diagonal (self-couplings are biases: put them in b)"
+            )
         Js.eliminate_zeros()
         Jd = None
     else:
@@ -52,7 +54,9 @@ def _check_J_b(J, b):
         if not np.allclose(Jd, Jd.T, rtol=0, atol=1e-12 * max(1.0, np.abs(Jd).max())):
             raise ValueError("J must be symmetric (J == J.T)")
         if np.any(np.diag(Jd) != 0):
-            raise ValueError("J must have a zero diagonal (self-couplings are biases: put them in b)")
+            raise ValueError(
+                "J must have a zero diagonal (self-couplings are biases: put them in b)"
+            )
         n = Jd.shape[0]
         Js = sp.csr_matrix(Jd)
     bv = np.array(b, dtype=np.float64)
@@ -144,7 +148,8 @@ class BoltzmannMachine:
             raise ValueError(
                 f"{what} enumerates 2**{self.n} states (about {2.0**self.n * self.n:.1e} "
                 f"operations, ~{seconds:.0e} s) and is limited to {limit} units; use MCMC "
-                "(sample) or an approximate estimator instead")
+                "(sample) or an approximate estimator instead"
+            )
 
     def log_partition(self, method: str = "exact") -> LogZResult:
         """Exact log Z by Gray-code enumeration (chunked, parallel, float64), n <= 30."""
@@ -187,8 +192,15 @@ class BoltzmannMachine:
         return p @ Sf, (Sf * p[:, None]).T @ Sf
 
     # ------------------------------------------------------------------ sampling
-    def sample(self, n_sweeps: int, n_chains: int = 1, scan: str = "sequential",
-               random_state=None, init=None, device: str = "cpu"):
+    def sample(
+        self,
+        n_sweeps: int,
+        n_chains: int = 1,
+        scan: str = "sequential",
+        random_state=None,
+        init=None,
+        device: str = "cpu",
+    ):
         """Run ``n_chains`` Gibbs chains for ``n_sweeps`` sweeps; returns int8 states (n_chains, n).
 
         ``scan``: "sequential" (units in order), "random" (n uniformly chosen units per

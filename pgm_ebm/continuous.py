@@ -1,0 +1,236 @@
+"""Samplers for continuous energies: random-walk Metropolis-Hastings and Langevin dynamics.
+
+Energies (and gradients) are Numba-compiled functions of a 1-D float64 array:
+``energy(x) -> float`` and ``grad(x) -> array``.  Many chains run in parallel,
+one random stream per chain (Gaussian noise by Box-Muller from the stream).
+
+- ``langevin(..., adjust=False)``: the unadjusted Langevin algorithm (ULA),
+  ``x' = x - h grad E(x) + sqrt(2h) z``, biased by O(h);
+- ``langevin(..., adjust=True)``: MALA, the same proposal with a Metropolis-Hastings
+  correction, exact for any h;
+- ``metropolis_hastings``: Gaussian random-walk proposals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from pgm_ebm._rng import check_random_state, seed_streams, step, to_uniform64
+
+
+@njit(inline="always")
+def _normal(s0, s1):
+    """One standard normal (Box-Muller, cosine branch) and the advanced state."""
+    b1, s0, s1 = step(s0, s1)
+    b2, s0, s1 = step(s0, s1)
+    u1 = 1.0 - to_uniform64(b1)  # (0, 1]
+    u2 = to_uniform64(b2)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2), s0, s1
+
+
+@njit(parallel=True)
+def _langevin_kernel(energy, grad, X, h, n_steps, adjust, thin, out, accepted, streams):
+    n_chains, d = X.shape
+    for c in prange(n_chains):
+        s0 = streams[c, 0]
+        s1 = streams[c, 1]
+        x = X[c].copy()
+        e = energy(x)
+        g = grad(x)
+        acc = 0
+        xp = np.empty(d)
+        for t in range(n_steps):
+            for k in range(d):
+                z, s0, s1 = _normal(s0, s1)
+                xp[k] = x[k] - h * g[k] + math.sqrt(2.0 * h) * z
+            gp = grad(xp)
+            take = True
+            ep = 0.0
+            if adjust:
+                ep = energy(xp)
+                fwd = 0.0
+                bwd = 0.0
+                for k in range(d):
+                    fwd += (xp[k] - x[k] + h * g[k]) ** 2
+                    bwd += (x[k] - xp[k] + h * gp[k]) ** 2
+                log_a = -(ep - e) - (bwd - fwd) / (4.0 * h)
+                bits, s0, s1 = step(s0, s1)
+                take = log_a >= 0.0 or math.log(1.0 - to_uniform64(bits)) < log_a
+            if take:
+                for k in range(d):
+                    x[k] = xp[k]
+                g = gp
+                e = ep
+                acc += 1
+            if t % thin == 0:
+                for k in range(d):
+                    out[c, t // thin, k] = x[k]
+        X[c] = x
+        accepted[c] = acc
+        streams[c, 0] = s0
+        streams[c, 1] = s1
+
+
+@njit(parallel=True)
+def _random_walk_kernel(energy, X, h, n_steps, thin, out, accepted, streams):
+    n_chains, d = X.shape
+    for c in prange(n_chains):
+        s0 = streams[c, 0]
+        s1 = streams[c, 1]
+        x = X[c].copy()
+        e = energy(x)
+        acc = 0
+        xp = np.empty(d)
+        for t in range(n_steps):
+            for k in range(d):
+                z, s0, s1 = _normal(s0, s1)
+                xp[k] = x[k] + h * z
+            ep = energy(xp)
+            bits, s0, s1 = step(s0, s1)
+            if ep <= e or math.log(1.0 - to_uniform64(bits)) < -(ep - e):
+                for k in range(d):
+                    x[k] = xp[k]
+                e = ep
+                acc += 1
+            if t % thin == 0:
+                for k in range(d):
+                    out[c, t // thin, k] = x[k]
+        X[c] = x
+        accepted[c] = acc
+        streams[c, 0] = s0
+        streams[c, 1] = s1
+
+
+@dataclass
+class ContinuousSamples:
+    """``samples`` (n_chains, n_kept, d), final states ``x`` and per-chain ``acceptance`` rates."""
+
+    samples: np.ndarray
+    x: np.ndarray
+    acceptance: np.ndarray
+    method: str
+
+
+def _prepare(x0, n_chains, n_steps, step_size, thin):
+    X = np.array(x0, dtype=np.float64, ndmin=2)  # a copy: the caller's array is kept intact
+    if n_chains is not None:
+        X = np.array(np.broadcast_to(X, (n_chains, X.shape[1])))
+    if not np.all(np.isfinite(X)):
+        raise ValueError("x0 must be finite")
+    for name, v in (("n_steps", n_steps), ("thin", thin)):
+        if not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+    if not (np.isfinite(step_size) and step_size > 0):
+        raise ValueError(f"step_size must be > 0, got {step_size!r}")
+    out = np.empty((X.shape[0], (n_steps + thin - 1) // thin, X.shape[1]))
+    return X, out
+
+
+def langevin(
+    energy,
+    grad,
+    x0,
+    n_steps: int,
+    step_size: float,
+    *,
+    adjust: bool = True,
+    n_chains: int | None = None,
+    thin: int = 1,
+    random_state=None,
+) -> ContinuousSamples:
+    """Langevin dynamics (MALA when ``adjust``, else ULA) from ``x0`` (d,) or (n_chains, d)."""
+    X, out = _prepare(x0, n_chains, n_steps, step_size, thin)
+    acc = np.zeros(X.shape[0], dtype=np.int64)
+    streams = seed_streams(check_random_state(random_state), X.shape[0])
+    _langevin_kernel(energy, grad, X, float(step_size), n_steps, adjust, thin, out, acc, streams)
+    return ContinuousSamples(out, X, acc / n_steps, "mala" if adjust else "ula")
+
+
+def metropolis_hastings(
+    energy,
+    x0,
+    n_steps: int,
+    step_size: float,
+    *,
+    n_chains: int | None = None,
+    thin: int = 1,
+    random_state=None,
+) -> ContinuousSamples:
+    """Gaussian random-walk Metropolis-Hastings from ``x0`` (d,) or (n_chains, d)."""
+    X, out = _prepare(x0, n_chains, n_steps, step_size, thin)
+    acc = np.zeros(X.shape[0], dtype=np.int64)
+    streams = seed_streams(check_random_state(random_state), X.shape[0])
+    _random_walk_kernel(energy, X, float(step_size), n_steps, thin, out, acc, streams)
+    return ContinuousSamples(out, X, acc / n_steps, "random-walk-mh")
+
+
+def product_of_experts(*experts):
+    """Sum of energies (a product of the experts' densities): ``(energy, grad)`` pairs in,
+    one compiled ``(energy, grad)`` pair out."""
+    if not experts:
+        raise ValueError("product_of_experts needs at least one (energy, grad) pair")
+    e_sum, g_sum = experts[0]
+    for e2, g2 in experts[1:]:
+        e1, g1 = e_sum, g_sum
+
+        def e_sum(x, e1=e1, e2=e2):  # noqa: F811 - rebound on purpose
+            return e1(x) + e2(x)
+
+        def g_sum(x, g1=g1, g2=g2):  # noqa: F811
+            return g1(x) + g2(x)
+
+        e_sum, g_sum = njit(e_sum), njit(g_sum)
+    return e_sum, g_sum
+
+
+def gaussian_mixture_energy(means, sigmas, weights):
+    """Energy ``-log sum_k w_k N(x; mu_k, sigma_k^2 I)`` (up to a constant) and its gradient."""
+    mu = np.array(means, dtype=np.float64)
+    sg = np.array(sigmas, dtype=np.float64)
+    w = np.array(weights, dtype=np.float64)
+    if (
+        mu.ndim != 2
+        or sg.shape != (len(mu),)
+        or w.shape != (len(mu),)
+        or np.any(sg <= 0)
+        or np.any(w <= 0)
+    ):
+        raise ValueError("means must be (K, d), sigmas and weights (K,) and positive")
+    logw = np.log(w / w.sum()) - mu.shape[1] * np.log(sg)
+
+    @njit
+    def energy(x):
+        best = -np.inf
+        terms = np.empty(len(sg))
+        for k in range(len(sg)):
+            d2 = 0.0
+            for j in range(x.shape[0]):
+                d2 += (x[j] - mu[k, j]) ** 2
+            terms[k] = logw[k] - 0.5 * d2 / sg[k] ** 2
+            best = max(best, terms[k])
+        s = 0.0
+        for k in range(len(sg)):
+            s += math.exp(terms[k] - best)
+        return -(best + math.log(s))
+
+    @njit
+    def grad(x):
+        terms = np.empty(len(sg))
+        for k in range(len(sg)):
+            d2 = 0.0
+            for j in range(x.shape[0]):
+                d2 += (x[j] - mu[k, j]) ** 2
+            terms[k] = logw[k] - 0.5 * d2 / sg[k] ** 2
+        r = np.exp(terms - terms.max())
+        r /= r.sum()
+        g = np.zeros(x.shape[0])
+        for k in range(len(sg)):
+            for j in range(x.shape[0]):
+                g[j] += r[k] * (x[j] - mu[k, j]) / sg[k] ** 2
+        return g
+
+    return energy, grad
