@@ -3,7 +3,7 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import SEED, outputs_with_one_and_two_threads
+from conftest import SEED, assert_same_output_with_jit_off, outputs_with_one_and_two_threads
 from scipy import stats
 from scipy.special import logsumexp
 
@@ -199,3 +199,18 @@ def test_mean_field_and_mcmc_moments():
     )  # exact without couplings
     m = mean_field(fam.to_model(theta))
     np.testing.assert_allclose(m, np.tanh(0.2 + fam.to_model(theta)._dense_J() @ m), atol=1e-9)
+
+
+def test_gibbs_scans_same_bits_with_jit_off():
+    code = (
+        "import numpy as np, scipy.sparse as sp\n"
+        "from pgm_ebm import BoltzmannMachine\n"
+        "r = np.random.default_rng(0)\n"
+        "A = np.triu(r.normal(0, 0.5, (6, 6)), 1); J = A + A.T\n"
+        "for Jm in (J, sp.csr_matrix(J)):\n"
+        "    for units in ('binary', 'spin'):\n"
+        "        bm = BoltzmannMachine(Jm, r.normal(size=6), units)\n"
+        "        for scan in ('sequential', 'random', 'colored'):\n"
+        "            print(bm.sample(20, n_chains=3, scan=scan, random_state=5).ravel().tolist())\n"
+    )
+    assert_same_output_with_jit_off(code, min_chars=500)

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm.kernels.gibbs import (
     _gibbs_colored,
+    _gibbs_dense,
     _gibbs_random_scan,
     _gibbs_sequential,
     _pairwise_logz_chunks,
@@ -228,6 +229,12 @@ class BoltzmannMachine:
             streams = seed_streams(rng, n_chains * self.n)
             ptr, units = self._coloring()
             _gibbs_colored(X, *args, ptr, units, n_sweeps, streams)
+        elif self._J_dense is not None:  # dense: incrementally kept local fields
+            streams = seed_streams(rng, n_chains)
+            if not hasattr(self, "_J32"):
+                self._J32 = self._J_dense.astype(np.float32)
+            _gibbs_dense(X, self._J32, self.b.astype(np.float32), self.spin, n_sweeps,
+                         scan == "random", streams)
         else:
             streams = seed_streams(rng, n_chains)
             kernel = _gibbs_sequential if scan == "sequential" else _gibbs_random_scan
