@@ -178,3 +178,39 @@ def plot_trace(trace, title="energy trace"):
         ax.legend(fontsize=7, ncol=min(len(e), 4))
     fig.tight_layout()
     return fig
+
+
+def plot_two_kl(model, init=None):
+    """Distribution of the number of up units under p, under the moment-matched factorized q
+    (KL(p||q): covers both modes) and under mean field (KL(q||p): locks onto one)."""
+    from pgm_ebm.expfam import factorized_fits, kl_divergences
+
+    plt = _plt()
+    S, p = model.probabilities()
+    k = (S == model.values[1]).sum(axis=1)
+    n = model.n
+    p_up, q_mm, q_mf = factorized_fits(model, init=init)
+    up = S == model.values[1]
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    width = 0.27
+    for off, label, probs in (
+        (-width, "p (exact)", p),
+        (0.0, "moment matching, min KL(p||q)", np.prod(np.where(up, q_mm, 1 - q_mm), axis=1)),
+        (width, "mean field, min KL(q||p)", np.prod(np.where(up, q_mf, 1 - q_mf), axis=1)),
+    ):
+        ax.bar(
+            np.arange(n + 1) + off,
+            np.bincount(k, weights=probs, minlength=n + 1),
+            width,
+            label=label,
+        )
+    kl_mm, kl_mf = kl_divergences(model, q_mm), kl_divergences(model, q_mf)
+    ax.set_xlabel("number of up units")
+    ax.set_ylabel("probability")
+    ax.set_title(
+        f"KL(p||q): {kl_mm[0]:.2f} vs {kl_mf[0]:.2f};  KL(q||p): {kl_mm[1]:.2f} vs {kl_mf[1]:.2f}",
+        fontsize=9,
+    )
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

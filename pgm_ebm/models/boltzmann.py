@@ -233,8 +233,15 @@ class BoltzmannMachine:
             streams = seed_streams(rng, n_chains)
             if not hasattr(self, "_J32"):
                 self._J32 = self._J_dense.astype(np.float32)
-            _gibbs_dense(X, self._J32, self.b.astype(np.float32), self.spin, n_sweeps,
-                         scan == "random", streams)
+            _gibbs_dense(
+                X,
+                self._J32,
+                self.b.astype(np.float32),
+                self.spin,
+                n_sweeps,
+                scan == "random",
+                streams,
+            )
         else:
             streams = seed_streams(rng, n_chains)
             kernel = _gibbs_sequential if scan == "sequential" else _gibbs_random_scan
