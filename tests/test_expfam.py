@@ -253,3 +253,48 @@ def test_langevin_trained_energy_approaches_the_exact_mle():
     )
     assert ll_cd <= ll_ml + 1e-9  # the exact fit is the maximum
     assert (ll_cd - ll0) >= 0.8 * (ll_ml - ll0)
+
+
+def test_dbm_stacking_doubles_the_right_inputs():
+    from pgm_ebm.expfam import stack_rbms
+
+    r = np.random.default_rng(SEED)
+    protos = (r.random((3, 20)) < 0.4).astype(float)
+    X = np.abs(protos[r.integers(0, 3, 600)] - (r.random((600, 20)) < 0.05))
+    st = stack_rbms(X, [12, 8, 5], n_iter=15, batch_size=20, learning_rate=0.05, random_state=SEED)
+    assert [w.shape for w in st.weights] == [(12, 20), (8, 12), (5, 8)]
+    assert [b.shape for b in st.biases] == [(20,), (12,), (8,), (5,)]
+    scales = [(m._up_scale, m._down_scale) for m in st.rbms]
+    assert scales == [(2.0, 1.0), (1.0, 1.0), (1.0, 2.0)]
+    np.testing.assert_allclose(st.weights[1], st.rbms[1].components_ / 2)  # middle: halved
+    np.testing.assert_allclose(st.weights[0], st.rbms[0].components_)
+    np.testing.assert_allclose(
+        st.biases[1], (st.rbms[0].intercept_hidden_ + st.rbms[1].intercept_visible_) / 2, rtol=1e-6
+    )
+    # the bottom RBM learned with its input doubled: its samples of the data beat chance
+    base = np.mean((X - X.mean(0)) ** 2)
+    assert st.rbms[0].reconstruction_error(X) < base
+    plain = stack_rbms(X, [12, 8], dbm=False, n_iter=2, random_state=SEED)
+    assert [(m._up_scale, m._down_scale) for m in plain.rbms] == [(1.0, 1.0), (1.0, 1.0)]
+
+
+def test_up_scale_doubles_the_hidden_input_of_the_positive_phase(monkeypatch):
+    """With _up_scale = 2 the positive phase uses p(h | v) = sigmoid(2 W v + c)."""
+    import pgm_ebm.models.rbm as rbm_mod
+    from pgm_ebm import BernoulliRBM
+
+    X = (np.random.default_rng(SEED).random((50, 8)) < 0.4).astype(float)
+    m = BernoulliRBM(4, n_iter=0, random_state=1, dtype="float64", method="pcd").fit(X)
+    m.components_ = np.random.default_rng(2).normal(0, 0.5, (4, 8))
+    W, c = m.components_.copy(), m.intercept_hidden_.copy()
+    m._up_scale = 2.0
+    seen = []
+    orig = rbm_mod._add_bias_sigmoid
+
+    def spy(pre, bias):
+        orig(pre, bias)
+        seen.append(pre.copy())
+
+    monkeypatch.setattr(rbm_mod, "_add_bias_sigmoid", spy)
+    m.partial_fit(X)
+    np.testing.assert_allclose(seen[0], 1 / (1 + np.exp(-(2 * X @ W.T + c))), rtol=1e-12)

@@ -470,6 +470,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         else:
             np.take(X, rows, axis=0, out=V0b)  # gathered straight into the buffer
         np.matmul(V0b, WT, out=H0)
+        up, down = self.__dict__.get("_up_scale", 1.0), self.__dict__.get("_down_scale", 1.0)
+        if up != 1.0:  # DBM pre-training: the input counted twice (see expfam.stack_rbms)
+            H0 *= WT.dtype.type(up)
         if cd:
             Hs = ws.buffer("Hs", n, n_hid)
             _sample_bernoulli(H0, c, streams, Hs)
@@ -479,8 +482,12 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Vp = ws.buffer("Vp", m, n_vis)
         for step in range(self.k):
             np.matmul(Hs, WT.T, out=Vp)
+            if down != 1.0:
+                Vp *= WT.dtype.type(down)
             _sample_bernoulli(Vp, b, streams, Vs)
             np.matmul(Vs, WT, out=Hp)
+            if up != 1.0:
+                Hp *= WT.dtype.type(up)
             if not cd or step < self.k - 1:
                 _sample_bernoulli(Hp, c, streams, Hs)
             else:
