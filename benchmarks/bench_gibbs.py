@@ -12,13 +12,10 @@ Usage:  python benchmarks/bench_gibbs.py [--repeats 5]
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import time
 
-import numba
 import numpy as np
 import scipy.sparse as sp
+from _common import machine, timed
 from numba import njit
 
 N_CHAINS = 64
@@ -46,16 +43,6 @@ def naive_numba(indptr, indices, data, b, X, n_sweeps):
                     f += data[k] * X[c, indices[k]]
                 X[c, i] = 1 if np.random.random() < 1 / (1 + np.exp(-2 * f)) else -1
     return X
-
-
-def timed(fn, repeats):
-    fn()
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
 
 
 def main(argv=None):
@@ -112,17 +99,8 @@ def main(argv=None):
             )
         )
 
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in open("/proc/cpuinfo")
-            if line.startswith("model name")
-        ),
-        "unknown",
-    )
     print(
-        f"machine: {cpu}, {os.cpu_count()} cores; python {platform.python_version()}, numpy "
-        f"{np.__version__}, numba {numba.__version__}, pgm_ebm {pgm_ebm.__version__}; "
+        f"machine: {machine()}, pgm_ebm {pgm_ebm.__version__}; "
         f"{N_CHAINS} chains, median of {args.repeats}\n"
     )
     print(

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
-import time
 import tracemalloc
 
-import numba
 import numpy as np
+from _common import machine, timed
 from numba import njit
 
 BETA = 0.44
@@ -53,16 +50,6 @@ def naive_numba(s, beta, n_sweeps):
                 if dE <= 0 or np.random.random() < math.exp(-beta * dE):
                     s[i, j] = -s[i, j]
     return s
-
-
-def timed(fn, repeats):
-    fn()  # warm-up (JIT, page faults)
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
 
 
 def main(argv=None):
@@ -105,17 +92,8 @@ def main(argv=None):
             )
         )
 
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in open("/proc/cpuinfo")
-            if line.startswith("model name")
-        ),
-        "unknown",
-    )
     print(
-        f"machine: {cpu}, {os.cpu_count()} cores; python {platform.python_version()}, numpy "
-        f"{np.__version__}, numba {numba.__version__}, pgm_ebm {pgm_ebm.__version__}; "
+        f"machine: {machine()}, pgm_ebm {pgm_ebm.__version__}; "
         f"beta = {BETA}, periodic, median of {args.repeats}\n"
     )
     print(

@@ -15,6 +15,23 @@ from numba import njit, prange
 from pgm_ebm.kernels._math import softplus
 
 
+@njit(inline="always", cache=True)
+def _gray_flip(i):
+    """The unit that flips between Gray codes i - 1 and i: the lowest set bit of i."""
+    u = 0
+    while ((i >> u) & 1) == 0:
+        u += 1
+    return u
+
+
+@njit(inline="always", cache=True)
+def _lse_push(m, s, val):
+    """Online log-sum-exp: the running (max, scaled sum) after adding ``val``."""
+    if val > m:
+        return val, s * math.exp(m - val) + 1.0
+    return m, s + math.exp(val - m)
+
+
 @njit(parallel=True, cache=True)
 def _rbm_logz_chunks(W, b_enum, b_sum, chunk_bits, out_max, out_sum):
     """Per-chunk log-sum-exp of ``b_enum.s + sum_j softplus(b_sum_j + (s @ W)_j)``.
@@ -50,10 +67,7 @@ def _rbm_logz_chunks(W, b_enum, b_sum, chunk_bits, out_max, out_sum):
         s = 0.0
         for t in range(chunk):
             if t > 0:
-                i = i0 + t
-                u = 0
-                while ((i >> u) & 1) == 0:
-                    u += 1
+                u = _gray_flip(i0 + t)
                 if (g >> u) & 1:
                     lin -= b_enum[u]
                     for j in range(n_sum):
@@ -66,11 +80,7 @@ def _rbm_logz_chunks(W, b_enum, b_sum, chunk_bits, out_max, out_sum):
             val = lin
             for j in range(n_sum):
                 val += softplus(a[j])
-            if val > m:
-                s = s * math.exp(m - val) + 1.0
-                m = val
-            else:
-                s += math.exp(val - m)
+            m, s = _lse_push(m, s, val)
         out_max[c] = m
         out_sum[c] = s
 
@@ -97,3 +107,42 @@ def _rbm_pseudo_loglik(V, pre_h, WT, b, out):
                 s += softplus(pre_h[r, i] + d * WT[j, i])
             total -= softplus(d * b[j] + s - base)
         out[r] = total
+
+
+@njit(parallel=True, cache=True)
+def _pairwise_logz_chunks(J, b, spin, chunk_bits, out_max, out_sum):
+    """Per-chunk log-sum-exp of ``-E(x) = x.J.x / 2 + b.x`` over all 2**n states,
+    Gray-code incremental (one column of J per step), float64."""
+    n = J.shape[0]
+    n_chunks = out_max.shape[0]
+    chunk = np.int64(1) << chunk_bits
+    lo_val = -1.0 if spin else 0.0
+    for c in prange(n_chunks):
+        i0 = np.int64(c) * chunk
+        g = i0 ^ (i0 >> 1)
+        x = np.empty(n)
+        for u in range(n):
+            x[u] = 1.0 if (g >> u) & 1 else lo_val
+        f = np.empty(n)  # f = J x (without b)
+        neg_e = 0.0
+        for u in range(n):
+            s = 0.0
+            for v in range(n):
+                s += J[u, v] * x[v]
+            f[u] = s
+            neg_e += 0.5 * x[u] * s + b[u] * x[u]
+        m = -np.inf
+        tot = 0.0
+        for t in range(chunk):
+            if t > 0:
+                u = _gray_flip(i0 + t)
+                new = lo_val if x[u] == 1.0 else 1.0
+                d = new - x[u]
+                # -E changes by d * (f_u + b_u) (J symmetric, zero diagonal)
+                neg_e += d * (f[u] + b[u])
+                x[u] = new
+                for v in range(n):
+                    f[v] += J[v, u] * d
+            m, tot = _lse_push(m, tot, neg_e)
+        out_max[c] = m
+        out_sum[c] = tot

@@ -111,52 +111,6 @@ def greedy_coloring(indptr, indices, n):
     return ptr, units.astype(np.int64)
 
 
-@njit(parallel=True, cache=True)
-def _pairwise_logz_chunks(J, b, spin, chunk_bits, out_max, out_sum):
-    """Per-chunk log-sum-exp of ``-E(x) = x.J.x / 2 + b.x`` over all 2**n states,
-    Gray-code incremental (one column of J per step), float64."""
-    n = J.shape[0]
-    n_chunks = out_max.shape[0]
-    chunk = np.int64(1) << chunk_bits
-    lo_val = -1.0 if spin else 0.0
-    for c in prange(n_chunks):
-        i0 = np.int64(c) * chunk
-        g = i0 ^ (i0 >> 1)
-        x = np.empty(n)
-        for u in range(n):
-            x[u] = 1.0 if (g >> u) & 1 else lo_val
-        f = np.empty(n)  # f = J x (without b)
-        neg_e = 0.0
-        for u in range(n):
-            s = 0.0
-            for v in range(n):
-                s += J[u, v] * x[v]
-            f[u] = s
-            neg_e += 0.5 * x[u] * s + b[u] * x[u]
-        m = -np.inf
-        tot = 0.0
-        for t in range(chunk):
-            if t > 0:
-                i = i0 + t
-                u = 0
-                while ((i >> u) & 1) == 0:
-                    u += 1
-                new = lo_val if x[u] == 1.0 else 1.0
-                d = new - x[u]
-                # -E changes by d * (f_u + b_u) (J symmetric, zero diagonal)
-                neg_e += d * (f[u] + b[u])
-                x[u] = new
-                for v in range(n):
-                    f[v] += J[v, u] * d
-            if neg_e > m:
-                tot = tot * math.exp(m - neg_e) + 1.0
-                m = neg_e
-            else:
-                tot += math.exp(neg_e - m)
-        out_max[c] = m
-        out_sum[c] = tot
-
-
 #: sweeps between exact recomputations of the float32 fields of ``_gibbs_dense``
 REFRESH = 16
 

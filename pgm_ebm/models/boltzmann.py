@@ -13,12 +13,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm.kernels.enumerate import _pairwise_logz_chunks
 from pgm_ebm.kernels.gibbs import (
     _gibbs_colored,
     _gibbs_dense,
     _gibbs_random_scan,
     _gibbs_sequential,
-    _pairwise_logz_chunks,
     greedy_coloring,
 )
 from pgm_ebm.partition.result import LogZResult
