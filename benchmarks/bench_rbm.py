@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
+from _common import machine
 
 N_HID, BATCH, LR = 500, 100, 0.05
 
@@ -156,7 +156,6 @@ def main(argv=None):
     ap.add_argument("--limit", type=int, default=None, help="use the first N images (smoke runs)")
     args = ap.parse_args(argv)
 
-    import numba
     import sklearn
     from sklearn.neural_network import BernoulliRBM as SkRBM
 
@@ -212,18 +211,8 @@ def main(argv=None):
             times[name].append(time.perf_counter() - t)
     med = {k: float(np.median(v)) for k, v in times.items()}
     floor = med["GEMM-only floor (5 products/batch)"]
-    cpu = "unknown"
-    try:
-        cpu = next(
-            line.split(":", 1)[1].strip()
-            for line in open("/proc/cpuinfo")
-            if line.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        pass
     print(
-        f"machine: {cpu}, {os.cpu_count()} cores; python {platform.python_version()}, "
-        f"numpy {np.__version__}, numba {numba.__version__}, scikit-learn {sklearn.__version__}, "
+        f"machine: {machine()}, scikit-learn {sklearn.__version__}, "
         f"torch {torch_version}, pgm_ebm {pgm_ebm.__version__}; "
         f"accumulating CBLAS gemm: {has_accumulating_gemm(np.float32)}"
     )
