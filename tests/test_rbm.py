@@ -90,12 +90,18 @@ def test_log_partition_never_stale(tiny_rbm):
     )
 
 
-def test_log_partition_too_large_is_a_clear_error():
+def test_large_models_use_ais_and_say_so():
     m = BernoulliRBM(n_components=30, n_iter=0).fit(np.zeros((3, 40)))
-    with pytest.raises(ValueError, match="more than max_units=25"):
-        m.log_partition()
-    with pytest.raises(ValueError, match="more than max_units=25"):
-        m.score_samples(np.zeros((1, 40)))
+    with pytest.raises(ValueError, match="more than max_units=25.*method='ais'"):
+        m.log_partition("exact")
+    sched = np.linspace(0, 1, 201)
+    ll, logz = m.score_samples(np.zeros((2, 40)), return_log_partition=True)
+    assert logz.method == "ais" and logz.uncertainty == "ci95"
+    assert logz.interval[0] <= logz.log_z <= logz.interval[1]
+    # zero weights: the base model is the model, so AIS is exact too
+    m.components_ = np.zeros_like(m.components_)
+    exact = 30 * np.log(2) + np.logaddexp(0, m.intercept_visible_.astype(np.float64)).sum()
+    assert m.log_partition("ais", schedule=sched).log_z == pytest.approx(exact, abs=1e-6)
 
 
 def test_pseudo_log_likelihood_matches_brute_force(tiny_rbm):

@@ -10,9 +10,9 @@ over chains.  Nothing is allocated here.
 import numpy as np
 from numba import njit, prange
 
-from pgm_ebm._rng import to_uniform32, to_uniform32_low
+from pgm_ebm._rng import step, to_uniform32, to_uniform32_low
 from pgm_ebm.kernels._lanes import LANES, fill_lane_bits
-from pgm_ebm.kernels._math import sigmoid
+from pgm_ebm.kernels._math import sigmoid, softplus
 
 
 @njit(inline="always", cache=True)
@@ -83,3 +83,35 @@ def _apply_velocity(WT, vel, decay):
         for i in range(n_hid):
             vel[j, i] -= decay * WT[j, i]
             WT[j, i] += vel[j, i]
+
+
+@njit(parallel=True, cache=True)
+def _ais_hidden_step(pre, c, beta, beta_prev, streams, samples, logw):
+    """One AIS temperature for the hidden layer of an RBM (h summed out in the weights).
+
+    ``pre = V @ W.T`` (float32, without the bias) is overwritten with
+    ``sigmoid(beta (pre + c))``; ``logw[i]`` gains
+    ``sum_j softplus(beta a_j) - softplus(beta_prev a_j)`` (float64, exact) and
+    ``samples`` receives h ~ p_beta(h | v).  One stream per chain.
+    """
+    n, m = pre.shape
+    for i in prange(n):
+        row = pre[i]
+        acc = 0.0
+        for j in range(m):
+            a = np.float64(row[j]) + c[j]
+            acc += softplus(beta * a) - softplus(beta_prev * a)
+            row[j] = sigmoid(np.float32(beta * a))
+        logw[i] += acc
+        s0 = streams[i, 0]
+        s1 = streams[i, 1]
+        out = samples[i]
+        for j in range(0, m - 1, 2):
+            bits, s0, s1 = step(s0, s1)
+            out[j] = 1.0 if to_uniform32(bits) < row[j] else 0.0
+            out[j + 1] = 1.0 if to_uniform32_low(bits) < row[j + 1] else 0.0
+        if m % 2:
+            bits, s0, s1 = step(s0, s1)
+            out[m - 1] = 1.0 if to_uniform32(bits) < row[m - 1] else 0.0
+        streams[i, 0] = s0
+        streams[i, 1] = s1

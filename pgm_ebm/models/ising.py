@@ -257,12 +257,16 @@ class IsingLattice:
         return out.reshape(np.shape(spins)).astype(np.float64)
 
     # ------------------------------------------------------------------ exact
-    def log_partition(self, method: str = "auto") -> LogZResult:
+    def log_partition(self, method: str = "auto", **ais_options) -> LogZResult:
         """Exact log Z: ``"enumerate"`` (N <= 24), ``"kaufman"`` (2D torus, no field),
         ``"transfer"`` (2D strips of width <= 12, uniform field) or ``"auto"``."""
+        if method == "ais":
+            from pgm_ebm.partition.ais import ising_ais
+
+            return ising_ais(self, **ais_options)
         if method not in ("auto", "enumerate", "kaufman", "transfer"):
             raise ValueError(
-                f"method must be 'auto', 'enumerate', 'kaufman' or 'transfer', got {method!r}"
+                f"method must be 'auto', 'enumerate', 'kaufman', 'transfer' or 'ais', got {method!r}"
             )
         two_d = len(self.shape) == 2
         if method == "auto":

@@ -279,51 +279,83 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             h.update(str(a.shape).encode())
         return h.hexdigest()
 
-    def log_partition(self, method: str = "exact") -> LogZResult:
+    def log_partition(
+        self, method: str = "auto", *, n_chains: int = 100, schedule=None, random_state=0
+    ) -> LogZResult:
         """log Z of the current parameters, with how it was obtained.
 
         Parameters
         ----------
-        method : {"exact"}
-            ``"exact"`` enumerates the smaller layer (at most 25 units) and sums
-            the other analytically.  Approximate methods (AIS) come with the
-            partition-function module.
+        method : {"auto", "exact", "ais"}
+            ``"exact"`` enumerates the smaller layer (at most 25 units) and sums the other
+            analytically; ``"ais"`` runs annealed importance sampling
+            (:func:`pgm_ebm.partition.ais.rbm_ais`) from the data's base-rate model
+            (``base_rate_logit_``) with ``n_chains`` chains and the Salakhutdinov-Murray
+            schedule of 14,500 temperatures unless ``schedule`` is given; ``"auto"`` is exact
+            when it can be, else AIS.
+        random_state : seed of the AIS chains (fixed by default so repeated calls agree).
 
         Returns
         -------
         LogZResult
+            Exact, or an estimate with its 95% interval and effective sample size.
 
         Notes
         -----
-        The result is cached on a hash of the parameters, so assigning new
+        Results are cached on a hash of the parameters and the settings, so assigning new
         values to ``components_`` or the intercepts never returns a stale log Z.
         """
         check_is_fitted(self)
-        check_choice(method, "method", ("exact",))
-        key = self._param_key()
+        check_choice(method, "method", ("auto", "exact", "ais"))
+        if method == "auto":
+            method = "exact" if min(self.components_.shape) <= 25 else "ais"
+        key = (
+            self._param_key(),
+            method,
+            n_chains,
+            None
+            if schedule is None
+            else hashlib.blake2b(np.asarray(schedule, np.float64).tobytes()).hexdigest(),
+            random_state if isinstance(random_state, (int, type(None))) else id(random_state),
+        )
         cache = self.__dict__.setdefault("_logz_cache", {})
         if key not in cache:
             W, b, c = self._params()
-            try:
-                cache.clear()
-                cache[key] = rbm_log_partition_exact(W, b, c, max_units=25)
-            except ValueError as exc:
-                raise ValueError(
-                    f"{exc}; it needs annealed importance sampling, not available in this version"
-                ) from None
+            if method == "exact":
+                try:
+                    res = rbm_log_partition_exact(W, b, c, max_units=25)
+                except ValueError as exc:
+                    raise ValueError(f"{exc}; use method='ais'") from None
+            else:
+                from pgm_ebm.partition.ais import rbm_ais
+
+                base = getattr(self, "base_rate_logit_", None)
+                res = rbm_ais(
+                    W,
+                    b,
+                    c,
+                    n_chains=n_chains,
+                    schedule=schedule,
+                    base_bias=base,
+                    random_state=random_state,
+                    progress=bool(self.verbose),
+                )
+            cache.clear()
+            cache[key] = res
         return cache[key]
 
     def score_samples(self, X, *, return_log_partition: bool = False):
         """Log-likelihood ``log p(x) = -F(x) - log Z`` of each row of binary X.
 
         log Z is exact (enumeration) when the smaller layer has at most 25
-        units; otherwise a ValueError says so.  With
+        units, and estimated by annealed importance sampling otherwise (then the
+        log-likelihood carries the estimate's error: see its interval).  With
         ``return_log_partition=True`` the :class:`LogZResult` used is returned
         as well, so the number says how it was obtained.
         """
         check_is_fitted(self)
         self._validate(X, reset=False, binary=True)
-        logz = self.log_partition("exact")
+        logz = self.log_partition("auto")
         logger.info("score_samples: %s", logz)
         ll = -self.free_energy(X) - logz.log_z
         return (ll, logz) if return_log_partition else ll
@@ -421,9 +453,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             rng.normal(0.0, 0.01, size=(self.n_components, n_features)), dtype=dt
         )
         self.intercept_hidden_ = np.zeros(self.n_components, dtype=dt)
+        p = np.clip(X.mean(axis=0, dtype=np.float64), 1e-3, 1 - 1e-3)
+        self.base_rate_logit_ = np.log(p / (1 - p))  # the AIS base model (Salakhutdinov-Murray)
         if self.visible_init == "base_rate":
-            p = np.clip(X.mean(axis=0, dtype=np.float64), 1e-3, 1 - 1e-3)
-            self.intercept_visible_ = np.log(p / (1 - p)).astype(dt)
+            self.intercept_visible_ = self.base_rate_logit_.astype(dt)
         else:
             self.intercept_visible_ = np.zeros(n_features, dtype=dt)
         n_chains = self.n_chains or self.batch_size
@@ -696,6 +729,11 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             "intercept_hidden_": self.intercept_hidden_,
             "intercept_visible_": self.intercept_visible_,
             "h_samples_": self.h_samples_,
+            **(
+                {"base_rate_logit_": self.base_rate_logit_}
+                if hasattr(self, "base_rate_logit_")
+                else {}
+            ),
         }
 
     def _meta(self):
@@ -760,6 +798,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             raise ValueError(f"{path}: h_samples_ must have shape (n_chains, {nh}) and dtype {dt}")
         for name in (*expect, "h_samples_"):
             setattr(self, name, np.array(arrays[name]))
+        if "base_rate_logit_" in arrays and arrays["base_rate_logit_"].shape == (n_feat,):
+            self.base_rate_logit_ = np.array(arrays["base_rate_logit_"], dtype=np.float64)
         self.n_features_in_ = n_feat
         self.n_iter_ = meta.get("n_iter_", 0)
         self.history_ = meta.get("history_", [])
