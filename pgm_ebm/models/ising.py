@@ -266,7 +266,8 @@ class IsingLattice:
             return ising_ais(self, **ais_options)
         if method not in ("auto", "enumerate", "kaufman", "transfer"):
             raise ValueError(
-                f"method must be 'auto', 'enumerate', 'kaufman', 'transfer' or 'ais', got {method!r}"
+                "method must be 'auto', 'enumerate', 'kaufman', 'transfer' or 'ais', "
+                f"got {method!r}"
             )
         two_d = len(self.shape) == 2
         if method == "auto":
