@@ -153,9 +153,17 @@ def _cmd_fit(args) -> int:
         f"pseudo-log-likelihood {t['mean_pseudo_log_likelihood']:.2f} nats"
     )
     if ll is not None:
+        lz = t["log_partition"]
+        how = f"log Z {lz['method']}: {lz['log_z']:.4f}"
+        if lz["interval"] is not None:  # an estimate: its interval moves the likelihood too
+            lo, hi = lz["interval"]
+            how += (
+                f", 95% interval [{lo:.3f}, {hi:.3f}], so log-likelihood in "
+                f"[{ll - (hi - lz['log_z']):.2f}, {ll + (lz['log_z'] - lo):.2f}]"
+            )
         print(
-            f"test log-likelihood {ll:.2f} +/- {t['log_likelihood_stderr']:.2f} nats "
-            f"(log Z {t['log_partition']['method']}: {t['log_partition']['log_z']:.4f})"
+            f"test log-likelihood {ll:.2f} +/- {t['log_likelihood_stderr']:.2f} nats over the "
+            f"test images ({how})"
         )
     else:
         print(f"test log-likelihood: not computed ({t['log_likelihood_note']})")
