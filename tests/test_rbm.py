@@ -534,11 +534,12 @@ def test_sklearn_api_on_valid_data():
     assert list(m.get_feature_names_out()) == [f"bernoullirbm{i}" for i in range(4)]
 
 
-def test_exact_log_z_with_huge_activations():
-    """Activations far beyond 30 take the overflow-safe branch of the product-of-factors
-    softplus sum; the result still matches brute force."""
+@pytest.mark.parametrize("scale", [40.0, 400.0])
+def test_exact_log_z_with_huge_activations(scale):
+    """Large activations: the exp-free kernel with small product groups (scale 40), and the
+    fallback kernel when e^a could overflow (scale 400); both match brute force."""
     r = np.random.default_rng(SEED)
-    W = r.normal(0, 40.0, (4, 14))
+    W = r.normal(0, scale, (4, 14))
     b, c = r.normal(0, 20, 14), r.normal(0, 20, 4)
     np.testing.assert_allclose(rbm_log_partition_exact(W, b, c).log_z, rbm_log_z(W, b, c),
                                rtol=1e-10)

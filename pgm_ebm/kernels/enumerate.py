@@ -34,19 +34,19 @@ def _lse_push(m, s, val):
 
 @njit(inline="always", cache=True)
 def _softplus_sum(a):
-    """``sum_j log(1 + exp(a_j))`` as the log of products of 16 factors: one log per 16
+    """``sum_j log(1 + exp(a_j))`` as the log of products of 32 factors: one log per 32
     terms instead of one log1p per term (exact to float64 rounding; a factor is at most
-    1 + e^30, so 16 of them cannot overflow)."""
+    1 + e^20, so 32 of them stay below e^641 < 1.8e308)."""
     total = 0.0
     prod = 1.0
     for j in range(a.shape[0]):
         x = a[j]
-        if x > 30.0:
+        if x > 20.0:
             total += x
             prod *= 1.0 + math.exp(-x)
         else:
             prod *= 1.0 + math.exp(x)
-        if (j & 15) == 15:
+        if (j & 31) == 31:
             total += math.log(prod)
             prod = 1.0
     return total + math.log(prod)
@@ -163,3 +163,69 @@ def _pairwise_logz_chunks(J, b, spin, chunk_bits, out_max, out_sum):
             m, tot = _lse_push(m, tot, neg_e)
         out_max[c] = m
         out_sum[c] = tot
+
+
+@njit(parallel=True, cache=True)
+def _rbm_logz_chunks_mult(W, b_enum, b_sum, chunk_bits, group, expW, expnW, out_max, out_sum):
+    """As ``_rbm_logz_chunks``, with ``e^a`` kept incrementally: a Gray-code flip of unit u
+    multiplies ``e^a`` by ``expW[u] = e^W[u]`` or ``expnW[u] = e^-W[u]``, so the inner loop has
+    no exp at all.  ``sum_j log(1 + e^a_j)`` is the log of products of ``group`` factors, in
+    four independent accumulators (``group`` is chosen by the caller so that a product of
+    ``group`` factors cannot overflow).  Each chunk recomputes ``e^a`` from scratch."""
+    n_enum, n_sum = W.shape
+    n_chunks = out_max.shape[0]
+    chunk = np.int64(1) << chunk_bits
+    for c in prange(n_chunks):
+        a = np.empty(n_sum)
+        E = np.empty(n_sum)
+        i0 = np.int64(c) * chunk
+        g = i0 ^ (i0 >> 1)
+        lin = 0.0
+        for j in range(n_sum):
+            a[j] = b_sum[j]
+        for u in range(n_enum):
+            if (g >> u) & 1:
+                lin += b_enum[u]
+                for j in range(n_sum):
+                    a[j] += W[u, j]
+        for j in range(n_sum):
+            E[j] = math.exp(a[j])
+        m = -np.inf
+        s = 0.0
+        for t in range(chunk):
+            if t > 0:
+                u = _gray_flip(i0 + t)
+                if (g >> u) & 1:
+                    lin -= b_enum[u]
+                    f = expnW[u]
+                else:
+                    lin += b_enum[u]
+                    f = expW[u]
+                for j in range(n_sum):
+                    E[j] *= f[j]
+                g ^= np.int64(1) << u
+            total = 0.0
+            p0 = 1.0
+            p1 = 1.0
+            p2 = 1.0
+            p3 = 1.0
+            j = 0
+            while j < n_sum:
+                stop = min(j + group, n_sum)
+                while j + 4 <= stop:
+                    p0 *= 1.0 + E[j]
+                    p1 *= 1.0 + E[j + 1]
+                    p2 *= 1.0 + E[j + 2]
+                    p3 *= 1.0 + E[j + 3]
+                    j += 4
+                while j < stop:
+                    p0 *= 1.0 + E[j]
+                    j += 1
+                total += math.log(p0 * p1 * p2 * p3)
+                p0 = 1.0
+                p1 = 1.0
+                p2 = 1.0
+                p3 = 1.0
+            m, s = _lse_push(m, s, lin + total)
+        out_max[c] = m
+        out_sum[c] = s
