@@ -541,5 +541,6 @@ def test_exact_log_z_with_huge_activations(scale):
     r = np.random.default_rng(SEED)
     W = r.normal(0, scale, (4, 14))
     b, c = r.normal(0, 20, 14), r.normal(0, 20, 4)
-    np.testing.assert_allclose(rbm_log_partition_exact(W, b, c).log_z, rbm_log_z(W, b, c),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        rbm_log_partition_exact(W, b, c).log_z, rbm_log_z(W, b, c), rtol=1e-10
+    )

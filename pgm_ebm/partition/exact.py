@@ -73,8 +73,9 @@ def rbm_log_partition_exact(
     if amax < 600.0:  # e^a stays finite: the exp-free incremental kernel
         per_factor = max(np.logaddexp(0.0, amax), 1e-300)
         group = int(max(1, min(64, 700.0 // per_factor)))
-        _rbm_logz_chunks_mult(Wc, b_enum.copy(), b_sum.copy(), chunk_bits, group, np.exp(Wc),
-                              np.exp(-Wc), mx, sm)
+        _rbm_logz_chunks_mult(
+            Wc, b_enum.copy(), b_sum.copy(), chunk_bits, group, np.exp(Wc), np.exp(-Wc), mx, sm
+        )
     else:
         _rbm_logz_chunks(Wc, b_enum.copy(), b_sum.copy(), chunk_bits, mx, sm)
     top = mx.max()
