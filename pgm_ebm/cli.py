@@ -308,6 +308,55 @@ def _cmd_ising_simulate(args) -> int:
     return 0
 
 
+def _cmd_logz_ising(args) -> int:
+    from tqdm.auto import tqdm
+
+    from pgm_ebm import IsingLattice, plotting
+    from pgm_ebm.partition import ising_exact as ex
+
+    betas = _parse_temps(args.betas)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    L = args.size
+    rows = []
+    for beta in tqdm(betas, desc=f"log Z, {L}x{L}", disable=args.quiet, unit="beta"):
+        m = IsingLattice((L, L), beta=float(beta))
+        exact = ex.kaufman_log_partition((L, L), float(beta)).log_z
+        ais = m.log_partition(
+            "ais",
+            n_chains=args.chains,
+            random_state=args.seed,
+            schedule=np.linspace(0, 1, args.temperatures + 1),
+        )
+        mf = m.log_partition("mean-field", init=np.full(L * L, 0.5))
+        bethe = m.log_partition("bethe")
+        rows.append(
+            {
+                "beta": float(beta),
+                "exact": exact,
+                "ais": ais.log_z,
+                "ais_lo": ais.interval[0],
+                "ais_hi": ais.interval[1],
+                "mean-field": mf.log_z,
+                "bethe": bethe.log_z,
+                "bethe_converged": bethe.diagnostics["converged"],
+            }
+        )
+    (out / "logz.json").write_text(json.dumps({"size": L, "rows": rows}, indent=2))
+    if not args.no_figures:
+        plotting.save(plotting.plot_ising_log_partition(rows, L), out / "logz.png")
+    N = L * L
+    print(f"{'beta':>6} {'exact/N':>9} {'AIS/N':>9} {'+-':>7} {'MF/N':>9} {'Bethe/N':>9}")
+    for r in rows:
+        print(
+            f"{r['beta']:6.3f} {r['exact'] / N:9.5f} {r['ais'] / N:9.5f} "
+            f"{(r['ais_hi'] - r['ais_lo']) / 2 / N:7.5f} {r['mean-field'] / N:9.5f} "
+            f"{r['bethe'] / N:9.5f}"
+        )
+    print(f"wrote {out}/logz.json" + ("" if args.no_figures else " and logz.png"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pgm-ebm", description="Classical energy-based models.")
     sub = p.add_subparsers(dest="model", required=True)
@@ -380,6 +429,19 @@ def build_parser() -> argparse.ArgumentParser:
     si.add_argument("--no-figures", action="store_true")
     si.add_argument("--quiet", action="store_true")
     si.set_defaults(func=_cmd_ising_simulate)
+
+    lz = sub.add_parser("logz", help="exact against approximate partition functions")
+    lzsub = lz.add_subparsers(dest="command", required=True)
+    li = lzsub.add_parser("ising", help="log Z of an L x L torus against beta, every method")
+    li.add_argument("--size", type=int, default=16)
+    li.add_argument("--betas", default="0.1:0.8:0.05", help="START:STOP:STEP or a comma list")
+    li.add_argument("--chains", type=int, default=32, help="AIS chains")
+    li.add_argument("--temperatures", type=int, default=1000, help="AIS temperatures")
+    li.add_argument("--seed", type=int, default=0)
+    li.add_argument("--out", default="runs/logz")
+    li.add_argument("--no-figures", action="store_true")
+    li.add_argument("--quiet", action="store_true")
+    li.set_defaults(func=_cmd_logz_ising)
     return p
 
 

@@ -169,3 +169,32 @@ def test_ising_simulate(tmp_path, capsys):
     assert rows[0]["abs_m"] > rows[-1]["abs_m"]
     assert "T_c" not in capsys.readouterr().err
     assert main(["ising", "simulate", "--temps", "3:1:0.5", "--out", str(tmp_path)]) == 2
+
+
+def test_logz_ising_table_and_figure(tmp_path):
+    out = tmp_path / "logz"
+    assert (
+        main(
+            [
+                "logz",
+                "ising",
+                "--size",
+                "6",
+                "--betas",
+                "0.2,0.7",
+                "--chains",
+                "16",
+                "--temperatures",
+                "200",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    rows = json.loads((out / "logz.json").read_text())["rows"]
+    assert (out / "logz.png").stat().st_size > 0 and [r["beta"] for r in rows] == [0.2, 0.7]
+    for r in rows:
+        assert r["mean-field"] <= r["exact"]  # a lower bound
+        assert r["ais_lo"] <= r["ais"] <= r["ais_hi"]

@@ -94,3 +94,49 @@ def test_simpson_increments_match_the_exact_ones():
     fast = rbm_ais(W, b, c, random_state=3)
     exact = rbm_ais(W, b, c, random_state=3, exact_increments=True)
     assert abs(fast.log_z - exact.log_z) < 1e-6
+
+
+def _bm(kind, units, seed=SEED, n=10):
+    from pgm_ebm import BoltzmannMachine
+
+    r = np.random.default_rng(seed)
+    J = np.zeros((n, n))
+    if kind == "chain":
+        for i in range(n - 1):
+            J[i, i + 1] = J[i + 1, i] = r.normal(0, 1)
+    elif kind == "star":
+        J[0, 1:] = J[1:, 0] = r.normal(0, 0.7, n - 1)
+    else:
+        A = np.triu(r.normal(0, 0.3, (n, n)), 1)
+        J = A + A.T
+    return BoltzmannMachine(J, r.normal(0, 0.5, n), units)
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
+@pytest.mark.parametrize("kind", ["chain", "star"])
+def test_bethe_is_exact_on_trees(kind, units):
+    bm = _bm(kind, units)
+    res = bm.log_partition("bethe")
+    assert res.diagnostics["converged"]
+    np.testing.assert_allclose(res.log_z, bm.log_partition().log_z, rtol=1e-10)
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
+@pytest.mark.parametrize("seed", range(5))
+def test_mean_field_is_a_lower_bound(units, seed):
+    bm = _bm("loopy", units, seed=seed)
+    mf = bm.log_partition("mean-field")
+    assert mf.uncertainty == "lower-bound"
+    assert mf.log_z <= bm.log_partition().log_z + 1e-12
+
+
+def test_ising_variational_estimates_against_kaufman():
+    """16x16 torus: mean field below the exact value; Bethe closer than mean field away
+    from beta_c; both report convergence."""
+    for beta in (0.2, 0.6):
+        m = IsingLattice((16, 16), beta=beta)
+        exact = ex.kaufman_log_partition((16, 16), beta).log_z
+        mf = m.log_partition("mean-field", init=np.full(256, 0.5))
+        bethe = m.log_partition("bethe")
+        assert mf.log_z <= exact and bethe.diagnostics["converged"]
+        assert abs(bethe.log_z - exact) < abs(mf.log_z - exact)

@@ -152,10 +152,16 @@ class BoltzmannMachine:
                 "(sample) or an approximate estimator instead"
             )
 
-    def log_partition(self, method: str = "exact") -> LogZResult:
-        """Exact log Z by Gray-code enumeration (chunked, parallel, float64), n <= 30."""
+    def log_partition(self, method: str = "exact", **options) -> LogZResult:
+        """log Z: ``"exact"`` (Gray-code enumeration, chunked, parallel, float64, n <= 30),
+        ``"mean-field"`` (a lower bound) or ``"bethe"`` (loopy belief propagation)."""
+        if method in ("mean-field", "bethe"):
+            from pgm_ebm.partition.variational import bethe_log_partition, mean_field_log_partition
+
+            fn = mean_field_log_partition if method == "mean-field" else bethe_log_partition
+            return fn(self, **options)
         if method != "exact":
-            raise ValueError(f"method must be 'exact', got {method!r}")
+            raise ValueError(f"method must be 'exact', 'mean-field' or 'bethe', got {method!r}")
         self._check_enumerable(MAX_ENUMERATED, "exact log Z")
         t0 = time.perf_counter()
         chunk_bits = min(self.n, 12)

@@ -257,6 +257,18 @@ class IsingLattice:
         return out.reshape(np.shape(spins)).astype(np.float64)
 
     # ------------------------------------------------------------------ exact
+    def as_boltzmann_machine(self):
+        """The same distribution as a sparse spin :class:`~pgm_ebm.BoltzmannMachine`
+        (couplings beta J on the bonds, fields beta h)."""
+        import scipy.sparse as sp
+
+        from pgm_ebm.models.boltzmann import BoltzmannMachine
+
+        bonds = self.bonds()
+        w = np.full(len(bonds), self.beta * self.J)
+        A = sp.coo_matrix((w, (bonds[:, 0], bonds[:, 1])), shape=(self.n_sites, self.n_sites))
+        return BoltzmannMachine((A + A.T).tocsr(), self.beta * self._field_flat(), "spin")
+
     def log_partition(self, method: str = "auto", **ais_options) -> LogZResult:
         """Exact log Z: ``"enumerate"`` (N <= 24), ``"kaufman"`` (2D torus, no field),
         ``"transfer"`` (2D strips of width <= 12, uniform field) or ``"auto"``."""
@@ -264,6 +276,8 @@ class IsingLattice:
             from pgm_ebm.partition.ais import ising_ais
 
             return ising_ais(self, **ais_options)
+        if method in ("mean-field", "bethe"):
+            return self.as_boltzmann_machine().log_partition(method, **ais_options)
         if method not in ("auto", "enumerate", "kaufman", "transfer"):
             raise ValueError(
                 "method must be 'auto', 'enumerate', 'kaufman', 'transfer' or 'ais', "

@@ -1,0 +1,139 @@
+"""Variational approximations of log Z for pairwise binary models.
+
+- :func:`mean_field_log_partition`: the naive mean-field value
+  ``max_q E_q[-E] + H(q)`` over fully factorised q (damped fixed point): a *lower bound*
+  on log Z for whatever fixed point is reached;
+- :func:`bethe_log_partition`: the Bethe approximation from loopy belief propagation
+  (damped, in cavity-field form); exact on trees, neither bound in general.
+
+Both work on a :class:`~pgm_ebm.BoltzmannMachine` (binary units are mapped to spins with
+``x = (1 + s) / 2``) and report convergence in the :class:`LogZResult` diagnostics.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from pgm_ebm.models.boltzmann import BoltzmannMachine
+from pgm_ebm.partition.result import LogZResult
+
+
+def _to_spin(model: BoltzmannMachine):
+    """(J_csr, b, const) of the spin model with the same log Z minus const."""
+    J = sp.csr_matrix(model._J_csr)
+    if model.spin:
+        return J, model.b.copy(), 0.0
+    # x = (1 + s) / 2: 1/2 x.J.x + b.x = 1/8 s.J.s + (b/2 + J 1 / 4).s + (1.J.1 / 8 + sum b / 2)
+    ones = np.ones(model.n)
+    return (
+        J / 4.0,
+        model.b / 2.0 + (J @ ones) / 4.0,
+        float(ones @ (J @ ones) / 8 + model.b.sum() / 2),
+    )
+
+
+def _entropy(p):
+    p = np.clip(p, 1e-300, 1.0)
+    return -np.sum(p * np.log(p))
+
+
+def mean_field_log_partition(
+    model: BoltzmannMachine,
+    *,
+    damping: float = 0.5,
+    tol: float = 1e-10,
+    max_iter: int = 10000,
+    init=None,
+) -> LogZResult:
+    """Naive mean-field log Z (a lower bound): ``1/2 m.J.m + b.m + sum_i H((1 + m_i) / 2)``
+    at the damped fixed point ``m = tanh(b + J m)`` of the spin form."""
+    t0 = time.perf_counter()
+    J, b, const = _to_spin(model)
+    m = np.zeros(model.n) if init is None else np.array(init, dtype=np.float64)
+    converged, it = False, 0
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+        new = np.tanh(b + J @ m)
+        step = (1 - damping) * (new - m)
+        m = m + step
+        if np.max(np.abs(step)) < tol:
+            converged = True
+            break
+    p = (1 + m) / 2
+    H = _entropy(p) + _entropy(1 - p)
+    log_z = 0.5 * m @ (J @ m) + b @ m + H + const
+    return LogZResult(
+        log_z=float(log_z),
+        method="mean-field",
+        uncertainty="lower-bound",
+        interval=(float(log_z), float("inf")),
+        settings={"damping": damping, "tol": tol},
+        n_energy_evals=it,
+        wall_time=time.perf_counter() - t0,
+        diagnostics={"converged": converged, "iterations": it, "magnetization": float(np.mean(m))},
+    )
+
+
+def bethe_log_partition(
+    model: BoltzmannMachine,
+    *,
+    damping: float = 0.5,
+    tol: float = 1e-10,
+    max_iter: int = 10000,
+    init: float = 0.1,
+) -> LogZResult:
+    """Bethe log Z from loopy belief propagation (exact on trees).
+
+    Messages are cavity fields: ``u_{k->i} = atanh(tanh(J_ki) tanh(h_{k\\i}))`` with
+    ``h_{k\\i} = b_k + sum_{l != i} u_{l->k}``, iterated with damping until the largest
+    change is below ``tol``, from messages ``init`` (slightly positive by default, to break the
+    up/down symmetry of models without a field); then
+    ``log Z = sum_ij log sum_{s,s'} exp(J_ij s s' + h_{i\\j} s + h_{j\\i} s')
+    + sum_i (1 - d_i) log 2cosh H_i`` with ``H_i`` the full field of unit i.
+    """
+    t0 = time.perf_counter()
+    J, b, const = _to_spin(model)
+    A = sp.triu(J, 1).tocoo()
+    src = np.concatenate([A.row, A.col])  # directed edges k -> i
+    dst = np.concatenate([A.col, A.row])
+    w = np.concatenate([A.data, A.data])
+    n_e = len(src)
+    rev = np.concatenate([np.arange(n_e // 2, n_e), np.arange(n_e // 2)])  # i -> k of k -> i
+    # messages start slightly positive: without a field, u = 0 is a fixed point that is
+    # unstable in an ordered phase (measured: 264.6 against 310.5 on a 16x16 torus at beta 0.6)
+    u = np.full(n_e, float(init))
+    converged, it = False, 0
+    tj = np.tanh(w)
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+        H = b + np.bincount(dst, weights=u, minlength=model.n)
+        cavity = H[src] - u[rev]  # h_{k \ i}
+        new = np.arctanh(np.clip(tj * np.tanh(cavity), -1 + 1e-15, 1 - 1e-15))
+        step = (1 - damping) * (new - u)
+        u = u + step
+        if n_e == 0 or np.max(np.abs(step)) < tol:
+            converged = True
+            break
+    H = b + np.bincount(dst, weights=u, minlength=model.n)
+    deg = np.bincount(dst, minlength=model.n)
+    # single-site normaliser of b_i(s) ~ exp(s H_i): log Z_i = log 2 cosh H_i
+    log_zi = np.logaddexp(H, -H)
+    # pair normalisers over the undirected edges k < i (first half of the directed list)
+    half = n_e // 2
+    hk, hi, Jk = H[src[:half]] - u[rev[:half]], H[dst[:half]] - u[:half], w[:half]
+    terms = np.stack([Jk + hk + hi, -Jk + hk - hi, -Jk - hk + hi, Jk - hk - hi])
+    log_zij = np.logaddexp.reduce(terms, axis=0)
+    # On the factor graph (edges and unary fields as factors) the cavity normalisers cancel:
+    # log Z = sum_ij log sum_{s,s'} exp(J s s' + h_{i\j} s + h_{j\i} s')
+    #         + sum_i (1 - d_i) log 2cosh H_i
+    log_z = float(np.sum(log_zij) + np.sum((1 - deg) * log_zi)) + const
+    return LogZResult(
+        log_z=float(log_z),
+        method="bethe",
+        uncertainty="approximation",
+        settings={"damping": damping, "tol": tol},
+        n_energy_evals=it * n_e,
+        wall_time=time.perf_counter() - t0,
+        diagnostics={"converged": converged, "iterations": it},
+    )
