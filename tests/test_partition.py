@@ -140,3 +140,12 @@ def test_ising_variational_estimates_against_kaufman():
         bethe = m.log_partition("bethe")
         assert mf.log_z <= exact and bethe.diagnostics["converged"]
         assert abs(bethe.log_z - exact) < abs(mf.log_z - exact)
+
+
+@pytest.mark.parametrize("beta", [0.3, ex.BETA_C, 0.6])
+def test_thermodynamic_integration_matches_kaufman(beta):
+    m = IsingLattice((16, 16), beta=beta)
+    exact = ex.kaufman_log_partition((16, 16), beta).log_z
+    r = m.log_partition("thermodynamic-integration", random_state=SEED)
+    assert r.method == "thermodynamic-integration" and r.stderr > 0
+    assert abs(r.log_z - exact) < 3 * r.stderr, (r.log_z, exact, r.stderr)

@@ -278,6 +278,10 @@ class IsingLattice:
             return ising_ais(self, **ais_options)
         if method in ("mean-field", "bethe"):
             return self.as_boltzmann_machine().log_partition(method, **ais_options)
+        if method == "thermodynamic-integration":
+            from pgm_ebm.partition.ais import ising_thermodynamic_integration
+
+            return ising_thermodynamic_integration(self, **ais_options)
         if method not in ("auto", "enumerate", "kaufman", "transfer"):
             raise ValueError(
                 "method must be 'auto', 'enumerate', 'kaufman', 'transfer' or 'ais', "

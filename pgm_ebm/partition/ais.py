@@ -261,3 +261,75 @@ def ising_ais(
     return _summarize(
         log_w, model.n_sites * math.log(2), +1, "ais", settings, n_chains * (len(s) - 1), t0
     )
+
+
+def ising_thermodynamic_integration(
+    model,
+    *,
+    n_points: int = 41,
+    n_sweeps: int = 400,
+    burn_in: int = 100,
+    n_chains: int = 4,
+    sampler: str | None = None,
+    random_state=None,
+    progress: bool = False,
+) -> LogZResult:
+    """log Z by thermodynamic integration: ``log Z(beta) = N log 2 - int_0^beta <E>_b db``.
+
+    ``<E>`` is estimated by MCMC at ``n_points`` inverse temperatures (denser near the
+    model's beta, where the energy changes fastest), each with its blocked-jackknife
+    standard error; the trapezoid rule integrates, and the independent errors add in
+    quadrature.  The field must be zero for the default cluster sampler (Wolff); otherwise
+    Metropolis is used.
+    """
+    from tqdm.auto import tqdm
+
+    from pgm_ebm.models.ising import IsingLattice
+
+    t0 = time.perf_counter()
+    if n_points < 3:
+        raise ValueError(f"n_points must be >= 3, got {n_points}")
+    rng = check_random_state(random_state)
+    if sampler is None:
+        sampler = "wolff" if model.zero_field and model.J > 0 else "metropolis"
+    grid = model.beta * np.sin(np.linspace(0, np.pi / 2, n_points)) ** 2
+    means, ses = [], []
+    for b in tqdm(grid, disable=not progress, desc="thermodynamic integration", unit="beta"):
+        lat = IsingLattice(
+            model.shape, J=model.J, h=model.h, beta=float(b), boundary=model.boundary
+        )
+        res = lat.sample(
+            n_sweeps,
+            n_chains=n_chains,
+            sampler=sampler,
+            random_state=rng,
+            burn_in=burn_in,
+            return_trace=True,
+        )
+        e, se = res.trace.observables()["energy"]
+        means.append(e * model.n_sites)
+        ses.append(se * model.n_sites)
+    means, ses = np.array(means), np.array(ses)
+    w = np.zeros(n_points)
+    d = np.diff(grid)
+    w[:-1] += d / 2
+    w[1:] += d / 2
+    log_z = model.n_sites * math.log(2) - float(w @ means)
+    se = float(np.sqrt(np.sum((w * ses) ** 2)))
+    return LogZResult(
+        log_z=log_z,
+        method="thermodynamic-integration",
+        uncertainty="stderr",
+        stderr=se,
+        interval=(log_z - 1.96 * se, log_z + 1.96 * se),
+        settings={
+            "n_points": n_points,
+            "n_sweeps": n_sweeps,
+            "burn_in": burn_in,
+            "n_chains": n_chains,
+            "sampler": sampler,
+        },
+        n_energy_evals=n_points * n_sweeps * n_chains,
+        wall_time=time.perf_counter() - t0,
+        diagnostics={"quadrature": "trapezoid on a sin^2 grid"},
+    )
