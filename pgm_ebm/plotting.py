@@ -248,3 +248,37 @@ def plot_ising_log_partition(rows, size):
     fig.suptitle(f"{size}x{size} Ising torus: exact against approximate partition functions")
     fig.tight_layout()
     return fig
+
+
+def plot_rbm_ais_convergence(rows, exact):
+    """AIS estimates of an RBM's log Z (forward and reverse, 95% intervals) against the number
+    of temperatures, beside the exact value; and the error against wall time."""
+    plt = _plt()
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    for key, marker in (("forward", "o"), ("reverse", "s")):
+        r = [x for x in rows if x["direction"] == key]
+        K = np.array([x["temperatures"] for x in r])
+        z = np.array([x["log_z"] for x in r])
+        lo = np.array([x["lo"] for x in r])
+        hi = np.array([x["hi"] for x in r])
+        ax.errorbar(
+            K, z, yerr=[z - lo, hi - z], fmt=marker + "-", ms=4, capsize=2, label=f"{key} AIS (95%)"
+        )
+        ax2.loglog(
+            [x["seconds"] for x in r],
+            np.maximum(np.abs(z - exact), 1e-4),
+            marker + "-",
+            label=f"{key} AIS",
+        )
+    ax.axhline(exact, color="k", lw=1.2, label="exact (enumeration)")
+    ax.set_xscale("log")
+    ax.set_xlabel("number of temperatures")
+    ax.set_ylabel("log Z")
+    ax.legend(fontsize=8)
+    ax2.set_xlabel("seconds")
+    ax2.set_ylabel("|estimate - exact| (nats)")
+    for a in (ax, ax2):
+        a.grid(alpha=0.3, which="both")
+    fig.suptitle("RBM log Z: annealed importance sampling against the exact value")
+    fig.tight_layout()
+    return fig

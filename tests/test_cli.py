@@ -198,3 +198,38 @@ def test_logz_ising_table_and_figure(tmp_path):
     for r in rows:
         assert r["mean-field"] <= r["exact"]  # a lower bound
         assert r["ais_lo"] <= r["ais"] <= r["ais_hi"]
+
+
+def test_logz_rbm_table_and_figure(tmp_path, capsys):
+    from pgm_ebm.datasets import load_embedded_mnist
+
+    X = load_embedded_mnist("train")[:500]
+    m = BernoulliRBM(8, n_iter=3, batch_size=50, random_state=0).fit(X)
+    path = m.save(tmp_path / "m.npz")
+    out = tmp_path / "logz"
+    assert (
+        main(
+            [
+                "logz",
+                "rbm",
+                str(path),
+                "--temperatures",
+                "50,500",
+                "--chains",
+                "20",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    data = json.loads((out / "rbm_logz.json").read_text())
+    assert (out / "rbm_logz.png").stat().st_size > 0
+    assert data["exact"]["method"] == "exact-enumeration"
+    assert {(r["temperatures"], r["direction"]) for r in data["rows"]} == {
+        (50, "forward"),
+        (50, "reverse"),
+        (500, "forward"),
+        (500, "reverse"),
+    }
+    assert "exact log Z" in capsys.readouterr().out

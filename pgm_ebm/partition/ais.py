@@ -55,7 +55,10 @@ def _summarize(log_w, log_z_base, sign, method, settings, evals, t0):
     sd = w.std(ddof=1) if n > 1 else np.inf
     est = top + math.log(mean)
     rel = sd / (math.sqrt(n) * mean)  # stderr of mean(w) relative to mean(w)
-    lo = top + math.log(max(mean - 1.96 * sd / math.sqrt(n), 1e-300 * mean))
+    low_w = mean - 1.96 * sd / math.sqrt(n)
+    # heavy-tailed weights can push the delta-method lower limit below zero: the interval is
+    # then unbounded on that side, and says so
+    lo = top + math.log(low_w) if low_w > 0 else -math.inf
     hi = top + math.log(mean + 1.96 * sd / math.sqrt(n))
     log_z = log_z_base + sign * est
     interval = (
