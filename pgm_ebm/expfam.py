@@ -143,23 +143,27 @@ def mean_field(
     tol: float = 1e-10,
     max_iter: int = 10000,
     init=None,
+    return_info: bool = False,
 ):
     """Naive mean-field magnetizations: the damped fixed point of
     ``m = sigmoid(b + J m)`` (binary) or ``m = tanh(b + J m)`` (spin), from ``init``
-    (default: no preference, which is itself a fixed point of a symmetric model)."""
-    J = model._dense_J()
+    (default: no preference, which is itself a fixed point of a symmetric model).
+    With ``return_info``, also ``(converged, iterations)``."""
+    J = model._J_csr
     if init is not None:
         m = np.array(init, dtype=np.float64)
     else:
         m = np.zeros(model.n) if model.spin else np.full(model.n, 0.5)
-    for _ in range(max_iter):
+    converged, it = False, 0
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         f = model.b + J @ m
         new = np.tanh(f) if model.spin else 1 / (1 + np.exp(-f))
         step = (1 - damping) * (new - m)
         m = m + step
         if np.max(np.abs(step)) < tol:
+            converged = True
             break
-    return m
+    return (m, converged, it) if return_info else m
 
 
 @dataclass

@@ -52,6 +52,20 @@ def _softplus_sum(a):
     return total + math.log(prod)
 
 
+@njit(inline="always", cache=True)
+def _chunk_start(W, b_enum, b_sum, g, a):
+    """Fields ``a = b_sum + sum of the rows of W for the units set in g``; returns b_enum . g."""
+    lin = 0.0
+    for j in range(a.shape[0]):
+        a[j] = b_sum[j]
+    for u in range(W.shape[0]):
+        if (g >> u) & 1:
+            lin += b_enum[u]
+            for j in range(a.shape[0]):
+                a[j] += W[u, j]
+    return lin
+
+
 @njit(parallel=True, cache=True)
 def _rbm_logz_chunks(W, b_enum, b_sum, chunk_bits, out_max, out_sum):
     """Per-chunk log-sum-exp of ``b_enum.s + sum_j softplus(b_sum_j + (s @ W)_j)``.
@@ -75,14 +89,7 @@ def _rbm_logz_chunks(W, b_enum, b_sum, chunk_bits, out_max, out_sum):
         a = np.empty(n_sum)
         i0 = np.int64(c) * chunk
         g = i0 ^ (i0 >> 1)
-        lin = 0.0
-        for j in range(n_sum):
-            a[j] = b_sum[j]
-        for u in range(n_enum):
-            if (g >> u) & 1:
-                lin += b_enum[u]
-                for j in range(n_sum):
-                    a[j] += W[u, j]
+        lin = _chunk_start(W, b_enum, b_sum, g, a)
         m = -np.inf
         s = 0.0
         for t in range(chunk):
@@ -180,14 +187,7 @@ def _rbm_logz_chunks_mult(W, b_enum, b_sum, chunk_bits, group, expW, expnW, out_
         E = np.empty(n_sum)
         i0 = np.int64(c) * chunk
         g = i0 ^ (i0 >> 1)
-        lin = 0.0
-        for j in range(n_sum):
-            a[j] = b_sum[j]
-        for u in range(n_enum):
-            if (g >> u) & 1:
-                lin += b_enum[u]
-                for j in range(n_sum):
-                    a[j] += W[u, j]
+        lin = _chunk_start(W, b_enum, b_sum, g, a)
         for j in range(n_sum):
             E[j] = math.exp(a[j])
         m = -np.inf

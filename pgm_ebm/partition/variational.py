@@ -49,18 +49,19 @@ def mean_field_log_partition(
     init=None,
 ) -> LogZResult:
     """Naive mean-field log Z (a lower bound): ``1/2 m.J.m + b.m + sum_i H((1 + m_i) / 2)``
-    at the damped fixed point ``m = tanh(b + J m)`` of the spin form."""
+    at the damped fixed point ``m = tanh(b + J m)`` of the spin form (the fixed point of
+    :func:`pgm_ebm.expfam.mean_field`), started from ``init`` given in the model's own units
+    (means in [0, 1] for binary units, in [-1, 1] for spins)."""
+    from pgm_ebm.expfam import mean_field
+
     t0 = time.perf_counter()
     J, b, const = _to_spin(model)
-    m = np.zeros(model.n) if init is None else np.array(init, dtype=np.float64)
-    converged, it = False, 0
-    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        new = np.tanh(b + J @ m)
-        step = (1 - damping) * (new - m)
-        m = m + step
-        if np.max(np.abs(step)) < tol:
-            converged = True
-            break
+    if init is not None and not model.spin:
+        init = 2 * np.asarray(init, dtype=np.float64) - 1  # the spin form works with +-1 means
+    spin_model = BoltzmannMachine(J, b, "spin")
+    m, converged, it = mean_field(
+        spin_model, damping=damping, tol=tol, max_iter=max_iter, init=init, return_info=True
+    )
     p = (1 + m) / 2
     H = _entropy(p) + _entropy(1 - p)
     log_z = 0.5 * m @ (J @ m) + b @ m + H + const
