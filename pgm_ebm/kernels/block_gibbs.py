@@ -10,7 +10,7 @@ over chains.  Nothing is allocated here.
 import numpy as np
 from numba import njit, prange
 
-from pgm_ebm._rng import step, to_uniform32, to_uniform32_low
+from pgm_ebm._rng import to_uniform32, to_uniform32_low
 from pgm_ebm.kernels._lanes import LANES, fill_lane_bits
 from pgm_ebm.kernels._math import sigmoid, softplus
 
@@ -94,41 +94,37 @@ def _ais_hidden_step(pre, c, beta, beta_prev, simpson, streams, samples, logw):
     gains ``sum_j softplus(beta a_j) - softplus(beta_prev a_j)``: exactly (float64) or, with
     ``simpson``, as Simpson's rule on ``d/dbeta softplus(beta a) = a sigmoid(beta a)``,
     whose error is below ``(dbeta |a|)^5 / 20000`` per term (the caller uses it only where
-    ``dbeta |a| < 0.05``).  One stream per chain.
+    ``dbeta |a| < 0.05``).  One stream per chain, drawn as in ``_sample_bernoulli``.
     """
     n, m = pre.shape
     db = beta - beta_prev
     mid = np.float32(0.5 * (beta + beta_prev))
     b32 = np.float32(beta)
     p32 = np.float32(beta_prev)
-    for i in prange(n):
-        row = pre[i]
-        acc = 0.0
-        if simpson:
-            terms = np.empty(m, np.float32)
-            for j in range(m):  # vectorised: the sum is taken in a separate loop
-                a = row[j] + np.float32(c[j])
-                p = sigmoid(b32 * a)
-                terms[j] = a * (sigmoid(p32 * a) + np.float32(4.0) * sigmoid(mid * a) + p)
-                row[j] = p
-            for j in range(m):
-                acc += np.float64(terms[j])
-            acc *= db / 6.0
-        else:
-            for j in range(m):
-                a = np.float64(row[j]) + c[j]
-                acc += softplus(beta * a) - softplus(beta_prev * a)
-                row[j] = sigmoid(np.float32(beta * a))
-        logw[i] += acc
-        s0 = streams[i, 0]
-        s1 = streams[i, 1]
-        out = samples[i]
-        for j in range(0, m - 1, 2):
-            bits, s0, s1 = step(s0, s1)
-            out[j] = 1.0 if to_uniform32(bits) < row[j] else 0.0
-            out[j + 1] = 1.0 if to_uniform32_low(bits) < row[j + 1] else 0.0
-        if m % 2:
-            bits, s0, s1 = step(s0, s1)
-            out[m - 1] = 1.0 if to_uniform32(bits) < row[m - 1] else 0.0
-        streams[i, 0] = s0
-        streams[i, 1] = s1
+    half = (m + 1) // 2
+    for blk in prange((n + LANES - 1) // LANES):
+        r0 = blk * LANES
+        lanes = min(LANES, n - r0)
+        for i in range(r0, r0 + lanes):
+            row = pre[i]
+            acc = 0.0
+            if simpson:
+                terms = np.empty(m, np.float32)
+                for j in range(m):  # vectorised: the sum is taken in a separate loop
+                    a = row[j] + np.float32(c[j])
+                    p = sigmoid(b32 * a)
+                    terms[j] = a * (sigmoid(p32 * a) + np.float32(4.0) * sigmoid(mid * a) + p)
+                    row[j] = p
+                for j in range(m):
+                    acc += np.float64(terms[j])
+                acc *= db / 6.0
+            else:
+                for j in range(m):
+                    a = np.float64(row[j]) + c[j]
+                    acc += softplus(beta * a) - softplus(beta_prev * a)
+                    row[j] = sigmoid(np.float32(beta * a))
+            logw[i] += acc
+        bits = np.empty((half, LANES), np.uint64)  # the draws of _sample_bernoulli
+        fill_lane_bits(streams, r0, lanes, half, bits)
+        for lane in range(lanes):
+            _draw_row(pre[r0 + lane], samples[r0 + lane], bits, lane)
