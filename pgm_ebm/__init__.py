@@ -14,6 +14,12 @@ import os as _os
 # setdefault: a value the user chose is kept.  Must run before Numba starts
 # its thread pool (at the first parallel kernel call).
 _os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+# Purely passive waiting makes each parallel region cost ~70 us of thread wake-up on
+# such machines, which dominates kernels launched a few times per sweep (the denoising
+# Gibbs sampler: 0.59 -> 0.35 ms per 512 x 512 sweep).  A short spin (libgomp's
+# GOMP_SPINCOUNT overrides the policy's default of 0) keeps back-to-back regions at
+# ~2 us and still yields to OpenBLAS (RBM epochs unchanged: 0.236 vs 0.230 s).
+_os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 from pgm_ebm.models.boltzmann import BoltzmannMachine
 from pgm_ebm.models.ising import IsingLattice

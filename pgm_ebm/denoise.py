@@ -229,37 +229,54 @@ def _icm_run(x0, up, beta, diag, max_sweeps):
     return X[1:-1, 1:-1].copy(), trace[:n], n
 
 
-def _sweeps(x0, up, beta, diag, inv_temps, burn_in, n_chains, random_state, progress, desc):
-    """Heat-bath sweeps in chunks (for the progress bar); returns (X, acc, trace)."""
+def _sweeps(
+    x0, up, beta, diag, inv_temps, burn_in, n_chains, random_state, progress, desc, track=True
+):
+    """Heat-bath sweeps in chunks (for the progress bar); returns (X, acc, trace).
+
+    The 4-neighbourhood runs in the checkerboard-split layout (same bits as the strided
+    kernel, which serves the 8-neighbourhood).
+    """
     from tqdm.auto import tqdm
 
-    from pgm_ebm.kernels.denoise import _energies, _gibbs_sweeps
+    from pgm_ebm.kernels import denoise as K
 
     H, W = x0.shape
     X = np.repeat(_pad(x0, np.int8)[None], n_chains, axis=0)
     streams = seed_streams(check_random_state(random_state), n_chains * H)
-    acc = np.zeros(up.shape)
     e = np.empty(n_chains)
-    _energies(X, up, beta, diag, e)
+    K._energies(X, up, beta, diag, e)
     n = len(inv_temps)
-    trace = np.empty((n, n_chains))
+    trace = np.full((n, n_chains), np.nan)
     chunk = max(1, min(n, 50))
+    if diag:
+        acc = np.zeros(up.shape, np.int32)
+    else:
+        Wh = (W + 1) // 2
+        P = np.zeros((2, n_chains, H + 2, Wh + 2), np.int8)
+        K._split_checkerboard(X, P[0], P[1])
+        U = np.zeros((2, 1, H + 2, Wh + 2))
+        K._split_checkerboard(up[None], U[0], U[1])
+        U = U[:, 0].copy()
+        acc = np.zeros((2, H + 2, Wh + 2), np.int32)
     with tqdm(total=n, disable=not progress, desc=desc, unit="sweep") as bar:
         for k0 in range(0, n, chunk):
             k1 = min(n, k0 + chunk)
-            _gibbs_sweeps(
-                X,
-                up,
-                beta,
-                diag,
-                inv_temps[k0:k1],
-                max(0, burn_in - k0),
-                streams,
-                acc,
-                e,
-                trace[k0:k1],
-            )
+            b = max(0, burn_in - k0)
+            if diag:
+                K._gibbs_sweeps(
+                    X, up, beta, diag, inv_temps[k0:k1], b, streams, acc, track, e, trace[k0:k1]
+                )
+            else:
+                K._gibbs_sweeps_split(
+                    P, U, W, beta, inv_temps[k0:k1], b, streams, acc, track, e, trace[k0:k1]
+                )
             bar.update(k1 - k0)
+    if not diag:
+        K._merge_checkerboard(P[0], P[1], X)
+        full = np.zeros((1,) + up.shape, np.int32)
+        K._merge_checkerboard(acc[0][None], acc[1][None], full)
+        acc = full[0]
     return X, acc[1:-1, 1:-1], trace
 
 

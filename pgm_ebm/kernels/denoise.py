@@ -90,37 +90,42 @@ def _icm(X, u, beta, diag, max_sweeps, trace):
 
 
 @njit(cache=True)
-def _row_heat_bath(row, up, dn, Brow, A, ubuf, j0, n_sites, diag, beta, urow):
+def _row_heat_bath(row, up, dn, Brow, A, ubuf, j0, n_sites, diag, beta, urow, accrow, track, acc):
     """Heat-bath update of sites j0, j0 + 2, ... (padded columns) of one row.
 
     ``p(x = +1) = 1 / (1 + A[nb + 8] * B)`` with ``A[nb + 8] = exp(-2 t beta nb)`` and
-    ``B = exp(-2 t u)``: no exp and no division per site.  Returns the row's energy
-    change (at temperature 1).
+    ``B = exp(-2 t u)`` (float32, exponents clamped to +-80 where p is 0 or 1 to
+    float32 precision anyway): no exp and no division per site.  With ``acc`` the new
+    spins are added to ``accrow``; with ``track`` returns the row's energy change (at
+    temperature 1), else 0.
     """
     de = 0.0
+    one = np.float32(1.0)
     for k in range(n_sites):
         j = j0 + 2 * k
         nb = up[j] + dn[j] + row[j - 1] + row[j + 1]
         if diag:
             nb += up[j - 1] + up[j + 1] + dn[j - 1] + dn[j + 1]
         s = row[j]
-        new = np.int8(1) if ubuf[k] * (1.0 + A[nb + 8] * Brow[j]) < 1.0 else np.int8(-1)
-        if new != s:
-            row[j] = new
+        new = np.int8(1) if ubuf[k] * (one + A[nb + 8] * Brow[j]) < one else np.int8(-1)
+        row[j] = new
+        if acc:
+            accrow[j] += new
+        if track and new != s:
             de -= (new - s) * (beta * nb + urow[j])
     return de
 
 
 @njit(parallel=True, cache=True)
-def _gibbs_sweeps(X, u, beta, diag, inv_temps, burn_in, streams, acc, energy, trace):
+def _gibbs_sweeps(X, u, beta, diag, inv_temps, burn_in, streams, acc, track, energy, trace):
     """Heat-bath sweeps of the padded chains ``X`` (n_chains, H + 2, W + 2) in place.
 
     Sweep k runs at inverse temperature ``inv_temps[k]`` (all ones: posterior sampling;
     increasing: simulated annealing) and updates the sites colour by colour (2 colours
     for the 4-neighbourhood, 4 for the 8-neighbourhood), rows of a colour in parallel.
-    After sweep k >= burn_in, ``acc`` (H + 2, W + 2) gains the sum of the chains' spins.
-    ``energy[c]`` holds chain c's energy (at temperature 1) on entry and is kept up to
-    date; ``trace[k, c]`` records it after sweep k.
+    In sweeps k >= burn_in, ``acc`` (int32, H + 2, W + 2) gains the chains' new spins.
+    With ``track``, ``energy[c]`` holds chain c's energy (at temperature 1) on entry and
+    is kept up to date, and ``trace[k, c]`` records it after sweep k.
     """
     n_chains, Hp, Wp = X.shape
     H = Hp - 2
@@ -128,18 +133,18 @@ def _gibbs_sweeps(X, u, beta, diag, inv_temps, burn_in, streams, acc, energy, tr
     Hh = (H + 1) // 2
     n_draws = ((W + 1) // 2 + 1) // 2
     n_colors = 4 if diag else 2
-    B = np.empty((Hp, Wp))
-    A = np.empty(17)
+    B = np.empty((Hp, Wp), np.float32)
+    A = np.empty(17, np.float32)
     de_rows = np.zeros(n_chains * H)
     t_prev = np.nan
     for k in range(len(inv_temps)):
         t = inv_temps[k]
         if t != t_prev:
             for m in range(17):
-                A[m] = math.exp(-2.0 * t * beta * (m - 8))
+                A[m] = math.exp(min(80.0, max(-80.0, -2.0 * t * beta * (m - 8))))
             for i in prange(Hp):
                 for j in range(Wp):
-                    B[i, j] = math.exp(-2.0 * t * u[i, j])
+                    B[i, j] = math.exp(min(80.0, max(-80.0, -2.0 * t * u[i, j])))
             t_prev = t
         for color in range(n_colors):
             for parity in range(2):
@@ -178,17 +183,16 @@ def _gibbs_sweeps(X, u, beta, diag, inv_temps, burn_in, streams, acc, energy, tr
                             diag,
                             beta,
                             u[ip],
+                            acc[ip],
+                            track,
+                            k >= burn_in,
                         )
-        for c in range(n_chains):
-            for i in range(H):
-                energy[c] += de_rows[c * H + i]
-                de_rows[c * H + i] = 0.0
-            trace[k, c] = energy[c]
-        if k >= burn_in:
-            for i in prange(1, Hp - 1):
-                for c in range(n_chains):
-                    for j in range(1, Wp - 1):
-                        acc[i, j] += X[c, i, j]
+        if track:
+            for c in range(n_chains):
+                for i in range(H):
+                    energy[c] += de_rows[c * H + i]
+                    de_rows[c * H + i] = 0.0
+                trace[k, c] = energy[c]
 
 
 @njit(cache=True)
@@ -270,3 +274,126 @@ def _loopy_bp(msg, u, beta, di, dj, opp, damping, max_iter, tol, field, deltas):
             return it + 1
     _bp_fields(msg, u, field)
     return max_iter
+
+
+# --------------------------------------------------------------------------- split layout
+# For the 4-neighbourhood the two checkerboard colours are stored apart, each row's sites
+# of a colour contiguous: ``P[c][:, 1 + i, 1 + k]`` is pixel (i, 2k + (c + i) % 2), with
+# zero padding around.  The four neighbours of a site are then at the same k in the other
+# colour's rows above and below, and at k and k + shift in its own row (shift = -1 when
+# (c + i) is even, else +1), so the site loop is unit-stride and vectorises.  Site k of a
+# row takes the same uniform as in the strided kernel, so the bits are the same.
+@njit(parallel=True, cache=True)
+def _split_checkerboard(X, P0, P1):
+    """Padded (n, H + 2, W + 2) array -> the two colour planes (n, H + 2, ceil(W/2) + 2)."""
+    n, Hp, Wp = X.shape
+    W = Wp - 2
+    for r in prange(n * (Hp - 2)):
+        c = r // (Hp - 2)
+        i = r % (Hp - 2)
+        for color in range(2):
+            P = P0 if color == 0 else P1
+            o = (color + i) % 2
+            for k in range((W - o + 1) // 2):
+                P[c, i + 1, k + 1] = X[c, i + 1, 2 * k + o + 1]
+
+
+@njit(parallel=True, cache=True)
+def _merge_checkerboard(P0, P1, X):
+    """Inverse of :func:`_split_checkerboard` (the padding of X is left as it is)."""
+    n, Hp, Wp = X.shape
+    W = Wp - 2
+    for r in prange(n * (Hp - 2)):
+        c = r // (Hp - 2)
+        i = r % (Hp - 2)
+        for color in range(2):
+            P = P0 if color == 0 else P1
+            o = (color + i) % 2
+            for k in range((W - o + 1) // 2):
+                X[c, i + 1, 2 * k + o + 1] = P[c, i + 1, k + 1]
+
+
+@njit(cache=True)
+def _row_split(row, up, dn, own, shift, Brow, A, ubuf, n_sites, beta, urow, accrow, track, acc):
+    """Heat-bath update of one row of a colour plane (see :func:`_row_heat_bath`)."""
+    de = 0.0
+    one = np.float32(1.0)
+    for k in range(1, n_sites + 1):
+        nb = np.int32(up[k]) + np.int32(dn[k]) + np.int32(own[k]) + np.int32(own[k + shift])
+        new = np.int8(1) if ubuf[k - 1] * (one + A[nb + 8] * Brow[k]) < one else np.int8(-1)
+        if track:
+            de -= (new - row[k]) * (beta * nb + urow[k])
+        row[k] = new
+        if acc:
+            accrow[k] += new
+    return de
+
+
+@njit(parallel=True, cache=True)
+def _gibbs_sweeps_split(P, U, W, beta, inv_temps, burn_in, streams, acc, track, energy, trace):
+    """:func:`_gibbs_sweeps` for the 4-neighbourhood in the split layout.
+
+    ``P`` (2, n_chains, H + 2, Wh + 2) int8: the colour planes; ``U`` (2, H + 2, Wh + 2):
+    the unary field split the same way; ``W`` the image width; ``acc`` (2, H + 2, Wh + 2)
+    int32.
+    """
+    _, n_chains, Hp, Whp = P.shape
+    H = Hp - 2
+    Hh = (H + 1) // 2
+    n_draws = ((W + 1) // 2 + 1) // 2
+    B = np.empty((2, Hp, Whp), np.float32)
+    A = np.empty(17, np.float32)
+    de_rows = np.zeros(n_chains * H)
+    t_prev = np.nan
+    for k in range(len(inv_temps)):
+        t = inv_temps[k]
+        if t != t_prev:
+            for m in range(17):
+                A[m] = math.exp(min(80.0, max(-80.0, -2.0 * t * beta * (m - 8))))
+            for i in prange(Hp):
+                for col in range(2):
+                    for j in range(Whp):
+                        B[col, i, j] = math.exp(min(80.0, max(-80.0, -2.0 * t * U[col, i, j])))
+            t_prev = t
+        for color in range(2):
+            for parity in range(2):
+                n_par = Hh if parity == 0 else H // 2
+                nblk = (n_par + LANES - 1) // LANES
+                for blk in prange(n_chains * nblk):
+                    c = blk // nblk
+                    r0 = (blk % nblk) * LANES
+                    lanes = min(LANES, n_par - r0)
+                    q0 = c * H + parity * Hh + r0
+                    bits = np.empty((n_draws, LANES), np.uint64)
+                    ubuf = np.empty(2 * n_draws, np.float32)
+                    fill_lane_bits(streams, q0, lanes, n_draws, bits)
+                    for lane in range(lanes):
+                        i = 2 * (r0 + lane) + parity
+                        o = (color + i) % 2
+                        for m in range(n_draws):
+                            ubuf[2 * m] = to_uniform32(bits[m, lane])
+                            ubuf[2 * m + 1] = to_uniform32_low(bits[m, lane])
+                        ip = i + 1
+                        Q = P[1 - color, c]
+                        de_rows[c * H + i] += _row_split(
+                            P[color, c, ip],
+                            Q[ip - 1],
+                            Q[ip + 1],
+                            Q[ip],
+                            -1 if o == 0 else 1,
+                            B[color, ip],
+                            A,
+                            ubuf,
+                            (W - o + 1) // 2,
+                            beta,
+                            U[color, ip],
+                            acc[color, ip],
+                            track,
+                            k >= burn_in,
+                        )
+        if track:
+            for c in range(n_chains):
+                for i in range(H):
+                    energy[c] += de_rows[c * H + i]
+                    de_rows[c * H + i] = 0.0
+                trace[k, c] = energy[c]
