@@ -250,7 +250,7 @@ def _sweeps(
     trace = np.full((n, n_chains), np.nan)
     chunk = max(1, min(n, 50))
     if diag:
-        acc = np.zeros(up.shape, np.int32)
+        acc = np.zeros((n_chains,) + up.shape, np.int32)
     else:
         Wh = (W + 1) // 2
         P = np.zeros((2, n_chains, H + 2, Wh + 2), np.int8)
@@ -258,7 +258,7 @@ def _sweeps(
         U = np.zeros((2, 1, H + 2, Wh + 2))
         K._split_checkerboard(up[None], U[0], U[1])
         U = U[:, 0].copy()
-        acc = np.zeros((2, H + 2, Wh + 2), np.int32)
+        acc = np.zeros((2, n_chains, H + 2, Wh + 2), np.int32)
     with tqdm(total=n, disable=not progress, desc=desc, unit="sweep") as bar:
         for k0 in range(0, n, chunk):
             k1 = min(n, k0 + chunk)
@@ -274,10 +274,10 @@ def _sweeps(
             bar.update(k1 - k0)
     if not diag:
         K._merge_checkerboard(P[0], P[1], X)
-        full = np.zeros((1,) + up.shape, np.int32)
-        K._merge_checkerboard(acc[0][None], acc[1][None], full)
-        acc = full[0]
-    return X, acc[1:-1, 1:-1], trace
+        full = np.zeros((n_chains,) + up.shape, np.int32)
+        K._merge_checkerboard(acc[0], acc[1], full)
+        acc = full
+    return X, acc.sum(axis=0)[1:-1, 1:-1], trace
 
 
 def _graph_cut(u, beta, diag):
@@ -653,7 +653,9 @@ def read_image(path, threshold: float = 0.5, *, quiet: bool = False) -> np.ndarr
         a /= float(np.iinfo(raw.dtype).max)
     notes = []
     if a.ndim == 3:
-        if a.shape[2] >= 3:
+        if a.shape[2] >= 3 and not (
+            np.array_equal(a[..., 0], a[..., 1]) and np.array_equal(a[..., 1], a[..., 2])
+        ):
             a = 0.299 * a[..., 0] + 0.587 * a[..., 1] + 0.114 * a[..., 2]
             notes.append("converted colour to grey (0.299 R + 0.587 G + 0.114 B)")
         else:
@@ -715,7 +717,7 @@ def _pl_beta(x, diag):
 
 def estimate_parameters(
     y,
-    method: str = "pseudo-likelihood",
+    method: str = "em",
     *,
     neighbourhood: int = 4,
     n_iter: int = 10,
@@ -733,7 +735,11 @@ def estimate_parameters(
       pseudo-likelihood on the samples and p by their disagreement with y.
 
     Returns ``dict(beta, eta, noise_rate, method, n_iter)``.  How close these come to
-    the true values is measured in the docs (denoise page).
+    the true values is measured in the docs (denoise page): EM recovers the noise rate
+    to within a few tenths of a percent and a beta near Bishop's 1.0, and the
+    restoration with its estimates is as good as with the true values.  The
+    pseudo-likelihood variant over-smooths: ICM restorations look so regular to the
+    prior that beta runs to the bound (10), and a warning says so.
     """
     from scipy.ndimage import uniform_filter
 
@@ -766,6 +772,22 @@ def estimate_parameters(
             X = samples[0]
             beta = _pl_beta(samples, diag)
             p = min(max(float(np.mean(samples != ys[None])), 0.5 / N), 0.5 - 0.5 / N)
+    if beta > 9.99:
+        warnings.warn(
+            f"estimate_parameters(method={method!r}): beta ran to the bound 10 (the "
+            "restorations look too regular to the prior's pseudo-likelihood); the "
+            "estimate is not usable, try method='em'",
+            UserWarning,
+            stacklevel=2,
+        )
+    if beta > 9.99:
+        warnings.warn(
+            f"estimate_parameters(method={method!r}): beta ran to the bound 10 (the "
+            "restorations look too regular to the prior's pseudo-likelihood); the "
+            "estimate is not usable, try method='em'",
+            UserWarning,
+            stacklevel=2,
+        )
     return dict(
         beta=float(beta), eta=flip_eta(p), noise_rate=float(p), method=method, n_iter=n_iter
     )

@@ -282,3 +282,65 @@ def plot_rbm_ais_convergence(rows, exact):
     fig.suptitle("RBM log Z: annealed importance sampling against the exact value")
     fig.tight_layout()
     return fig
+
+
+def plot_denoise_panel(clean, noisy, results, title=None):
+    """Clean and noisy images, each method's restoration (pixel error and energy in the
+    title), the posterior-marginal map as grey levels, and the energy traces of ICM,
+    annealing and Gibbs against the graph-cut minimum.
+
+    ``results``: ``{method: DenoiseResult}`` as from :func:`pgm_ebm.denoise.compare_methods`.
+    """
+    plt = _plt()
+    methods = list(results)
+    marg = next((results[m] for m in ("gibbs", "bp", "mean-field") if m in results), None)
+    tiles = [("clean", clean), ("noisy", noisy)] if clean is not None else [("noisy", noisy)]
+    n_img = len(tiles) + len(methods) + (marg is not None)
+    n_cols = 4
+    n_rows = -(-n_img // n_cols) + 1
+    fig = plt.figure(figsize=(3.0 * n_cols, 3.1 * n_rows))
+    k = 0
+
+    def show(img, label, cmap="gray", vmin=-1, vmax=1):
+        nonlocal k
+        ax = fig.add_subplot(n_rows, n_cols, k + 1)
+        ax.imshow(img, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        ax.set_title(label, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        k += 1
+
+    for label, img in tiles:
+        s = np.asarray(img)
+        extra = ""
+        if label == "noisy" and clean is not None and s.shape == np.shape(clean):
+            if set(np.unique(s)) <= {-1, 1}:
+                extra = f"\n{100 * np.mean(s != clean):.2f}% pixels wrong"
+        show(s if s.dtype.kind != "b" else np.where(s, 1, -1), label + extra)
+    for m in methods:
+        r = results[m]
+        err = r.settings.get("error_rate")
+        e = f"{100 * err:.2f}% wrong, " if err is not None else ""
+        show(r.spins, f"{m}\n{e}E = {r.energy:.1f}")
+    if marg is not None:
+        show(marg.marginals, f"p(x = +1 | y), {marg.method}", vmin=0, vmax=1)
+    ax = fig.add_subplot(n_rows, 1, n_rows)
+    gc = results.get("graph-cut")
+    for m in ("icm", "annealing", "gibbs"):
+        if m in results and results[m].trace is not None:
+            t = np.asarray(results[m].trace)
+            t = t if t.ndim == 1 else t[:, 0]
+            ax.plot(
+                np.arange(1, len(t) + 1), t, lw=1, label=m + (" (chain 0)" if m == "gibbs" else "")
+            )
+    if gc is not None:
+        ax.axhline(gc.energy, color="k", ls="--", lw=1, label="graph cut (global minimum)")
+    ax.set_xscale("log")
+    ax.set_xlabel("sweep")
+    ax.set_ylabel("energy E(x)")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -75,3 +75,30 @@ def xoroshiro128plus(s0, s1, n):
         s0 = rotl(s0, 24) ^ s1 ^ ((s1 << 16) & mask)
         s1 = rotl(s1, 37)
     return out
+
+
+def grid_energy(x, u, beta, diag=False):
+    """E(x) = -beta sum_<ij> x_i x_j - sum u_i x_i on a grid with free boundaries (NumPy)."""
+    x = np.asarray(x, np.float64)
+    pair = (x[:, :-1] * x[:, 1:]).sum() + (x[:-1, :] * x[1:, :]).sum()
+    if diag:
+        pair += (x[:-1, :-1] * x[1:, 1:]).sum() + (x[:-1, 1:] * x[1:, :-1]).sum()
+    return -beta * pair - (u * x).sum()
+
+
+def grid_enumerate(u, beta, diag=False):
+    """All 2^(H W) images of a tiny grid: (states (S, H, W) in {-1, +1}, energies (S,))."""
+    H, W = u.shape
+    n = H * W
+    codes = np.arange(2**n)
+    states = (((codes[:, None] >> np.arange(n)) & 1) * 2 - 1).reshape(-1, H, W)
+    E = np.array([grid_energy(s, u, beta, diag) for s in states])
+    return states, E
+
+
+def grid_marginals(u, beta, diag=False):
+    """Exact p(x_i = +1) of exp(-E) on a tiny grid, by enumeration."""
+    states, E = grid_enumerate(u, beta, diag)
+    w = np.exp(-(E - E.min()))
+    w /= w.sum()
+    return np.einsum("s,sij->ij", w, (states + 1) / 2)

@@ -123,7 +123,8 @@ def _gibbs_sweeps(X, u, beta, diag, inv_temps, burn_in, streams, acc, track, ene
     Sweep k runs at inverse temperature ``inv_temps[k]`` (all ones: posterior sampling;
     increasing: simulated annealing) and updates the sites colour by colour (2 colours
     for the 4-neighbourhood, 4 for the 8-neighbourhood), rows of a colour in parallel.
-    In sweeps k >= burn_in, ``acc`` (int32, H + 2, W + 2) gains the chains' new spins.
+    In sweeps k >= burn_in, ``acc`` (int32, n_chains, H + 2, W + 2) gains the chains' new
+    spins (one plane per chain: rows of different chains are updated in parallel).
     With ``track``, ``energy[c]`` holds chain c's energy (at temperature 1) on entry and
     is kept up to date, and ``trace[k, c]`` records it after sweep k.
     """
@@ -183,7 +184,7 @@ def _gibbs_sweeps(X, u, beta, diag, inv_temps, burn_in, streams, acc, track, ene
                             diag,
                             beta,
                             u[ip],
-                            acc[ip],
+                            acc[c, ip],
                             track,
                             k >= burn_in,
                         )
@@ -334,8 +335,8 @@ def _gibbs_sweeps_split(P, U, W, beta, inv_temps, burn_in, streams, acc, track, 
     """:func:`_gibbs_sweeps` for the 4-neighbourhood in the split layout.
 
     ``P`` (2, n_chains, H + 2, Wh + 2) int8: the colour planes; ``U`` (2, H + 2, Wh + 2):
-    the unary field split the same way; ``W`` the image width; ``acc`` (2, H + 2, Wh + 2)
-    int32.
+    the unary field split the same way; ``W`` the image width; ``acc`` (2, n_chains,
+    H + 2, Wh + 2) int32.
     """
     _, n_chains, Hp, Whp = P.shape
     H = Hp - 2
@@ -387,7 +388,7 @@ def _gibbs_sweeps_split(P, U, W, beta, inv_temps, burn_in, streams, acc, track, 
                             (W - o + 1) // 2,
                             beta,
                             U[color, ip],
-                            acc[color, ip],
+                            acc[color, c, ip],
                             track,
                             k >= burn_in,
                         )
