@@ -326,18 +326,22 @@ def plot_denoise_panel(clean, noisy, results, title=None):
         show(marg.marginals, f"p(x = +1 | y), {marg.method}", vmin=0, vmax=1)
     ax = fig.add_subplot(n_rows, 1, n_rows)
     gc = results.get("graph-cut")
+    ref = gc.energy if gc is not None else 0.0
     for m in ("icm", "annealing", "gibbs"):
         if m in results and results[m].trace is not None:
             t = np.asarray(results[m].trace)
             t = t if t.ndim == 1 else t[:, 0]
-            ax.plot(
-                np.arange(1, len(t) + 1), t, lw=1, label=m + (" (chain 0)" if m == "gibbs" else "")
-            )
+            label = m + (" (chain 0)" if m == "gibbs" else "")
+            ax.plot(np.arange(1, len(t) + 1), t - ref, lw=1, label=label)
     if gc is not None:
-        ax.axhline(gc.energy, color="k", ls="--", lw=1, label="graph cut (global minimum)")
+        ax.axhline(0.0, color="k", ls="--", lw=1, label="graph cut (global minimum)")
+        ax.set_ylabel("E(x) - E(graph cut)")
+    else:
+        ax.set_ylabel("energy E(x)")
     ax.set_xscale("log")
+    ax.set_yscale("symlog", linthresh=1.0)
+    ax.set_ylim(bottom=-0.5)
     ax.set_xlabel("sweep")
-    ax.set_ylabel("energy E(x)")
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     if title:
