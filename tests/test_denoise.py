@@ -380,3 +380,9 @@ def test_cli_denoise_rejects_bad_noise(tmp_path, capsys):
     rc = main(["denoise", "builtin:shapes", "--noise", "0.6", "--out", str(tmp_path)])
     assert rc == 2
     assert "noise" in capsys.readouterr().err
+
+
+def test_module_docstring_example():
+    import doctest
+
+    assert doctest.testmod(dn).failed == 0
