@@ -386,3 +386,33 @@ def test_module_docstring_example():
     import doctest
 
     assert doctest.testmod(dn).failed == 0
+
+
+def test_cli_denoise_reads_a_grey_png_and_says_it_thresholded(tmp_path, capsys):
+    import matplotlib.image as mpimg
+
+    from pgm_ebm.cli import main
+
+    clean = dn.builtin_image("digit", 40)
+    grey = (clean + 1) / 2 * 0.8 + 0.1  # grey levels 0.1 and 0.9
+    p = tmp_path / "digit.png"
+    mpimg.imsave(p, grey, cmap="gray", vmin=0, vmax=1)
+    rc = main(
+        [
+            "denoise",
+            str(p),
+            "--noise",
+            "0.1",
+            "--method",
+            "icm,graph-cut",
+            "--out",
+            str(tmp_path / "o"),
+            "--no-progress",
+        ]
+    )
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "note: digit.png: thresholded grey levels at 0.5" in out
+    res = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert set(res["methods"]) == {"icm", "graph-cut"}
+    assert res["methods"]["graph-cut"]["error_rate"] < 0.05
