@@ -16,10 +16,12 @@ import os as _os
 _os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 # Purely passive waiting makes each parallel region cost ~70 us of thread wake-up on
 # such machines, which dominates kernels launched a few times per sweep (the denoising
-# Gibbs sampler: 0.59 -> 0.35 ms per 512 x 512 sweep).  A short spin (libgomp's
+# Gibbs sampler: 0.61 -> 0.36 ms per 512 x 512 sweep).  A short spin (libgomp's
 # GOMP_SPINCOUNT overrides the policy's default of 0) keeps back-to-back regions at
-# ~2 us and still yields to OpenBLAS (RBM epochs unchanged: 0.236 vs 0.230 s).
-_os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+# ~2 us.  It must stay short: at 10,000 spins AIS, which alternates OpenBLAS GEMMs with
+# Numba kernels, slowed from 1.8 to 2.6 s (784 x 500, 1,450 temperatures); at 1,000 it is
+# within noise of no spinning (benchmarks/RESULTS.md).
+_os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
 from pgm_ebm.models.boltzmann import BoltzmannMachine
 from pgm_ebm.models.ising import IsingLattice
