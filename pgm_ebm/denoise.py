@@ -254,9 +254,9 @@ def _sweeps(
     else:
         Wh = (W + 1) // 2
         P = np.zeros((2, n_chains, H + 2, Wh + 2), np.int8)
-        K._split_checkerboard(X, P[0], P[1])
+        K._copy_checkerboard(X, P[0], P[1], True)
         U = np.zeros((2, 1, H + 2, Wh + 2))
-        K._split_checkerboard(up[None], U[0], U[1])
+        K._copy_checkerboard(up[None], U[0], U[1], True)
         U = U[:, 0].copy()
         acc = np.zeros((2, n_chains, H + 2, Wh + 2), np.int32)
     with tqdm(total=n, disable=not progress, desc=desc, unit="sweep") as bar:
@@ -273,9 +273,9 @@ def _sweeps(
                 )
             bar.update(k1 - k0)
     if not diag:
-        K._merge_checkerboard(P[0], P[1], X)
+        K._copy_checkerboard(X, P[0], P[1], False)
         full = np.zeros((n_chains,) + up.shape, np.int32)
-        K._merge_checkerboard(acc[0], acc[1], full)
+        K._copy_checkerboard(full, acc[0], acc[1], False)
         acc = full
     return X, acc.sum(axis=0)[1:-1, 1:-1], trace
 
@@ -715,6 +715,11 @@ def _pl_beta(x, diag):
     return float(r.x)
 
 
+def _clip_rate(p, n):
+    """A noise rate kept inside (0, 0.5), half a pixel away from either end."""
+    return min(max(float(p), 0.5 / n), 0.5 - 0.5 / n)
+
+
 def estimate_parameters(
     y,
     method: str = "em",
@@ -756,14 +761,14 @@ def estimate_parameters(
     for _ in range(n_iter):
         if method == "pseudo-likelihood":
             beta = _pl_beta(x, diag)
-            p = min(max(float(np.mean(x != ys)), 0.5 / N), 0.5 - 0.5 / N)
+            p = _clip_rate(np.mean(x != ys), N)
             eta = flip_eta(p)
             up = _pad(eta * ys.astype(np.float64), np.float64)
             x, _, _ = _icm_run(x, up, beta, diag, 100)
         else:
             if X is None:
                 beta = _pl_beta(x, diag)
-                p = min(max(float(np.mean(x != ys)), 0.5 / N), 0.5 - 0.5 / N)
+                p = _clip_rate(np.mean(x != ys), N)
                 X = x
             eta = flip_eta(p)
             up = _pad(eta * ys.astype(np.float64), np.float64)
@@ -771,15 +776,7 @@ def estimate_parameters(
             samples = Xs[:, 1:-1, 1:-1]
             X = samples[0]
             beta = _pl_beta(samples, diag)
-            p = min(max(float(np.mean(samples != ys[None])), 0.5 / N), 0.5 - 0.5 / N)
-    if beta > 9.99:
-        warnings.warn(
-            f"estimate_parameters(method={method!r}): beta ran to the bound 10 (the "
-            "restorations look too regular to the prior's pseudo-likelihood); the "
-            "estimate is not usable, try method='em'",
-            UserWarning,
-            stacklevel=2,
-        )
+            p = _clip_rate(np.mean(samples != ys[None]), N)
     if beta > 9.99:
         warnings.warn(
             f"estimate_parameters(method={method!r}): beta ran to the bound 10 (the "

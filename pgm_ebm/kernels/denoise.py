@@ -285,8 +285,9 @@ def _loopy_bp(msg, u, beta, di, dj, opp, damping, max_iter, tol, field, deltas):
 # (c + i) is even, else +1), so the site loop is unit-stride and vectorises.  Site k of a
 # row takes the same uniform as in the strided kernel, so the bits are the same.
 @njit(parallel=True, cache=True)
-def _split_checkerboard(X, P0, P1):
-    """Padded (n, H + 2, W + 2) array -> the two colour planes (n, H + 2, ceil(W/2) + 2)."""
+def _copy_checkerboard(X, P0, P1, to_planes):
+    """Padded (n, H + 2, W + 2) array <-> its two colour planes (n, H + 2, ceil(W/2) + 2):
+    ``to_planes`` True splits X into P0, P1; False merges them back (X's padding is kept)."""
     n, Hp, Wp = X.shape
     W = Wp - 2
     for r in prange(n * (Hp - 2)):
@@ -296,22 +297,10 @@ def _split_checkerboard(X, P0, P1):
             P = P0 if color == 0 else P1
             o = (color + i) % 2
             for k in range((W - o + 1) // 2):
-                P[c, i + 1, k + 1] = X[c, i + 1, 2 * k + o + 1]
-
-
-@njit(parallel=True, cache=True)
-def _merge_checkerboard(P0, P1, X):
-    """Inverse of :func:`_split_checkerboard` (the padding of X is left as it is)."""
-    n, Hp, Wp = X.shape
-    W = Wp - 2
-    for r in prange(n * (Hp - 2)):
-        c = r // (Hp - 2)
-        i = r % (Hp - 2)
-        for color in range(2):
-            P = P0 if color == 0 else P1
-            o = (color + i) % 2
-            for k in range((W - o + 1) // 2):
-                X[c, i + 1, 2 * k + o + 1] = P[c, i + 1, k + 1]
+                if to_planes:
+                    P[c, i + 1, k + 1] = X[c, i + 1, 2 * k + o + 1]
+                else:
+                    X[c, i + 1, 2 * k + o + 1] = P[c, i + 1, k + 1]
 
 
 @njit(cache=True)
