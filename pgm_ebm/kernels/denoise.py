@@ -90,6 +90,14 @@ def _icm(X, u, beta, diag, max_sweeps, trace):
 
 
 @njit(cache=True)
+def _row_uniforms(bits, lane, n_draws, ubuf):
+    """Site k of a row takes the high (k even) or low (k odd) 24-bit uniform of draw k // 2."""
+    for m in range(n_draws):
+        ubuf[2 * m] = to_uniform32(bits[m, lane])
+        ubuf[2 * m + 1] = to_uniform32_low(bits[m, lane])
+
+
+@njit(cache=True)
 def _row_heat_bath(row, up, dn, Brow, A, ubuf, j0, n_sites, diag, beta, urow, accrow, track, acc):
     """Heat-bath update of sites j0, j0 + 2, ... (padded columns) of one row.
 
@@ -168,9 +176,7 @@ def _gibbs_sweeps(X, u, beta, diag, inv_temps, burn_in, streams, acc, track, ene
                         else:
                             cj = (color + i) % 2
                         n_sites = (W - cj + 1) // 2
-                        for m in range(n_draws):
-                            ubuf[2 * m] = to_uniform32(bits[m, lane])
-                            ubuf[2 * m + 1] = to_uniform32_low(bits[m, lane])
+                        _row_uniforms(bits, lane, n_draws, ubuf)
                         ip = i + 1
                         de_rows[c * H + i] += _row_heat_bath(
                             X[c, ip],
@@ -360,9 +366,7 @@ def _gibbs_sweeps_split(P, U, W, beta, inv_temps, burn_in, streams, acc, track, 
                     for lane in range(lanes):
                         i = 2 * (r0 + lane) + parity
                         o = (color + i) % 2
-                        for m in range(n_draws):
-                            ubuf[2 * m] = to_uniform32(bits[m, lane])
-                            ubuf[2 * m + 1] = to_uniform32_low(bits[m, lane])
+                        _row_uniforms(bits, lane, n_draws, ubuf)
                         ip = i + 1
                         Q = P[1 - color, c]
                         de_rows[c * H + i] += _row_split(
