@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 import time
+import warnings
 
 import numpy as np
 from _common import machine, timed
@@ -133,8 +134,6 @@ def quality():
             for seed in range(3):
                 noisy = dn.add_flip_noise(clean, rate, random_state=seed)
                 t = time.perf_counter()
-                import warnings
-
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     est = dn.estimate_parameters(noisy, method, random_state=seed)

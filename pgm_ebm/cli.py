@@ -453,20 +453,15 @@ def _cmd_denoise(args) -> int:
         opts["sigma"] = args.noise
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    results = {}
-    for m in methods:
-        kw = dict(opts)
-        if m in ("gibbs", "annealing") and args.sweeps is not None:
-            kw["n_sweeps"] = args.sweeps
-        results[m] = dn.denoise(
-            noisy,
-            m,
-            return_result=True,
-            random_state=args.seed,
-            progress=not args.no_progress,
-            **kw,
-        )
-        results[m].settings["error_rate"] = None if clean is None else results[m].error_rate(clean)
+    results = dn.compare_methods(
+        clean,
+        noisy,
+        methods,
+        progress=not args.no_progress,
+        random_state=args.seed,
+        n_sweeps=args.sweeps,
+        **opts,
+    )
     if clean is not None:
         dn.save_image(out / "clean.png", clean)
     dn.save_image(out / "noisy.png", noisy if args.noise_type == "flip" else np.sign(noisy))

@@ -232,51 +232,28 @@ def _icm_run(x0, up, beta, diag, max_sweeps):
 def _sweeps(
     x0, up, beta, diag, inv_temps, burn_in, n_chains, random_state, progress, desc, track=True
 ):
-    """Heat-bath sweeps in chunks (for the progress bar); returns (X, acc, trace).
-
-    The 4-neighbourhood runs in the checkerboard-split layout (same bits as the strided
-    kernel, which serves the 8-neighbourhood).
-    """
+    """Heat-bath sweeps in chunks (for the progress bar); returns (X, acc, trace)."""
     from tqdm.auto import tqdm
 
-    from pgm_ebm.kernels import denoise as K
+    from pgm_ebm.kernels.denoise import _energies, _gibbs_sweeps
 
     H, W = x0.shape
     X = np.repeat(_pad(x0, np.int8)[None], n_chains, axis=0)
     streams = seed_streams(check_random_state(random_state), n_chains * H)
     e = np.empty(n_chains)
-    K._energies(X, up, beta, diag, e)
+    _energies(X, up, beta, diag, e)
     n = len(inv_temps)
     trace = np.full((n, n_chains), np.nan)
+    acc = np.zeros((n_chains,) + up.shape, np.int32)
     chunk = max(1, min(n, 50))
-    if diag:
-        acc = np.zeros((n_chains,) + up.shape, np.int32)
-    else:
-        Wh = (W + 1) // 2
-        P = np.zeros((2, n_chains, H + 2, Wh + 2), np.int8)
-        K._copy_checkerboard(X, P[0], P[1], True)
-        U = np.zeros((2, 1, H + 2, Wh + 2))
-        K._copy_checkerboard(up[None], U[0], U[1], True)
-        U = U[:, 0].copy()
-        acc = np.zeros((2, n_chains, H + 2, Wh + 2), np.int32)
     with tqdm(total=n, disable=not progress, desc=desc, unit="sweep") as bar:
         for k0 in range(0, n, chunk):
             k1 = min(n, k0 + chunk)
             b = max(0, burn_in - k0)
-            if diag:
-                K._gibbs_sweeps(
-                    X, up, beta, diag, inv_temps[k0:k1], b, streams, acc, track, e, trace[k0:k1]
-                )
-            else:
-                K._gibbs_sweeps_split(
-                    P, U, W, beta, inv_temps[k0:k1], b, streams, acc, track, e, trace[k0:k1]
-                )
+            _gibbs_sweeps(
+                X, up, beta, diag, inv_temps[k0:k1], b, streams, acc, track, e, trace[k0:k1]
+            )
             bar.update(k1 - k0)
-    if not diag:
-        K._copy_checkerboard(X, P[0], P[1], False)
-        full = np.zeros((n_chains,) + up.shape, np.int32)
-        K._copy_checkerboard(full, acc[0], acc[1], False)
-        acc = full
     return X, acc.sum(axis=0)[1:-1, 1:-1], trace
 
 
@@ -380,8 +357,9 @@ def denoise(
         real-valued (around ``-1`` and ``+1``) for ``noise="gaussian"``.  Not modified.
     method : {"graph-cut", "icm", "gibbs", "annealing", "mean-field", "bp"}
         - ``"graph-cut"``: exact MAP by minimum cut (SciPy's maximum_flow).
-        - ``"icm"``: iterated conditional modes from ``init`` (default: y), to
-          convergence (a sweep that changes nothing) or ``max_iter`` sweeps.
+        - ``"icm"``: iterated conditional modes from ``init`` (default: the sign of
+          ``eta * y - h``, i.e. y for flip noise), to convergence (a sweep that changes
+          nothing) or ``max_iter`` sweeps.
         - ``"gibbs"``: heat-bath Gibbs sampling of the posterior, ``n_chains`` chains
           (default 4) of ``n_sweeps`` (default 1000) sweeps after ``burn_in`` (default
           200); returns the maximiser of the posterior marginals (MPM).
@@ -425,9 +403,8 @@ def denoise(
     tol = check_real(tol, "tol", 0.0, low_open=True)
     max_iter = check_positive_int(max_iter, "max_iter")
     up = _pad(u, np.float64)
-    if init is None:
-        x0 = np.where(u >= 0, 1, -1).astype(np.int8) if noise == "gaussian" or h else None
-        x0 = _as_spins(y, "y")[0] if x0 is None else x0
+    if init is None:  # the sign of the unary field: the noisy image itself for flip noise
+        x0 = np.where(u >= 0, 1, -1).astype(np.int8)
     else:
         x0, _ = _as_spins(init, "init")
         if x0.shape != u.shape:

@@ -122,25 +122,34 @@ def test_gibbs_energy_trace_is_the_energy():
             )
 
 
-def test_split_layout_gives_the_strided_kernels_bits():
+def test_marginal_accumulator_sums_every_chain_after_burn_in():
+    """acc = sum over sweeps k >= burn_in and chains of the spins (odd sizes, 2 chains; the
+    chains' rows run in parallel, which once raced on a shared accumulator)."""
     from pgm_ebm._rng import seed_streams
     from pgm_ebm.denoise import _pad, _sweeps
     from pgm_ebm.kernels.denoise import _energies, _gibbs_sweeps
 
-    clean = dn.builtin_image("shapes", 37)[:, :31]  # odd sizes
+    clean = dn.builtin_image("shapes", 37)[:, :31]
     noisy = dn.add_flip_noise(clean, 0.1, random_state=SEED)
     up = _pad(2.1 * noisy.astype(float), np.float64)
     temps = np.linspace(0.5, 1.0, 9)
     X, acc, trace = _sweeps(noisy, up, 1.0, False, temps, 4, 2, SEED, False, "")
+    # the same sweeps one at a time, summing the states by hand
     Y = np.repeat(_pad(noisy, np.int8)[None], 2, axis=0)
     streams = seed_streams(np.random.default_rng(SEED), 2 * noisy.shape[0])
-    acc2 = np.zeros((2,) + up.shape, np.int32)
     e = np.empty(2)
     _energies(Y, up, 1.0, False, e)
+    by_hand = np.zeros(noisy.shape, np.int64)
     tr2 = np.empty((9, 2))
-    _gibbs_sweeps(Y, up, 1.0, False, temps, 4, streams, acc2, True, e, tr2)
+    for k in range(len(temps)):
+        scratch = np.zeros((2,) + up.shape, np.int32)
+        _gibbs_sweeps(
+            Y, up, 1.0, False, temps[k : k + 1], 1, streams, scratch, True, e, tr2[k : k + 1]
+        )
+        if k >= 4:
+            by_hand += Y[:, 1:-1, 1:-1].sum(axis=0)
     assert_array_equal(X, Y)
-    assert_array_equal(acc, acc2.sum(axis=0)[1:-1, 1:-1])
+    assert_array_equal(acc, by_hand)
     assert_allclose(trace, tr2, rtol=1e-12)
 
 
