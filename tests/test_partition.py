@@ -87,8 +87,8 @@ def test_non_finite_parameters():
         rbm_ais(W, b, c)
 
 
-def test_simpson_increments_match_the_exact_ones():
-    """Same chains (the samples do not depend on how the weights are summed): Simpson's rule
+def test_series_increments_match_the_exact_ones():
+    """Same chains (the samples do not depend on how the weights are summed): the Taylor series
     and the exact softplus differences give the same log Z to 1e-6 with the default schedule."""
     W, b, c = _small_rbm(scale=1.0)
     fast = rbm_ais(W, b, c, random_state=3)

@@ -85,46 +85,112 @@ def _apply_velocity(WT, vel, decay):
             WT[j, i] += vel[j, i]
 
 
+_C6 = np.float32(1.0 / 6.0)
+_C24 = np.float32(1.0 / 24.0)
+_C120 = np.float32(1.0 / 120.0)
+
+
+@njit(inline="always", cache=True)
+def _softplus_step(p, x):
+    """``softplus(y) - softplus(y - x)`` from ``p = sigmoid(y)``: the Taylor series of
+    softplus at ``y`` to fifth order (all in float32).  Its truncation error is below
+    ``max|softplus^(6)| x^6 / 720 = x^6 / 2880``: under 6e-12 for ``|x| < 0.05``."""
+    one = np.float32(1.0)
+    s = p * (one - p)
+    r = one - np.float32(2.0) * p
+    t = s * (one - np.float32(12.0) * s) * r * _C120
+    t = s * (one - np.float32(6.0) * s) * _C24 - x * t
+    t = s * r * _C6 - x * t
+    t = s * np.float32(0.5) - x * t
+    return x * (p - x * t)
+
+
+@njit(cache=True)  # not inlined: see the note on inlined loops in kernels/metropolis.py
+def _sum64(x):
+    """Sum of a float32 vector in float64, in eight interleaved partial sums (so that the
+    loop vectorises; the order is fixed, the same compiled or interpreted)."""
+    m = x.shape[0]
+    part = np.zeros(8)
+    m8 = m - m % 8
+    for j0 in range(0, m8, 8):
+        for lane in range(8):
+            part[lane] += np.float64(x[j0 + lane])
+    for j in range(m8, m):
+        part[j - m8] += np.float64(x[j])
+    return part.sum()
+
+
 @njit(parallel=True, cache=True)
-def _ais_hidden_step(pre, c, beta, beta_prev, simpson, streams, samples, logw):
+def _ais_hidden_step(pre, c, beta, beta_prev, reverse, exact, streams, samples, logw):
     """One AIS temperature for the hidden layer of an RBM (h summed out in the weights).
 
-    ``pre = V @ W.T`` (float32, without the bias) is overwritten with
-    ``sigmoid(beta (pre + c))``; ``samples`` receives h ~ p_beta(h | v) and ``logw[i]``
-    gains ``sum_j softplus(beta a_j) - softplus(beta_prev a_j)``: exactly (float64) or, with
-    ``simpson``, as Simpson's rule on ``d/dbeta softplus(beta a) = a sigmoid(beta a)``,
-    whose error is below ``(dbeta |a|)^5 / 20000`` per term (the caller uses it only where
-    ``dbeta |a| < 0.05``).  One stream per chain, drawn as in ``_sample_bernoulli``.
+    ``pre = V @ [W; b - b_A].T`` (float32, (n_chains, n_hidden + 1): the hidden
+    pre-activations without the bias, then the visible part of the increment
+    ``vdb[i] = v_i . (b - b_A)``).  Its first ``n_hidden`` columns are overwritten with
+    ``sigmoid(t (pre + c))`` and ``samples`` receives h ~ p_t(h | v), at ``t = beta``
+    (forward) or ``t = beta_prev`` (``reverse``: the transition of the reverse chain).
+    ``logw[i]`` gains (forward) or loses
+    (``reverse``) the increment ``log p*_beta(v_i) - log p*_beta_prev(v_i) =
+    (beta - beta_prev) vdb[i] + sum_j softplus(beta a_j) - softplus(beta_prev a_j)``.
+    The softplus differences are
+    ``exact`` (float64) or else :func:`_softplus_step` from the sigmoid drawn from anyway,
+    for callers that have checked ``dbeta max|a| < 0.05``.  One
+    stream per chain, drawn as in ``_sample_bernoulli``.
     """
-    n, m = pre.shape
+    n, m = samples.shape
     db = beta - beta_prev
-    mid = np.float32(0.5 * (beta + beta_prev))
-    b32 = np.float32(beta)
-    p32 = np.float32(beta_prev)
+    t = beta_prev if reverse else beta
+    t32 = np.float32(t)
+    x32 = np.float32(-db if reverse else db)
+    sign = -1.0 if reverse else 1.0
     half = (m + 1) // 2
+    c32 = c.astype(np.float32)  # an all-float32 loop vectorises twice as wide
     for blk in prange((n + LANES - 1) // LANES):
         r0 = blk * LANES
         lanes = min(LANES, n - r0)
+        terms = np.empty(m, np.float32)
         for i in range(r0, r0 + lanes):
             row = pre[i]
-            acc = 0.0
-            if simpson:
-                terms = np.empty(m, np.float32)
-                for j in range(m):  # vectorised: the sum is taken in a separate loop
-                    a = row[j] + np.float32(c[j])
-                    p = sigmoid(b32 * a)
-                    terms[j] = a * (sigmoid(p32 * a) + np.float32(4.0) * sigmoid(mid * a) + p)
-                    row[j] = p
-                for j in range(m):
-                    acc += np.float64(terms[j])
-                acc *= db / 6.0
-            else:
+            if exact:
+                acc = 0.0
                 for j in range(m):
                     a = np.float64(row[j]) + c[j]
                     acc += softplus(beta * a) - softplus(beta_prev * a)
-                    row[j] = sigmoid(np.float32(beta * a))
-            logw[i] += acc
+                    row[j] = sigmoid(np.float32(t * a))
+            else:
+                for j in range(m):  # vectorised: the sum is taken in a separate loop
+                    a = row[j] + c32[j]
+                    p = sigmoid(t32 * a)
+                    terms[j] = _softplus_step(p, x32 * a)
+                    row[j] = p
+                # the series gives softplus(t a) - softplus(t a - x): reverse has x < 0
+                acc = sign * _sum64(terms)
+            logw[i] += sign * (acc + db * np.float64(row[m]))
         bits = np.empty((half, LANES), np.uint64)  # the draws of _sample_bernoulli
+        fill_lane_bits(streams, r0, lanes, half, bits)
+        for lane in range(lanes):
+            _draw_row(pre[r0 + lane, :m], samples[r0 + lane], bits, lane)
+
+
+@njit(parallel=True, cache=True)
+def _ais_visible_step(pre, beta, base_bias, bias, streams, samples):
+    """The visible half of an AIS temperature: ``samples`` receives
+    v ~ sigmoid(beta pre + (1 - beta) base_bias + beta bias) (``pre = H @ W``, overwritten
+    with the probabilities).  Draws as ``_sample_bernoulli``."""
+    n, m = pre.shape
+    half = (m + 1) // 2
+    b32 = np.float32(beta)
+    mix = np.empty(m, np.float32)
+    for j in range(m):
+        mix[j] = np.float32((1.0 - beta) * base_bias[j] + beta * bias[j])
+    for blk in prange((n + LANES - 1) // LANES):
+        r0 = blk * LANES
+        lanes = min(LANES, n - r0)
+        for r in range(r0, r0 + lanes):  # vectorised: no RNG in this loop
+            row = pre[r]
+            for j in range(m):
+                row[j] = sigmoid(row[j] * b32 + mix[j])
+        bits = np.empty((half, LANES), np.uint64)
         fill_lane_bits(streams, r0, lanes, half, bits)
         for lane in range(lanes):
             _draw_row(pre[r0 + lane], samples[r0 + lane], bits, lane)
