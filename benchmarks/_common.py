@@ -7,9 +7,10 @@ import time
 import numpy as np
 
 
-def timed(fn, repeats):
-    """Median wall time of ``fn()`` over ``repeats`` runs after one warm-up run."""
-    fn()
+def timed(fn, repeats, warmup=None):
+    """Median wall time of ``fn()`` over ``repeats`` runs after one warm-up run (of
+    ``warmup()`` if given: a shorter call that compiles the same code)."""
+    (warmup or fn)()
     ts = []
     for _ in range(repeats):
         t = time.perf_counter()

@@ -13,6 +13,7 @@ in-place update, with the same result up to rounding.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import glob
 import logging
@@ -144,3 +145,56 @@ def gemm(A, B, C, alpha=1.0, beta=1.0, trans_a=False):
         C *= C.dtype.type(beta)
     C += C.dtype.type(alpha) * prod if alpha != 1.0 else prod
     return C
+
+
+_THREAD_SYMBOLS = [
+    ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+    ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+    ("openblas_get_num_threads", "openblas_set_num_threads"),
+]
+_THREADS: list = []
+
+
+def _thread_control():
+    """(get, set) of the OpenBLAS thread count in the library :func:`gemm` uses, or None."""
+    if not _THREADS:
+        found = None
+        for path in _numpy_blas_libraries() if _get(np.float32) is not None else []:
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for get_name, set_name in _THREAD_SYMBOLS:
+                get, put = getattr(lib, get_name, None), getattr(lib, set_name, None)
+                if get is not None and put is not None:
+                    get.restype, get.argtypes = ctypes.c_int, []
+                    put.restype, put.argtypes = None, [ctypes.c_int]
+                    found = (get, put)
+                    break
+            if found:
+                break
+        _THREADS.append(found)
+    return _THREADS[0]
+
+
+def sgemm_for_kernels():
+    """The float32 CBLAS GEMM as a ctypes function that Numba kernels can call (each call
+    then runs in the calling thread under :func:`single_threaded`), or None."""
+    return _get(np.float32) if _thread_control() is not None else None
+
+
+@contextlib.contextmanager
+def single_threaded():
+    """OpenBLAS on one thread inside the block (kernels then call the GEMM from their
+    own worker threads); the previous thread count is restored on exit."""
+    ctl = _thread_control()
+    if ctl is None:
+        yield
+        return
+    get, put = ctl
+    before = get()
+    put(1)
+    try:
+        yield
+    finally:
+        put(before)

@@ -96,6 +96,78 @@ def test_series_increments_match_the_exact_ones():
     assert abs(fast.log_z - exact.log_z) < 1e-6
 
 
+def test_series_and_exact_increments_per_chain_on_a_mixed_schedule():
+    """Steps long enough that some chains' |dbeta a| exceed the series limit and others'
+    do not (the kernel then switches per chain): the same log-weights as exact increments
+    everywhere, to 1e-6 (the series is taken in float32), and the same draws."""
+    W, b, c = _small_rbm(scale=1.0)
+    # dbeta = 0.009 on [0, 0.9]: about 60% of the chains within the series limit per step
+    sched = np.concatenate([np.linspace(0, 0.9, 101), np.linspace(0.9, 1, 400)[1:]])
+    fast = rbm_ais(W, b, c, n_chains=24, schedule=sched, random_state=4)
+    exact = rbm_ais(W, b, c, n_chains=24, schedule=sched, random_state=4, exact_increments=True)
+    assert abs(fast.log_z - exact.log_z) < 1e-6
+    assert fast.diagnostics["log_w_std"] == pytest.approx(exact.diagnostics["log_w_std"], 1e-6)
+
+
+def test_softplus_series_step_against_float64():
+    from pgm_ebm.kernels.block_gibbs import SERIES_LIMIT, _softplus_step
+
+    y = np.linspace(-20, 20, 401)
+    for x in (1e-4, -3e-3, 0.02, -SERIES_LIMIT):
+        p = np.float32(1 / (1 + np.exp(-y)))
+        got = np.array([_softplus_step(pi, np.float32(x)) for pi in p], np.float64)
+        want = np.logaddexp(0, y) - np.logaddexp(0, y - x)
+        # float32 arithmetic: relative 1e-6 of the step (the series itself is good to 6e-12)
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7 * abs(x))
+
+
+def _ais_code(reverse):
+    call = (
+        "rbm_reverse_ais(W, b, c, V0, schedule=s, random_state=1)"
+        if reverse
+        else "rbm_ais(W, b, c, n_chains=20, schedule=s, random_state=1)"
+    )
+    return (
+        "import numpy as np\n"
+        "from pgm_ebm.partition.ais import rbm_ais, rbm_reverse_ais\n"
+        "r = np.random.default_rng(0)\n"
+        "W, b, c = r.normal(0, 1, (40, 30)), r.normal(0, 1, 30), r.normal(0, 1, 40)\n"
+        "V0 = (r.random((20, 30)) < 0.5).astype(float)\n"
+        "s = np.concatenate([np.linspace(0, 0.5, 6), np.linspace(0.5, 1, 60)[1:]])\n"
+        f"res = {call}\n"
+        "print(repr(res.log_z), repr(res.diagnostics['log_w_std']))\n"
+    )
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_rbm_ais_same_bits_with_jit_off(reverse):
+    """The kernels call the same single-threaded BLAS compiled or interpreted."""
+    from conftest import assert_same_output_with_jit_off
+
+    assert_same_output_with_jit_off(_ais_code(reverse), min_chars=20)
+
+
+def test_rbm_ais_independent_of_thread_count_and_of_the_blas_path(monkeypatch):
+    from conftest import outputs_with_one_and_two_threads
+
+    from pgm_ebm.partition import ais
+
+    W, b, c = _small_rbm(n_v=70, n_h=40, scale=0.5)
+    sched = np.linspace(0, 1, 200)
+
+    def run():
+        r = rbm_ais(W, b, c, n_chains=21, schedule=sched, random_state=2)
+        return r.log_z, r.diagnostics["log_w_std"]
+
+    one, two = outputs_with_one_and_two_threads(run)
+    assert one == two
+    # without a settable OpenBLAS, NumPy's matmul does the products: same draws (up to the
+    # rare uniform that falls between two roundings of a probability), same estimate
+    monkeypatch.setattr(ais, "sgemm_for_kernels", lambda: None)
+    fallback = run()
+    assert fallback[0] == pytest.approx(one[0], abs=1e-4)
+
+
 def _bm(kind, units, seed=SEED, n=10):
     from pgm_ebm import BoltzmannMachine
 

@@ -85,6 +85,9 @@ def _apply_velocity(WT, vel, decay):
             WT[j, i] += vel[j, i]
 
 
+#: the series increments are used in a row where every ``|dbeta a_j|`` is below this
+#: (truncation error below 6e-12 per term); otherwise exact float64 differences
+SERIES_LIMIT = 0.05
 _C6 = np.float32(1.0 / 6.0)
 _C24 = np.float32(1.0 / 24.0)
 _C120 = np.float32(1.0 / 120.0)
@@ -129,13 +132,13 @@ def _ais_hidden_step(pre, c, beta, beta_prev, reverse, exact, streams, samples, 
     ``vdb[i] = v_i . (b - b_A)``).  Its first ``n_hidden`` columns are overwritten with
     ``sigmoid(t (pre + c))`` and ``samples`` receives h ~ p_t(h | v), at ``t = beta``
     (forward) or ``t = beta_prev`` (``reverse``: the transition of the reverse chain).
-    ``logw[i]`` gains (forward) or loses
-    (``reverse``) the increment ``log p*_beta(v_i) - log p*_beta_prev(v_i) =
-    (beta - beta_prev) vdb[i] + sum_j softplus(beta a_j) - softplus(beta_prev a_j)``.
-    The softplus differences are
-    ``exact`` (float64) or else :func:`_softplus_step` from the sigmoid drawn from anyway,
-    for callers that have checked ``dbeta max|a| < 0.05``.  One
-    stream per chain, drawn as in ``_sample_bernoulli``.
+    ``logw[i]`` gains (forward) or loses (``reverse``) the increment
+    ``log p*_beta(v_i) - log p*_beta_prev(v_i) = (beta - beta_prev) vdb[i] +
+    sum_j softplus(beta a_j) - softplus(beta_prev a_j)``.  Its softplus differences are
+    :func:`_softplus_step` from the sigmoid the draw needs anyway, in each row where every
+    ``|dbeta a_j| < SERIES_LIMIT``, and exact float64 differences in the other rows (all
+    rows if ``exact``); the draws are the same either way.  One stream per chain, drawn as
+    in ``_sample_bernoulli``.
     """
     n, m = samples.shape
     db = beta - beta_prev
@@ -143,33 +146,46 @@ def _ais_hidden_step(pre, c, beta, beta_prev, reverse, exact, streams, samples, 
     t32 = np.float32(t)
     x32 = np.float32(-db if reverse else db)
     sign = -1.0 if reverse else 1.0
-    half = (m + 1) // 2
     c32 = c.astype(np.float32)  # an all-float32 loop vectorises twice as wide
+    limit = np.float32(SERIES_LIMIT)
+    # rows first (balanced over the threads), then the draws in blocks of LANES chains
+    for i in prange(n):
+        row = pre[i]
+        terms = np.empty(m, np.float32)
+        acts = np.empty(m, np.float32)
+        too_long = 0
+        for j in range(m):  # vectorised: the sum is taken in a separate loop
+            a = row[j] + c32[j]
+            x = x32 * a
+            too_long += np.int32(abs(x) >= limit)
+            p = sigmoid(t32 * a)
+            terms[j] = _softplus_step(p, x)
+            acts[j] = a
+            row[j] = p
+        if exact or too_long:  # float64 softplus differences
+            acc = 0.0
+            for j in range(m):
+                a = np.float64(acts[j])
+                acc += softplus(beta * a) - softplus(beta_prev * a)
+        else:  # the series gives softplus(t a) - softplus(t a - x); reverse: x < 0
+            acc = sign * _sum64(terms)
+        logw[i] += sign * (acc + db * np.float64(row[m]))
+    _draw_blocks(pre, streams, samples)
+
+
+@njit(parallel=True, cache=True)
+def _draw_blocks(probs, streams, samples):
+    """``samples[i, j] = u < probs[i, j]`` for ``j < samples.shape[1]``, drawn as in
+    :func:`_sample_bernoulli` (chains in blocks of ``LANES`` streams)."""
+    n, m = samples.shape
+    half = (m + 1) // 2
     for blk in prange((n + LANES - 1) // LANES):
         r0 = blk * LANES
         lanes = min(LANES, n - r0)
-        terms = np.empty(m, np.float32)
-        for i in range(r0, r0 + lanes):
-            row = pre[i]
-            if exact:
-                acc = 0.0
-                for j in range(m):
-                    a = np.float64(row[j]) + c[j]
-                    acc += softplus(beta * a) - softplus(beta_prev * a)
-                    row[j] = sigmoid(np.float32(t * a))
-            else:
-                for j in range(m):  # vectorised: the sum is taken in a separate loop
-                    a = row[j] + c32[j]
-                    p = sigmoid(t32 * a)
-                    terms[j] = _softplus_step(p, x32 * a)
-                    row[j] = p
-                # the series gives softplus(t a) - softplus(t a - x): reverse has x < 0
-                acc = sign * _sum64(terms)
-            logw[i] += sign * (acc + db * np.float64(row[m]))
-        bits = np.empty((half, LANES), np.uint64)  # the draws of _sample_bernoulli
+        bits = np.empty((half, LANES), np.uint64)
         fill_lane_bits(streams, r0, lanes, half, bits)
         for lane in range(lanes):
-            _draw_row(pre[r0 + lane, :m], samples[r0 + lane], bits, lane)
+            _draw_row(probs[r0 + lane, :m], samples[r0 + lane], bits, lane)
 
 
 @njit(parallel=True, cache=True)
@@ -178,11 +194,11 @@ def _ais_visible_step(pre, beta, base_bias, bias, streams, samples):
     v ~ sigmoid(beta pre + (1 - beta) base_bias + beta bias) (``pre = H @ W``, overwritten
     with the probabilities).  Draws as ``_sample_bernoulli``."""
     n, m = pre.shape
-    half = (m + 1) // 2
     b32 = np.float32(beta)
     mix = np.empty(m, np.float32)
     for j in range(m):
         mix[j] = np.float32((1.0 - beta) * base_bias[j] + beta * bias[j])
+    half = (m + 1) // 2
     for blk in prange((n + LANES - 1) // LANES):
         r0 = blk * LANES
         lanes = min(LANES, n - r0)
@@ -194,3 +210,53 @@ def _ais_visible_step(pre, beta, base_bias, bias, streams, samples):
         fill_lane_bits(streams, r0, lanes, half, bits)
         for lane in range(lanes):
             _draw_row(pre[r0 + lane], samples[r0 + lane], bits, lane)
+
+
+#: column blocks of :func:`_gemm_blocks`: fixed, so that results do not depend on the
+#: number of threads (each output element is computed by the same BLAS call either way)
+GEMM_BLOCKS = 4
+
+
+@njit(parallel=True, cache=True)
+def _gemm_blocks(sgemm, A, B, C, trans_b):
+    """``C = A @ B.T`` (``trans_b``) or ``C = A @ B`` in float32 through the CBLAS ``sgemm``
+    (a ctypes function; the caller keeps OpenBLAS single-threaded), as ``GEMM_BLOCKS``
+    column blocks computed in parallel.  Rows must be contiguous."""
+    M, K = A.shape
+    N = C.shape[1]
+    step = ((N + GEMM_BLOCKS - 1) // GEMM_BLOCKS + 15) // 16 * 16
+    nblk = (N + step - 1) // step
+    lda, ldb, ldc = A.strides[0] // 4, B.strides[0] // 4, C.strides[0] // 4
+    for t in prange(nblk):
+        c0 = t * step
+        n = min(N, c0 + step) - c0
+        one, zero = np.float32(1.0), np.float32(0.0)
+        if trans_b:
+            b_ptr = B[c0:].ctypes.data
+        else:
+            b_ptr = B[:, c0:].ctypes.data
+        sgemm(
+            101, 111, 112 if trans_b else 111, M, n, K, one,
+            A.ctypes.data, lda, b_ptr, ldb, zero, C[:, c0:].ctypes.data, ldc,
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _ais_sweeps(sgemm, V, WA, H, pre_h, pre_v, c, base_bias, bias, betas, ks, exact,
+                reverse, streams, logw):  # fmt: skip
+    """AIS temperatures ``ks`` (in that order) of an RBM, one block-Gibbs step each: per
+    temperature the hidden product and :func:`_ais_hidden_step`, the visible product and
+    :func:`_ais_visible_step`, all in Numba's threads (no hand-over to BLAS threads).
+    ``WA = [W; b - b_A]`` (see :func:`_ais_hidden_step`); ``exact``: exact increments
+    throughout; forward: ``betas[k - 1] -> betas[k]``, the sample at
+    ``betas[k]``; ``reverse``: the weight at ``betas[k] -> betas[k - 1]``, then a step at
+    ``betas[k - 1]``."""
+    n_h = H.shape[1]
+    W = WA[:n_h]
+    for idx in range(len(ks)):
+        k = ks[idx]
+        beta, prev = betas[k], betas[k - 1]
+        _gemm_blocks(sgemm, V, WA, pre_h, True)
+        _ais_hidden_step(pre_h, c, beta, prev, reverse, exact, streams, H, logw)
+        _gemm_blocks(sgemm, H, W, pre_v, False)
+        _ais_visible_step(pre_v, prev if reverse else beta, base_bias, bias, streams, V)
