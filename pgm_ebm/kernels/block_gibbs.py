@@ -7,10 +7,12 @@ chain's own stream (row ``i`` of the batch is chain ``i``), in a parallel loop
 over chains.  Nothing is allocated here.
 """
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
-from pgm_ebm._rng import to_uniform32, to_uniform32_low
+from pgm_ebm._rng import to_uniform32, to_uniform32_low, uniform64
 from pgm_ebm.kernels._lanes import LANES, fill_lane_bits
 from pgm_ebm.kernels._math import sigmoid, softplus
 
@@ -231,22 +233,124 @@ def _gemm_blocks(sgemm, A, B, C, trans_b):
         )  # fmt: skip
 
 
+@njit(parallel=True, cache=True)
+def _exp_tables(W, beta, up, down):
+    """``up[j, i] = exp(beta W[j, i])`` and ``down = 1 / up`` (float64), for
+    :func:`_collapsed_hidden_sweep`; columns past ``W``'s are left as they are (1.0)."""
+    n_h, n_v = W.shape
+    for j in prange(n_h):
+        for i in range(n_v):
+            e = math.exp(beta * W[j, i])
+            up[j, i] = e
+            down[j, i] = 1.0 / e
+
+
+@njit(parallel=True, cache=True)
+def _collapsed_hidden_sweep(H, W, a0, offset, c, beta, up, down, folds, streams):
+    """One systematic-scan Gibbs sweep over the hidden units of every chain with the
+    visible layer summed out: each ``h_j`` is drawn from the hidden marginal
+    ``p*_beta(h) = exp(beta c.h) prod_i (1 + exp(y_i))``, ``y = offset + beta (a0 + h @ W)``,
+    given the other hidden units (all float64).
+
+    Flipping ``h_j`` changes ``log p*`` by ``+-beta c_j + sum_i log(q_i)`` with
+    ``q_i = (1 - p_i) + p_i exp(+-beta W[j, i])`` and ``p = sigmoid(y)``: a sum of positive
+    terms, so no cancellation.  The logs are taken of products: the ``q`` vector is folded
+    in halves (rows of 8) ``folds`` times or down to one row, so that each log covers up to
+    ``2**folds`` factors (the caller keeps ``2**folds * beta max|W| < 700``: no overflow).
+    After a flip ``p`` and ``1 - p`` are updated with one division.  ``up`` and ``down`` are
+    ``exp(+-beta W)`` with ``W.shape[1]`` rounded up to a multiple of 8 (padding 1.0).  One
+    float64 uniform per unit from the chain's own stream (row ``r`` of ``streams``), so
+    results do not depend on the number of threads.
+    """
+    n, n_h = H.shape
+    n_v = W.shape[1]
+    n_pad = up.shape[1]
+    for r in prange(n):
+        h = H[r]
+        y = np.empty(n_pad)
+        p = np.zeros(n_pad)
+        pm = np.ones(n_pad)
+        q = np.empty(n_pad)
+        f = np.empty(n_pad)
+        for i in range(n_v):
+            y[i] = a0[i]
+        for j in range(n_h):
+            if h[j] != 0:
+                w = W[j]
+                for i in range(n_v):
+                    y[i] += w[i]
+        for i in range(n_v):
+            x = offset[i] + beta * y[i]
+            z = math.exp(-abs(x))
+            s = 1.0 / (1.0 + z)
+            if x >= 0:
+                p[i] = s
+                pm[i] = z * s
+            else:
+                p[i] = z * s
+                pm[i] = s
+        for j in range(n_h):
+            on = h[j] != 0
+            e = down[j] if on else up[j]
+            for i in range(n_pad):
+                q[i] = pm[i] + p[i] * e[i]
+                f[i] = q[i]
+            rows = n_pad // 8
+            for _ in range(folds):
+                if rows == 1:
+                    break
+                keep = (rows + 1) // 2 * 8
+                half = rows // 2 * 8
+                lo = f[:half]  # slices, so that every index is a loop counter (vectorised)
+                hi = f[keep : keep + half]
+                for i in range(half):
+                    lo[i] *= hi[i]
+                rows = keep // 8
+            acc = 0.0
+            for i in range(rows * 8):
+                acc += math.log(f[i])
+            dl = acc - beta * c[j] if on else acc + beta * c[j]
+            if uniform64(streams, r) * (1.0 + math.exp(-dl)) < 1.0:
+                h[j] = 0.0 if on else 1.0
+                for i in range(n_pad):
+                    inv = 1.0 / q[i]
+                    p[i] = p[i] * e[i] * inv
+                    pm[i] = pm[i] * inv
+
+
+@njit(cache=True)
+def _collapsed_step(H, beta, every, k, tables, streams):
+    """The collapsed sweep of an AIS temperature ``k`` (at inverse temperature ``beta``)
+    when ``every > 0`` and ``k % every == 0``: :func:`_exp_tables` then
+    :func:`_collapsed_hidden_sweep`.  ``tables = (W, a0, offset, c, up, down, chunk)`` as
+    those functions take them."""
+    if every > 0 and k % every == 0:
+        W, a0, offset, c, up, down, chunk = tables
+        _exp_tables(W, beta, up, down)
+        _collapsed_hidden_sweep(H, W, a0, offset, c, beta, up, down, chunk, streams)
+
+
 @njit(cache=True)
 def _ais_sweeps(sgemm, V, WA, H, pre_h, pre_v, c, base_bias, bias, betas, ks, exact,
-                reverse, streams, logw):  # fmt: skip
+                reverse, streams, logw, every, tables):  # fmt: skip
     """AIS temperatures ``ks`` (in that order) of an RBM, one block-Gibbs step each: per
-    temperature the hidden product and :func:`_ais_hidden_step`, the visible product and
-    :func:`_ais_visible_step`, all in Numba's threads (no hand-over to BLAS threads).
-    ``WA = [W; b - b_A]`` (see :func:`_ais_hidden_step`); ``exact``: exact increments
-    throughout; forward: ``betas[k - 1] -> betas[k]``, the sample at
+    temperature the hidden product and :func:`_ais_hidden_step`, at every ``every``-th
+    temperature a collapsed sweep over the hidden units (:func:`_collapsed_step`), the
+    visible product and :func:`_ais_visible_step`, all in Numba's threads (no hand-over to
+    BLAS threads).  ``WA = [W; b - b_A]`` (see :func:`_ais_hidden_step`); ``exact``: exact
+    increments throughout; forward: ``betas[k - 1] -> betas[k]``, the sample at
     ``betas[k]``; ``reverse``: the weight at ``betas[k] -> betas[k - 1]``, then a step at
-    ``betas[k - 1]``."""
+    ``betas[k - 1]``.  Each step (v -> h, the collapsed sweep on h, h -> v) leaves the
+    temperature's marginal of its layer invariant, so the composite v -> v' leaves
+    ``p_t(v)`` invariant, as the weights need."""
     n_h = H.shape[1]
     W = WA[:n_h]
     for idx in range(len(ks)):
         k = ks[idx]
         beta, prev = betas[k], betas[k - 1]
+        t = prev if reverse else beta
         _gemm_blocks(sgemm, V, WA, pre_h, True)
         _ais_hidden_step(pre_h, c, beta, prev, reverse, exact, streams, H, logw)
+        _collapsed_step(H, t, every, k, tables, streams)
         _gemm_blocks(sgemm, H, W, pre_v, False)
-        _ais_visible_step(pre_v, prev if reverse else beta, base_bias, bias, streams, V)
+        _ais_visible_step(pre_v, t, base_bias, bias, streams, V)

@@ -20,7 +20,12 @@ import numpy as np
 
 from pgm_ebm._blas import sgemm_for_kernels, single_threaded
 from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm.kernels.block_gibbs import _ais_hidden_step, _ais_sweeps, _ais_visible_step
+from pgm_ebm.kernels.block_gibbs import (
+    _ais_hidden_step,
+    _ais_sweeps,
+    _ais_visible_step,
+    _collapsed_step,
+)
 from pgm_ebm.partition.result import LogZResult
 
 
@@ -93,7 +98,69 @@ def _ais_buffers(W32, b, bA, n_chains):
     return WA, np.empty((n_chains, n_h), np.float32), np.empty((n_chains, n_h + 1), np.float32)
 
 
-def _rbm_ais_run(W32, b, c, bA, betas, V, ks, reverse, exact_increments, streams, progress):
+def _collapse_folds(W32) -> int:
+    """Halvings of the product vector in
+    :func:`~pgm_ebm.kernels.block_gibbs._collapsed_hidden_sweep`: the largest ``f <= 20``
+    with ``2**f * max|W| < 700`` (no float64 overflow); -1 when ``max|W| >= 700``
+    (``exp(W)`` itself would overflow: no collapsed sweeps)."""
+    top = float(np.abs(W32).max(initial=0.0))
+    if top >= 700:
+        return -1
+    return 20 if top == 0 else min(20, int(math.floor(math.log2(700 / top) - 1e-9)))
+
+
+def _collapse_tables(W32, b, c, bA, every):
+    """The arguments of the collapsed sweep (empty arrays when ``every`` is 0)."""
+    if not every:
+        e2, e1 = np.empty((0, 0)), np.empty(0)
+        return (e2, e1, e1, e1, e2, e2, 0)
+    n_h, n_v = W32.shape
+    n_pad = (n_v + 7) // 8 * 8
+    return (
+        W32.astype(np.float64),
+        np.asarray(b - bA, np.float64),
+        np.asarray(bA, np.float64),
+        np.asarray(c, np.float64),
+        np.ones((n_h, n_pad)),
+        np.ones((n_h, n_pad)),
+        _collapse_folds(W32),
+    )
+
+
+#: hidden layers up to this size get collapsed sweeps by default (``collapse_every="auto"``)
+COLLAPSE_MAX_HIDDEN = 64
+#: temperatures between collapsed sweeps by default
+COLLAPSE_EVERY = 5
+
+
+def _collapse_every(collapse_every, W32) -> int:
+    """Temperatures between collapsed sweeps, 0 for none (see :func:`rbm_ais`)."""
+    msg = "collapse_every must be 'auto', None or an int >= 1, got {!r}"
+    if isinstance(collapse_every, str):
+        if collapse_every != "auto":
+            raise ValueError(msg.format(collapse_every))
+        if W32.shape[0] > COLLAPSE_MAX_HIDDEN or _collapse_folds(W32) < 0:
+            return 0
+        return COLLAPSE_EVERY
+    if collapse_every is None:
+        return 0
+    if (
+        isinstance(collapse_every, bool)
+        or not isinstance(collapse_every, (int, np.integer))
+        or collapse_every < 1
+    ):
+        raise ValueError(msg.format(collapse_every))
+    if _collapse_folds(W32) < 0:
+        raise ValueError(
+            "collapse_every: collapsed sweeps need max|W| < 700 (exp(W) in float64), got "
+            f"{float(np.abs(W32).max())}; use collapse_every=None"
+        )
+    return int(collapse_every)
+
+
+def _rbm_ais_run(
+    W32, b, c, bA, betas, V, ks, reverse, exact_increments, streams, progress, every=0
+):
     """Run the AIS temperatures ``ks`` from the visible states ``V`` (updated in place) and
     return the log-weights; see :func:`~pgm_ebm.kernels.block_gibbs._ais_sweeps`.
 
@@ -101,6 +168,8 @@ def _rbm_ais_run(W32, b, c, bA, betas, V, ks, reverse, exact_increments, streams
     OpenBLAS on a block of columns: handing over between OpenBLAS's and Numba's thread
     pools twice per temperature cost more than the kernels themselves.  Without an
     OpenBLAS whose thread count can be set, NumPy's ``matmul`` is used instead.
+    ``every > 0``: a collapsed sweep over the hidden units at every ``every``-th
+    temperature (see :func:`rbm_ais`).
     """
     from tqdm.auto import tqdm
 
@@ -109,6 +178,7 @@ def _rbm_ais_run(W32, b, c, bA, betas, V, ks, reverse, exact_increments, streams
     pre_v = np.empty_like(V)
     log_w = np.zeros(n_chains)
     exact = bool(exact_increments)
+    tables = _collapse_tables(W32, b, c, bA, every)
     sgemm = sgemm_for_kernels()
     desc = "reverse AIS" if reverse else "AIS"
     chunk = 50  # temperatures per kernel call: the progress bar's step
@@ -121,7 +191,7 @@ def _rbm_ais_run(W32, b, c, bA, betas, V, ks, reverse, exact_increments, streams
             if sgemm is not None:
                 _ais_sweeps(
                     sgemm, V, WA, H, pre_h, pre_v, c, bA, b, betas, part, exact, reverse,
-                    streams, log_w,
+                    streams, log_w, every, tables,
                 )  # fmt: skip
             else:
                 for k in part:
@@ -129,8 +199,9 @@ def _rbm_ais_run(W32, b, c, bA, betas, V, ks, reverse, exact_increments, streams
                     _ais_hidden_step(
                         pre_h, c, betas[k], betas[k - 1], reverse, exact, streams, H, log_w
                     )
-                    np.matmul(H, WA[:n_h], out=pre_v)
                     beta = betas[k - 1] if reverse else betas[k]
+                    _collapsed_step(H, beta, every, k, tables, streams)
+                    np.matmul(H, WA[:n_h], out=pre_v)
                     _ais_visible_step(pre_v, beta, bA, b, streams, V)
             bar.update(len(part))
     return log_w
@@ -159,6 +230,7 @@ def rbm_ais(
     random_state=None,
     progress: bool = False,
     exact_increments: bool = False,
+    collapse_every="auto",
 ) -> LogZResult:
     """Forward AIS estimate of log Z of a Bernoulli RBM (``W``: (n_hidden, n_visible)).
 
@@ -183,7 +255,10 @@ def rbm_ais(
     V = np.empty((n_chains, n_v), np.float32)
     _ais_visible_step(np.zeros_like(V), 0.0, bA, b, streams, V)  # exact samples of p_A
     ks = np.arange(1, len(betas))
-    log_w = _rbm_ais_run(W32, b, c, bA, betas, V, ks, False, exact_increments, streams, progress)
+    every = _collapse_every(collapse_every, W32)
+    log_w = _rbm_ais_run(
+        W32, b, c, bA, betas, V, ks, False, exact_increments, streams, progress, every
+    )
     log_z_a = n_h * math.log(2) + float(np.logaddexp(0, bA).sum())
     settings = {
         "n_chains": n_chains,
