@@ -244,6 +244,18 @@ def rbm_ais(
     anyway, in every chain whose ``|dbeta a_j|`` are all below 0.05 at that temperature (error
     below 6e-12 per term), and exact float64 softplus differences in the others
     (``exact_increments=True``: everywhere).
+
+    ``collapse_every``: at every ``collapse_every``-th temperature, after the hidden draw, a
+    collapsed Gibbs sweep over the hidden units with the visible layer summed out
+    (:func:`~pgm_ebm.kernels.block_gibbs._collapsed_hidden_sweep`: each unit from its
+    conditional of the hidden marginal, ``n_hidden * n_visible`` softplus terms a sweep).  It
+    leaves the temperature's distribution invariant, so the estimate stays unbiased, and it
+    moves the chains between hidden configurations that block Gibbs leaves frozen once the
+    couplings are strong, the main source of weight dispersion on narrow RBMs (on the
+    784 x 20 MNIST recipe model the log-weight variance falls from 1.35 to 0.13 for 1.7x the
+    time).  ``"auto"`` (default): every 5th temperature for hidden layers of at most
+    ``COLLAPSE_MAX_HIDDEN`` = 64 units, none for wider ones (where a sweep costs more than
+    the block-Gibbs steps it sits between); ``None``: never; an int >= 1: that spacing.
     """
 
     t0 = time.perf_counter()
@@ -266,6 +278,7 @@ def rbm_ais(
         "schedule": "Salakhutdinov-Murray 14,500" if schedule is None else "user",
         "base": "visible biases only" if base_bias is not None else "uniform",
         "log_z_base": log_z_a,
+        "collapse_every": every or None,
     }
     return _summarize(log_w, log_z_a, +1, "ais", settings, n_chains * (len(betas) - 1), t0)
 
@@ -280,12 +293,14 @@ def rbm_reverse_ais(
     base_bias=None,
     random_state=None,
     progress: bool = False,
+    collapse_every="auto",
 ) -> LogZResult:
     """Reverse AIS from visible states ``V0`` (samples of the RBM, or data as a proxy).
 
     Runs the path from beta = 1 down to 0 and estimates ``log Z_B = log Z_A -
     log mean(w_rev)``.  From exact model samples this is an upper bound on log Z in
     expectation; from data it is the optimistic side of the sandwich (RAISE-style).
+    ``collapse_every``: collapsed sweeps over the hidden units, as in :func:`rbm_ais`.
     """
 
     t0 = time.perf_counter()
@@ -298,13 +313,15 @@ def rbm_reverse_ais(
     streams = seed_streams(check_random_state(random_state), n_chains)
     K = len(betas) - 1
     ks = np.arange(K, 0, -1)
-    log_w = _rbm_ais_run(W32, b, c, bA, betas, V, ks, True, False, streams, progress)
+    every = _collapse_every(collapse_every, W32)
+    log_w = _rbm_ais_run(W32, b, c, bA, betas, V, ks, True, False, streams, progress, every)
     log_z_a = n_h * math.log(2) + float(np.logaddexp(0, bA).sum())
     settings = {
         "n_chains": n_chains,
         "n_temperatures": K,
         "direction": "reverse",
         "schedule": "Salakhutdinov-Murray 14,500" if schedule is None else "user",
+        "collapse_every": every or None,
     }
     return _summarize(log_w, log_z_a, -1, "reverse-ais", settings, n_chains * K, t0)
 
