@@ -251,24 +251,32 @@ def plot_ising_log_partition(rows, size):
 
 
 def plot_rbm_ais_convergence(rows, exact):
-    """AIS estimates of an RBM's log Z (forward and reverse, 95% intervals) against the number
-    of temperatures, beside the exact value; and the error against wall time."""
+    """AIS estimates of an RBM's log Z (one series per ``direction`` of ``rows``: forward,
+    reverse, ..., with 95% intervals) against the number of temperatures, beside the exact
+    value; and the error against wall time."""
     plt = _plt()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    for key, marker in (("forward", "o"), ("reverse", "s")):
+    keys = list(dict.fromkeys(x["direction"] for x in rows))  # in order of appearance
+    for key, marker in zip(keys, "osd^v"[: len(keys)], strict=True):
         r = [x for x in rows if x["direction"] == key]
         K = np.array([x["temperatures"] for x in r])
         z = np.array([x["log_z"] for x in r])
         lo = np.array([x["lo"] for x in r])
         hi = np.array([x["hi"] for x in r])
         ax.errorbar(
-            K, z, yerr=[z - lo, hi - z], fmt=marker + "-", ms=4, capsize=2, label=f"{key} AIS (95%)"
+            K,
+            z,
+            yerr=[z - lo, hi - z],
+            fmt=marker + "-",
+            ms=4,
+            capsize=2,
+            label=f"AIS: {key} (95%)",
         )
         ax2.loglog(
             [x["seconds"] for x in r],
             np.maximum(np.abs(z - exact), 1e-4),
             marker + "-",
-            label=f"{key} AIS",
+            label=f"AIS: {key}",
         )
     ax.axhline(exact, color="k", lw=1.2, label="exact (enumeration)")
     ax.set_xscale("log")

@@ -226,10 +226,10 @@ def test_logz_rbm_table_and_figure(tmp_path, capsys):
     data = json.loads((out / "rbm_logz.json").read_text())
     assert (out / "rbm_logz.png").stat().st_size > 0
     assert data["exact"]["method"] == "exact-enumeration"
+    # 8 hidden units: the default forward AIS has collapsed sweeps, and block-Gibbs-only AIS
+    # is shown beside it
     assert {(r["temperatures"], r["direction"]) for r in data["rows"]} == {
-        (50, "forward"),
-        (50, "reverse"),
-        (500, "forward"),
-        (500, "reverse"),
+        (K, d) for K in (50, 500) for d in ("forward", "forward, block Gibbs only", "reverse")
     }
+    assert {r["collapse_every"] for r in data["rows"] if r["direction"] == "forward"} == {5}
     assert "exact log Z" in capsys.readouterr().out
