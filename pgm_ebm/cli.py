@@ -383,6 +383,8 @@ def _cmd_logz_rbm(args) -> int:
         # the default forward AIS, and (where the default adds collapsed sweeps over the
         # hidden units) Salakhutdinov & Murray's block-Gibbs-only AIS beside it
         for direction in ("forward", BLOCK_ONLY, "reverse"):
+            if direction == BLOCK_ONLY and rows[-1]["collapse_every"] is None:
+                continue  # a wide hidden layer: the default is block Gibbs only already
             if direction != "reverse":
                 r = rbm_ais(
                     W,
@@ -394,8 +396,6 @@ def _cmd_logz_rbm(args) -> int:
                     random_state=args.seed,
                     collapse_every=None if direction == BLOCK_ONLY else "auto",
                 )
-                if direction == BLOCK_ONLY and rows[-1]["collapse_every"] is None:
-                    continue  # a wide hidden layer: the default is block Gibbs only already
             else:
                 r = rbm_reverse_ais(
                     W, b, c, V0, schedule=sched, base_bias=base, random_state=args.seed

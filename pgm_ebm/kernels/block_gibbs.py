@@ -322,12 +322,12 @@ def _collapsed_hidden_sweep(H, W, a0, offset, c, beta, up, down, folds, streams)
 def _collapsed_step(H, beta, every, k, tables, streams):
     """The collapsed sweep of an AIS temperature ``k`` (at inverse temperature ``beta``)
     when ``every > 0`` and ``k % every == 0``: :func:`_exp_tables` then
-    :func:`_collapsed_hidden_sweep`.  ``tables = (W, a0, offset, c, up, down, chunk)`` as
+    :func:`_collapsed_hidden_sweep`.  ``tables = (W, a0, offset, c, up, down, folds)`` as
     those functions take them."""
     if every > 0 and k % every == 0:
-        W, a0, offset, c, up, down, chunk = tables
+        W, a0, offset, c, up, down, folds = tables
         _exp_tables(W, beta, up, down)
-        _collapsed_hidden_sweep(H, W, a0, offset, c, beta, up, down, chunk, streams)
+        _collapsed_hidden_sweep(H, W, a0, offset, c, beta, up, down, folds, streams)
 
 
 @njit(cache=True)

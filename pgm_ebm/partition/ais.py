@@ -248,12 +248,12 @@ def rbm_ais(
     ``collapse_every``: at every ``collapse_every``-th temperature, after the hidden draw, a
     collapsed Gibbs sweep over the hidden units with the visible layer summed out
     (:func:`~pgm_ebm.kernels.block_gibbs._collapsed_hidden_sweep`: each unit from its
-    conditional of the hidden marginal, ``n_hidden * n_visible`` softplus terms a sweep).  It
+    conditional of the hidden marginal, ``n_hidden * n_visible`` log terms a sweep).  It
     leaves the temperature's distribution invariant, so the estimate stays unbiased, and it
     moves the chains between hidden configurations that block Gibbs leaves frozen once the
     couplings are strong, the main source of weight dispersion on narrow RBMs (on the
-    784 x 20 MNIST recipe model the log-weight variance falls from 1.35 to 0.13 for 1.7x the
-    time).  ``"auto"`` (default): every 5th temperature for hidden layers of at most
+    784 x 20 MNIST recipe model the log-weight variance falls from 1.35 to 0.13 for 1.5-1.7x
+    the time).  ``"auto"`` (default): every 5th temperature for hidden layers of at most
     ``COLLAPSE_MAX_HIDDEN`` = 64 units, none for wider ones (where a sweep costs more than
     the block-Gibbs steps it sits between); ``None``: never; an int >= 1: that spacing.
     """
