@@ -63,14 +63,15 @@ def _step(s0, s1):
 
 
 def _to_uniform32(bits):
-    """float32 uniform on [0, 1) from the top 24 of 64 random bits."""
-    return np.float32(bits >> _U40) * _INV24
+    """float32 uniform on [0, 1) from the top 24 of 64 random bits (converted through
+    int32, exact either way: x86 vectorises int32 -> float32 but not uint64 -> float32)."""
+    return np.float32(np.int32(bits >> _U40)) * _INV24
 
 
 def _to_uniform32_low(bits):
     """A second float32 uniform from bits 16..39 of the same draw (the weak
     lowest bits of xoroshiro128+ are never used)."""
-    return np.float32((bits >> _U16) & _MASK24) * _INV24
+    return np.float32(np.int32((bits >> _U16) & _MASK24)) * _INV24
 
 
 def _to_uniform64(bits):

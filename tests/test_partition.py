@@ -151,13 +151,15 @@ def test_rbm_ais_same_bits_with_jit_off(reverse):
 def test_rbm_ais_independent_of_thread_count_and_of_the_blas_path(monkeypatch):
     from conftest import outputs_with_one_and_two_threads
 
+    from pgm_ebm.kernels.block_gibbs import AIS_BLOCK_ROWS
     from pgm_ebm.partition import ais
 
     W, b, c = _small_rbm(n_v=70, n_h=40, scale=0.5)
     sched = np.linspace(0, 1, 200)
+    n_chains = 2 * AIS_BLOCK_ROWS + 21  # three blocks of chains, in parallel
 
     def run():
-        r = rbm_ais(W, b, c, n_chains=21, schedule=sched, random_state=2)
+        r = rbm_ais(W, b, c, n_chains=n_chains, schedule=sched, random_state=2)
         return r.log_z, r.diagnostics["log_w_std"]
 
     one, two = outputs_with_one_and_two_threads(run)

@@ -1,10 +1,15 @@
 """Block-Gibbs kernels for RBMs: the fused sigmoid + Bernoulli draw of a layer,
 and the fused weight-decay / velocity step of the parameter update.
 
-The matrix products (pre-activations) are done by the caller through BLAS;
-these kernels add the bias, squash, and draw one Bernoulli per unit with the
-chain's own stream (row ``i`` of the batch is chain ``i``), in a parallel loop
-over chains.  Nothing is allocated here.
+The matrix products (pre-activations) are done by the caller through BLAS (the AIS
+sweeps call OpenBLAS's ``sgemm`` themselves, per block of chains); these kernels add
+the bias, squash, and draw one Bernoulli per unit with the chain's own stream (row
+``i`` of the batch is chain ``i``), in a parallel loop over chains.  Each parallel
+kernel is a loop over blocks of chains around a serial ``_..._rows`` kernel, so the
+AIS sweeps can run the same serial kernels on their own blocks; scratch is allocated
+once per block, never per unit.  Every kernel compiled on its own uses
+``error_model="numpy"``: Python's error model tests each float division for zero,
+which keeps the loops around the sigmoid from vectorising.
 """
 
 import math
@@ -19,19 +24,44 @@ from pgm_ebm.kernels._math import sigmoid, softplus
 
 @njit(inline="always", cache=True)
 def _draw_row(row, out, bits, lane):
-    """``out[j] = u_j < row[j]`` with two 24-bit uniforms per 64-bit draw ``bits[:, lane]``."""
+    """``out[j] = u_j < row[j]`` with two 24-bit uniforms per 64-bit draw ``bits[lane, :]``."""
     m = row.shape[0]
     one = out.dtype.type(1.0)
     zero = out.dtype.type(0.0)
     for t in range(m // 2):
-        x = bits[t, lane]
+        x = bits[lane, t]
         out[2 * t] = one if to_uniform32(x) < row[2 * t] else zero
         out[2 * t + 1] = one if to_uniform32_low(x) < row[2 * t + 1] else zero
     if m % 2:
-        out[m - 1] = one if to_uniform32(bits[m // 2, lane]) < row[m - 1] else zero
+        out[m - 1] = one if to_uniform32(bits[lane, m // 2]) < row[m - 1] else zero
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, error_model="numpy")
+def _draw_lanes(probs, streams, samples, q0, q1, bits):
+    """``samples[i, j] = u < probs[i, j]`` for rows ``q0 <= i < q1`` (at most ``LANES``)
+    and ``j < samples.shape[1]``, their streams stepped side by side into ``bits``
+    (``uint64[>= ceil(m / 2), LANES]``)."""
+    half = (samples.shape[1] + 1) // 2
+    fill_lane_bits(streams, q0, q1 - q0, half, bits)
+    for lane in range(q1 - q0):
+        _draw_row(probs[q0 + lane, : samples.shape[1]], samples[q0 + lane], bits, lane)
+
+
+@njit(cache=True, error_model="numpy")
+def _sample_rows(pre, bias, streams, samples, scale, bits):
+    """:func:`_sample_bernoulli` on all rows of its arguments in the calling thread
+    (``scale`` in ``pre``'s precision, ``bits`` as :func:`_draw_lanes` takes it)."""
+    n, m = pre.shape
+    for q0 in range(0, n, LANES):
+        q1 = min(q0 + LANES, n)
+        for r in range(q0, q1):  # vectorised: no RNG in this loop
+            row = pre[r]
+            for j in range(m):
+                row[j] = sigmoid(row[j] * scale + bias[j])
+        _draw_lanes(pre, streams, samples, q0, q1, bits)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
 def _sample_bernoulli(pre, bias, streams, samples, scale=1.0):
     """Turn pre-activations into probabilities (in place) and draw samples.
 
@@ -55,23 +85,15 @@ def _sample_bernoulli(pre, bias, streams, samples, scale=1.0):
     side (:mod:`pgm_ebm.kernels._lanes`) into an L1-sized buffer.
     """
     n, m = pre.shape
-    half = (m + 1) // 2
     s = pre.dtype.type(scale)
     for blk in prange((n + LANES - 1) // LANES):
         r0 = blk * LANES
         r1 = min(r0 + LANES, n)
-        lanes = r1 - r0
-        for r in range(r0, r1):  # vectorised: no RNG in this loop
-            row = pre[r]
-            for j in range(m):
-                row[j] = sigmoid(row[j] * s + bias[j])
-        bits = np.empty((half, LANES), np.uint64)
-        fill_lane_bits(streams, r0, lanes, half, bits)
-        for lane in range(lanes):
-            _draw_row(pre[r0 + lane], samples[r0 + lane], bits, lane)
+        bits = np.empty((LANES, (m + 1) // 2), np.uint64)
+        _sample_rows(pre[r0:r1], bias, streams[r0:r1], samples[r0:r1], s, bits)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _add_bias_sigmoid(pre, bias):
     """``pre <- sigmoid(pre + bias)`` in place (mean-field / probabilities)."""
     n, m = pre.shape
@@ -81,7 +103,7 @@ def _add_bias_sigmoid(pre, bias):
             row[j] = sigmoid(row[j] + bias[j])
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _apply_velocity(WT, vel, decay):
     """``vel -= decay * WT; WT += vel`` in one pass (after ``vel = momentum * vel + G``)."""
     n_vis, n_hid = WT.shape
@@ -114,7 +136,9 @@ def _softplus_step(p, x):
     return x * (p - x * t)
 
 
-@njit(cache=True)  # not inlined: see the note on inlined loops in kernels/metropolis.py
+@njit(
+    cache=True, error_model="numpy"
+)  # not inlined: see the note on inlined loops in kernels/metropolis.py
 def _sum64(x):
     """Sum of a float32 vector in float64, in eight interleaved partial sums (shorter
     dependency chains than one running sum: 0.37 against 0.54 ns a term measured; the
@@ -130,7 +154,44 @@ def _sum64(x):
     return part.sum()
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, error_model="numpy")
+def _ais_hidden_rows(pre, c32, beta, beta_prev, reverse, exact, streams, samples, logw,
+                     terms, acts, bits):  # fmt: skip
+    """:func:`_ais_hidden_step` on all rows of its arguments in the calling thread, in
+    groups of ``LANES`` rows (each group's rows, then its draws, while they are in L1);
+    ``c32`` is the hidden bias in float32, ``terms`` and ``acts`` are float32 scratch of
+    ``n_hidden`` and ``bits`` as :func:`_draw_lanes` takes it."""
+    n, m = samples.shape
+    db = beta - beta_prev
+    t32 = np.float32(beta_prev if reverse else beta)
+    x32 = np.float32(-db if reverse else db)
+    sign = -1.0 if reverse else 1.0
+    limit = np.float32(SERIES_LIMIT)
+    for q0 in range(0, n, LANES):
+        q1 = min(q0 + LANES, n)
+        for i in range(q0, q1):
+            row = pre[i]
+            too_long = 0
+            for j in range(m):  # vectorised: the sum is taken in a separate loop
+                a = row[j] + c32[j]
+                x = x32 * a
+                too_long += np.int32(abs(x) >= limit)
+                p = sigmoid(t32 * a)
+                terms[j] = _softplus_step(p, x)
+                acts[j] = a
+                row[j] = p
+            if exact or too_long:  # float64 softplus differences
+                acc = 0.0
+                for j in range(m):
+                    a = np.float64(acts[j])
+                    acc += softplus(beta * a) - softplus(beta_prev * a)
+            else:  # the series gives softplus(t a) - softplus(t a - x); reverse: x < 0
+                acc = sign * _sum64(terms[:m])
+            logw[i] += sign * (acc + db * np.float64(row[m]))
+        _draw_lanes(pre, streams, samples, q0, q1, bits)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
 def _ais_hidden_step(pre, c, beta, beta_prev, reverse, exact, streams, samples, logw):
     """One AIS temperature for the hidden layer of an RBM (h summed out in the weights).
 
@@ -145,57 +206,32 @@ def _ais_hidden_step(pre, c, beta, beta_prev, reverse, exact, streams, samples, 
     :func:`_softplus_step` from the sigmoid the draw needs anyway, in each row where every
     ``|dbeta a_j| < SERIES_LIMIT``, and exact float64 differences in the other rows (all
     rows if ``exact``); the draws are the same either way.  One stream per chain, drawn as
-    in ``_sample_bernoulli``.
+    in ``_sample_bernoulli``; chains in blocks of ``LANES`` (:func:`_ais_hidden_rows`).
     """
     n, m = samples.shape
-    db = beta - beta_prev
-    t = beta_prev if reverse else beta
-    t32 = np.float32(t)
-    x32 = np.float32(-db if reverse else db)
-    sign = -1.0 if reverse else 1.0
     c32 = c.astype(np.float32)  # an all-float32 loop vectorises twice as wide
-    limit = np.float32(SERIES_LIMIT)
-    # rows first (balanced over the threads), then the draws in blocks of LANES chains
-    for i in prange(n):
-        row = pre[i]
-        terms = np.empty(m, np.float32)
-        acts = np.empty(m, np.float32)
-        too_long = 0
-        for j in range(m):  # vectorised: the sum is taken in a separate loop
-            a = row[j] + c32[j]
-            x = x32 * a
-            too_long += np.int32(abs(x) >= limit)
-            p = sigmoid(t32 * a)
-            terms[j] = _softplus_step(p, x)
-            acts[j] = a
-            row[j] = p
-        if exact or too_long:  # float64 softplus differences
-            acc = 0.0
-            for j in range(m):
-                a = np.float64(acts[j])
-                acc += softplus(beta * a) - softplus(beta_prev * a)
-        else:  # the series gives softplus(t a) - softplus(t a - x); reverse: x < 0
-            acc = sign * _sum64(terms)
-        logw[i] += sign * (acc + db * np.float64(row[m]))
-    _draw_blocks(pre, streams, samples)
-
-
-@njit(parallel=True, cache=True)
-def _draw_blocks(probs, streams, samples):
-    """``samples[i, j] = u < probs[i, j]`` for ``j < samples.shape[1]``, drawn as in
-    :func:`_sample_bernoulli` (chains in blocks of ``LANES`` streams)."""
-    n, m = samples.shape
-    half = (m + 1) // 2
     for blk in prange((n + LANES - 1) // LANES):
         r0 = blk * LANES
-        lanes = min(LANES, n - r0)
-        bits = np.empty((half, LANES), np.uint64)
-        fill_lane_bits(streams, r0, lanes, half, bits)
-        for lane in range(lanes):
-            _draw_row(probs[r0 + lane, :m], samples[r0 + lane], bits, lane)
+        r1 = min(r0 + LANES, n)
+        terms = np.empty(m, np.float32)
+        acts = np.empty(m, np.float32)
+        bits = np.empty((LANES, (m + 1) // 2), np.uint64)
+        _ais_hidden_rows(
+            pre[r0:r1], c32, beta, beta_prev, reverse, exact, streams[r0:r1],
+            samples[r0:r1], logw[r0:r1], terms, acts, bits,
+        )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
+def _ais_visible_rows(pre, beta, base_bias, bias, streams, samples, mix, bits):
+    """:func:`_ais_visible_step` on all rows of its arguments in the calling thread
+    (``mix``: float32 scratch of ``n_visible``, ``bits`` as :func:`_draw_lanes` takes it)."""
+    for i in range(mix.shape[0]):
+        mix[i] = np.float32((1.0 - beta) * base_bias[i] + beta * bias[i])
+    _sample_rows(pre, mix, streams, samples, np.float32(beta), bits)
+
+
+@njit(cache=True, error_model="numpy")
 def _ais_visible_step(pre, beta, base_bias, bias, streams, samples):
     """The visible half of an AIS temperature: ``samples`` receives
     v ~ sigmoid(beta pre + (1 - beta) base_bias + beta bias) (``pre = H @ W``, overwritten
@@ -204,49 +240,34 @@ def _ais_visible_step(pre, beta, base_bias, bias, streams, samples):
     _sample_bernoulli(pre, mix, streams, samples, beta)
 
 
-#: column blocks of :func:`_gemm_blocks`: fixed, so that results do not depend on the
-#: number of threads (each output element is computed by the same BLAS call either way)
-GEMM_BLOCKS = 4
-
-
-@njit(parallel=True, cache=True)
-def _gemm_blocks(sgemm, A, B, C, trans_b):
+@njit(cache=True, error_model="numpy")
+def _gemm(sgemm, A, B, C, trans_b):
     """``C = A @ B.T`` (``trans_b``) or ``C = A @ B`` in float32 through the CBLAS ``sgemm``
-    (a ctypes function; the caller keeps OpenBLAS single-threaded), as ``GEMM_BLOCKS``
-    column blocks computed in parallel.  Rows must be contiguous."""
+    (a ctypes function; the caller keeps OpenBLAS single-threaded) in the calling thread.
+    Rows must be contiguous."""
     M, K = A.shape
     N = C.shape[1]
-    step = ((N + GEMM_BLOCKS - 1) // GEMM_BLOCKS + 15) // 16 * 16
-    nblk = (N + step - 1) // step
-    lda, ldb, ldc = A.strides[0] // 4, B.strides[0] // 4, C.strides[0] // 4
-    for t in prange(nblk):
-        c0 = t * step
-        n = min(N, c0 + step) - c0
-        one, zero = np.float32(1.0), np.float32(0.0)
-        if trans_b:
-            b_ptr = B[c0:].ctypes.data
-        else:
-            b_ptr = B[:, c0:].ctypes.data
-        sgemm(
-            101, 111, 112 if trans_b else 111, M, n, K, one,
-            A.ctypes.data, lda, b_ptr, ldb, zero, C[:, c0:].ctypes.data, ldc,
-        )  # fmt: skip
+    sgemm(
+        101, 111, 112 if trans_b else 111, M, N, K, np.float32(1.0),
+        A.ctypes.data, A.strides[0] // 4, B.ctypes.data, B.strides[0] // 4,
+        np.float32(0.0), C.ctypes.data, C.strides[0] // 4,
+    )  # fmt: skip
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, error_model="numpy")
 def _exp_tables(W, beta, up, down):
     """``up[j, i] = exp(beta W[j, i])`` and ``down = 1 / up`` (float64), for
-    :func:`_collapsed_hidden_sweep`; columns past ``W``'s are left as they are (1.0)."""
+    :func:`_collapsed_rows`; columns past ``W``'s are left as they are (1.0)."""
     n_h, n_v = W.shape
-    for j in prange(n_h):
+    for j in range(n_h):
         for i in range(n_v):
             e = math.exp(beta * W[j, i])
             up[j, i] = e
             down[j, i] = 1.0 / e
 
 
-@njit(parallel=True, cache=True)
-def _collapsed_hidden_sweep(H, W, a0, offset, c, beta, up, down, folds, streams):
+@njit(cache=True, error_model="numpy")
+def _collapsed_rows(H, W, a0, offset, c, beta, up, down, folds, streams, scratch):
     """One systematic-scan Gibbs sweep over the hidden units of every chain with the
     visible layer summed out: each ``h_j`` is drawn from the hidden marginal
     ``p*_beta(h) = exp(beta c.h) prod_i (1 + exp(y_i))``, ``y = offset + beta (a0 + h @ W)``,
@@ -265,15 +286,13 @@ def _collapsed_hidden_sweep(H, W, a0, offset, c, beta, up, down, folds, streams)
     n, n_h = H.shape
     n_v = W.shape[1]
     n_pad = up.shape[1]
-    for r in prange(n):
+    y, p, pm, q, f = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
+    for r in range(n):
         h = H[r]
-        y = np.empty(n_pad)
-        p = np.zeros(n_pad)
-        pm = np.ones(n_pad)
-        q = np.empty(n_pad)
-        f = np.empty(n_pad)
-        for i in range(n_v):
-            y[i] = a0[i]
+        for i in range(n_pad):
+            y[i] = a0[i] if i < n_v else 0.0
+            p[i] = 0.0
+            pm[i] = 1.0
         for j in range(n_h):
             if h[j] != 0:
                 w = W[j]
@@ -318,7 +337,18 @@ def _collapsed_hidden_sweep(H, W, a0, offset, c, beta, up, down, folds, streams)
                     pm[i] = pm[i] * inv
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
+def _collapsed_hidden_sweep(H, W, a0, offset, c, beta, up, down, folds, streams):
+    """:func:`_collapsed_rows` over all chains, in parallel."""
+    n = H.shape[0]
+    for r in prange(n):
+        scratch = np.empty((5, up.shape[1]))
+        _collapsed_rows(
+            H[r : r + 1], W, a0, offset, c, beta, up, down, folds, streams[r : r + 1], scratch
+        )
+
+
+@njit(cache=True, error_model="numpy")
 def _collapsed_step(H, beta, every, k, tables, streams):
     """The collapsed sweep of an AIS temperature ``k`` (at inverse temperature ``beta``)
     when ``every > 0`` and ``k % every == 0``: :func:`_exp_tables` then
@@ -330,27 +360,56 @@ def _collapsed_step(H, beta, every, k, tables, streams):
         _collapsed_hidden_sweep(H, W, a0, offset, c, beta, up, down, folds, streams)
 
 
-@njit(cache=True)
+#: chains per block of :func:`_ais_sweeps`, at most.  The blocks run in parallel, each through
+#: all its temperatures with its own single-threaded GEMMs, so a chain's arrays stay in one
+#: core's cache (handing rows between cores at every step cost more than the arithmetic).
+#: The partition depends on the number of chains only, never on the number of threads: a
+#: BLAS call's results can depend on its row count.
+AIS_BLOCK_ROWS = 64
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
 def _ais_sweeps(sgemm, V, WA, H, pre_h, pre_v, c, base_bias, bias, betas, ks, exact,
                 reverse, streams, logw, every, tables):  # fmt: skip
     """AIS temperatures ``ks`` (in that order) of an RBM, one block-Gibbs step each: per
-    temperature the hidden product and :func:`_ais_hidden_step`, at every ``every``-th
-    temperature a collapsed sweep over the hidden units (:func:`_collapsed_step`), the
-    visible product and :func:`_ais_visible_step`, all in Numba's threads (no hand-over to
-    BLAS threads).  ``WA = [W; b - b_A]`` (see :func:`_ais_hidden_step`); ``exact``: exact
-    increments throughout; forward: ``betas[k - 1] -> betas[k]``, the sample at
-    ``betas[k]``; ``reverse``: the weight at ``betas[k] -> betas[k - 1]``, then a step at
-    ``betas[k - 1]``.  Each step (v -> h, the collapsed sweep on h, h -> v) leaves the
-    temperature's marginal of its layer invariant, so the composite v -> v' leaves
-    ``p_t(v)`` invariant, as the weights need."""
-    n_h = H.shape[1]
+    temperature the hidden product and :func:`_ais_hidden_rows`, at every ``every``-th
+    temperature a collapsed sweep over the hidden units (:func:`_collapsed_rows`), the
+    visible product and :func:`_ais_visible_rows`.  The chains are split into
+    ``ceil(n / AIS_BLOCK_ROWS)`` blocks of consecutive rows that run in parallel, each with
+    its own single-threaded GEMMs and scratch.  ``WA = [W; b - b_A]`` (see
+    :func:`_ais_hidden_step`); ``exact``: exact increments throughout; forward:
+    ``betas[k - 1] -> betas[k]``, the sample at ``betas[k]``; ``reverse``: the weight at
+    ``betas[k] -> betas[k - 1]``, then a step at ``betas[k - 1]``.  Each step (v -> h, the
+    collapsed sweep on h, h -> v) leaves the temperature's marginal of its layer invariant,
+    so the composite v -> v' leaves ``p_t(v)`` invariant, as the weights need.
+    ``tables = (W, a0, offset, c, up, down, folds)`` as :func:`_collapsed_step` takes them
+    (``up`` gives the shape of each block's own tables)."""
+    n, n_h = H.shape
+    n_v = V.shape[1]
     W = WA[:n_h]
-    for idx in range(len(ks)):
-        k = ks[idx]
-        beta, prev = betas[k], betas[k - 1]
-        t = prev if reverse else beta
-        _gemm_blocks(sgemm, V, WA, pre_h, True)
-        _ais_hidden_step(pre_h, c, beta, prev, reverse, exact, streams, H, logw)
-        _collapsed_step(H, t, every, k, tables, streams)
-        _gemm_blocks(sgemm, H, W, pre_v, False)
-        _ais_visible_step(pre_v, t, base_bias, bias, streams, V)
+    c32 = c.astype(np.float32)  # an all-float32 loop vectorises twice as wide
+    W64, a0, offset, c64, up0, _, folds = tables
+    nb = (n + AIS_BLOCK_ROWS - 1) // AIS_BLOCK_ROWS
+    for blk in prange(nb):
+        r0 = blk * n // nb
+        r1 = (blk + 1) * n // nb
+        Vb, Hb, sb, lw = V[r0:r1], H[r0:r1], streams[r0:r1], logw[r0:r1]
+        ph, pv = pre_h[r0:r1], pre_v[r0:r1]
+        terms = np.empty(n_h, np.float32)
+        acts = np.empty(n_h, np.float32)
+        bits = np.empty((LANES, (max(n_h, n_v) + 1) // 2), np.uint64)
+        mix = np.empty(n_v, np.float32)
+        up = np.ones_like(up0)
+        down = np.ones_like(up0)
+        scratch = np.empty((5, up0.shape[1]))
+        for idx in range(len(ks)):
+            k = ks[idx]
+            beta, prev = betas[k], betas[k - 1]
+            t = prev if reverse else beta
+            _gemm(sgemm, Vb, WA, ph, True)
+            _ais_hidden_rows(ph, c32, beta, prev, reverse, exact, sb, Hb, lw, terms, acts, bits)
+            if every > 0 and k % every == 0:
+                _exp_tables(W64, t, up, down)
+                _collapsed_rows(Hb, W64, a0, offset, c64, t, up, down, folds, sb, scratch)
+            _gemm(sgemm, Hb, W, pv, False)
+            _ais_visible_rows(pv, t, base_bias, bias, sb, Vb, mix, bits)

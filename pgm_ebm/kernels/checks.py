@@ -3,7 +3,7 @@
 from numba import njit, prange
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _count_outside(flat, binary):
     """Number of entries of the 1-D ``flat`` outside [0, 1] (or, with
     ``binary``, outside {0, 1}); NaN counts as outside.  Branch-free so that it

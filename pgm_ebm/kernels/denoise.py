@@ -34,7 +34,7 @@ def _nb_sum(X, i, j, diag):
     return s
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _energy_2d(X, u, beta, diag):
     """E(x) of one padded image (int8 spins or float64 magnetisations)."""
     Hp, Wp = X.shape
@@ -51,14 +51,14 @@ def _energy_2d(X, u, beta, diag):
     return -beta * pair - unary
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _energies(X, u, beta, diag, out):
     """``out[c]`` = E of chain c of the padded spins ``X`` (n_chains, H + 2, W + 2)."""
     for c in prange(X.shape[0]):
         out[c] = _energy_2d(X[c], u, beta, diag)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _icm(X, u, beta, diag, max_sweeps, trace):
     """Iterated conditional modes, raster order, in place on the padded image ``X``.
 
@@ -89,15 +89,15 @@ def _icm(X, u, beta, diag, max_sweeps, trace):
     return max_sweeps
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _row_uniforms(bits, lane, n_draws, ubuf):
     """Site k of a row takes the high (k even) or low (k odd) 24-bit uniform of draw k // 2."""
     for m in range(n_draws):
-        ubuf[2 * m] = to_uniform32(bits[m, lane])
-        ubuf[2 * m + 1] = to_uniform32_low(bits[m, lane])
+        ubuf[2 * m] = to_uniform32(bits[lane, m])
+        ubuf[2 * m + 1] = to_uniform32_low(bits[lane, m])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _row_heat_bath(row, up, dn, Brow, A, ubuf, j0, n_sites, diag, beta, urow, accrow, track, acc):
     """Heat-bath update of sites j0, j0 + 2, ... (padded columns) of one row.
 
@@ -124,7 +124,7 @@ def _row_heat_bath(row, up, dn, Brow, A, ubuf, j0, n_sites, diag, beta, urow, ac
     return de
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _gibbs_sweeps(X, u, beta, diag, inv_temps, burn_in, streams, acc, track, energy, trace):
     """Heat-bath sweeps of the padded chains ``X`` (n_chains, H + 2, W + 2) in place.
 
@@ -166,7 +166,7 @@ def _gibbs_sweeps(X, u, beta, diag, inv_temps, burn_in, streams, acc, track, ene
                     r0 = (blk % nblk) * LANES
                     lanes = min(LANES, n_par - r0)
                     q0 = c * H + parity * Hh + r0
-                    bits = np.empty((n_draws, LANES), np.uint64)
+                    bits = np.empty((LANES, n_draws), np.uint64)
                     ubuf = np.empty(2 * n_draws, np.float32)
                     fill_lane_bits(streams, q0, lanes, n_draws, bits)
                     for lane in range(lanes):
@@ -202,7 +202,7 @@ def _gibbs_sweeps(X, u, beta, diag, inv_temps, burn_in, streams, acc, track, ene
                 trace[k, c] = energy[c]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _mean_field(M, u, beta, diag, damping, max_iter, tol, deltas):
     """Damped sequential naive mean field on the padded magnetisations ``M`` (in place):
     ``m_i <- damping * m_i + (1 - damping) * tanh(beta * sum_nb m + u_i)``.
@@ -231,7 +231,7 @@ def _logcosh(x):
     return a + math.log1p(math.exp(-2.0 * a))
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _bp_fields(msg, u, field):
     """``field`` = the beliefs' fields ``u + sum_d msg[d]``."""
     n_dir, Hp, Wp = msg.shape
@@ -243,7 +243,7 @@ def _bp_fields(msg, u, field):
             field[i, j] = s
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _loopy_bp(msg, u, beta, di, dj, opp, damping, max_iter, tol, field, deltas):
     """Synchronous damped sum-product belief propagation on the pixel grid.
 

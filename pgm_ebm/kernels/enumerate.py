@@ -66,7 +66,7 @@ def _chunk_start(W, b_enum, b_sum, g, a):
     return lin
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _rbm_logz_chunks(W, b_enum, b_sum, chunk_bits, out_max, out_sum):
     """Per-chunk log-sum-exp of ``b_enum.s + sum_j softplus(b_sum_j + (s @ W)_j)``.
 
@@ -109,7 +109,7 @@ def _rbm_logz_chunks(W, b_enum, b_sum, chunk_bits, out_max, out_sum):
         out_sum[c] = s
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _rbm_pseudo_loglik(V, pre_h, WT, b, out):
     """Exact pseudo-log-likelihood ``sum_j log p(v_j | v_-j)`` of each row of V.
 
@@ -133,7 +133,7 @@ def _rbm_pseudo_loglik(V, pre_h, WT, b, out):
         out[r] = total
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _pairwise_logz_chunks(J, b, spin, chunk_bits, out_max, out_sum):
     """Per-chunk log-sum-exp of ``-E(x) = x.J.x / 2 + b.x`` over all 2**n states,
     Gray-code incremental (one column of J per step), float64."""
@@ -172,7 +172,7 @@ def _pairwise_logz_chunks(J, b, spin, chunk_bits, out_max, out_sum):
         out_sum[c] = tot
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _rbm_logz_chunks_mult(W, b_enum, b_sum, chunk_bits, group, expW, expnW, out_max, out_sum):
     """As ``_rbm_logz_chunks``, with ``e^a`` kept incrementally: a Gray-code flip of unit u
     multiplies ``e^a`` by ``expW[u] = e^W[u]`` or ``expnW[u] = e^-W[u]``, so the inner loop has

@@ -34,7 +34,7 @@ def _resample(x, i, f, u, spin):
         x[i] = 1 if u < 1.0 / (1.0 + math.exp(-f)) else 0
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _gibbs_sequential(X, indptr, indices, data, b, spin, n_sweeps, streams):
     """``n_sweeps`` sweeps over units 0..n-1 in order, for every chain (row of X)."""
     n_chains, n = X.shape
@@ -50,7 +50,7 @@ def _gibbs_sequential(X, indptr, indices, data, b, spin, n_sweeps, streams):
         streams[c, 1] = s1
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _gibbs_random_scan(X, indptr, indices, data, b, spin, n_sweeps, streams):
     """``n_sweeps * n`` single-unit updates per chain, each at a uniformly random unit."""
     n_chains, n = X.shape
@@ -67,7 +67,7 @@ def _gibbs_random_scan(X, indptr, indices, data, b, spin, n_sweeps, streams):
         streams[c, 1] = s1
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _gibbs_colored(X, indptr, indices, data, b, spin, color_ptr, color_units, n_sweeps, streams):
     """Graph-coloured sweeps: the units of one colour are conditionally independent, so
     they are updated together, in parallel over (chain, unit) pairs."""
@@ -115,7 +115,7 @@ def greedy_coloring(indptr, indices, n):
 REFRESH = 16
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _gibbs_dense(X, J32, b32, spin, n_sweeps, random_scan, streams):
     """Sequential or random-scan sweeps for dense J with incrementally kept local fields.
 

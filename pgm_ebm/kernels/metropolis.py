@@ -22,11 +22,11 @@ from pgm_ebm.kernels._lanes import LANES, fill_lane_bits
 def _unpack_uniforms(bits, lane, n_sites, ubuf):
     """Site k takes the high (k even) or low (k odd) 24-bit uniform of draw k // 2."""
     for t in range(n_sites // 2):
-        x = bits[t, lane]
+        x = bits[lane, t]
         ubuf[2 * t] = to_uniform32(x)
         ubuf[2 * t + 1] = to_uniform32_low(x)
     if n_sites % 2:
-        ubuf[n_sites - 1] = to_uniform32(bits[n_sites // 2, lane])
+        ubuf[n_sites - 1] = to_uniform32(bits[lane, n_sites // 2])
 
 
 @njit(inline="always", cache=True)
@@ -43,7 +43,7 @@ def _site_update(x, k, nb, u, tab, heat_bath):
 # Note: the row functions below are plain @njit calls, not inline="always": Numba
 # 0.68 mis-compiled an inlined function with a loop followed by more statements inside
 # a prange body (the statements after the loop were lost; found by a bit-equality check).
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _row_split_table(x, yup, ydn, yrow, shift, half, ubuf, tab, heat_bath):
     """Update one row ``x`` of a colour from the other colour's rows (uniform field, table).
 
@@ -62,7 +62,7 @@ def _row_split_table(x, yup, ydn, yrow, shift, half, ubuf, tab, heat_bath):
     _site_update(x, kw, nbw, ubuf[kw], tab, heat_bath)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _row_split_h0(x, yup, ydn, yrow, shift, half, ubuf, e4, e8):
     """The same row update for Metropolis without field: with ``a = s * nb`` a flip is
     accepted if a <= 0, else with ``e4 = exp(-4 beta J)`` (a = 2) or ``e8`` (a = 4).
@@ -85,7 +85,7 @@ def _row_split_h0(x, yup, ydn, yrow, shift, half, ubuf, e4, e8):
     x[kw] = np.int8(-s) if ubuf[kw] < p else np.int8(s)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _checkerboard_split(A, B, color, table, e4, e8, mode, streams):
     """One colour of a checkerboard sweep of periodic 2D lattices in the split layout.
 
@@ -101,7 +101,7 @@ def _checkerboard_split(A, B, color, table, e4, e8, mode, streams):
     for blk in prange((n_rows + LANES - 1) // LANES):
         q0 = blk * LANES
         lanes = min(LANES, n_rows - q0)
-        bits = np.empty((n_draws, LANES), np.uint64)
+        bits = np.empty((LANES, n_draws), np.uint64)
         ubuf = np.empty(half, np.float32)
         fill_lane_bits(streams, q0, lanes, n_draws, bits)
         for lane in range(lanes):
@@ -124,7 +124,7 @@ def _checkerboard_split(A, B, color, table, e4, e8, mode, streams):
                 )
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _checkerboard_2d(spins, color, field, beta, J, periodic, heat_bath, streams):
     """Update every site of one colour ((i + j) % 2 == color) of every chain.
 
@@ -146,7 +146,7 @@ def _checkerboard_2d(spins, color, field, beta, J, periodic, heat_bath, streams)
     for blk in prange((n_rows + LANES - 1) // LANES):
         q0 = blk * LANES
         lanes = min(LANES, n_rows - q0)
-        bits = np.empty((n_draws, LANES), np.uint64)
+        bits = np.empty((LANES, n_draws), np.uint64)
         fill_lane_bits(streams, q0, lanes, n_draws, bits)
         for lane in range(lanes):
             q = q0 + lane
@@ -169,7 +169,7 @@ def _checkerboard_2d(spins, color, field, beta, J, periodic, heat_bath, streams)
                 left = row[j - 1] if j > 0 else (row[L2 - 1] if periodic else 0)
                 right = row[j + 1] if j < L2 - 1 else (row[0] if periodic else 0)
                 nb = w_up * up[j] + w_dn * dn[j] + left + right
-                x = bits[k // 2, lane]
+                x = bits[lane, k // 2]
                 u = to_uniform32(x) if k % 2 == 0 else to_uniform32_low(x)
                 s = row[j]
                 local = J * nb + field[i, j]
@@ -183,7 +183,7 @@ def _checkerboard_2d(spins, color, field, beta, J, periodic, heat_bath, streams)
 
 
 # --------------------------------------------------------------------------- generic lattices
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _checkerboard_generic(
     spins, sites0, sites1, nbr, field, beta, J, heat_bath, streams, stream_stride
 ):
@@ -219,7 +219,7 @@ def _checkerboard_generic(
 
 
 # --------------------------------------------------------------------------- cluster moves
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _wolff(spins, nbr, p_add, n_clusters, streams, stream_stride, flipped):
     """``n_clusters`` Wolff single-cluster updates per chain.
 
@@ -280,7 +280,7 @@ def _find(parent, i):
     return i
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _swendsen_wang(spins, bonds, p_bond, streams, stream_stride):
     """One Swendsen-Wang update per chain: bonds between parallel neighbours are kept
     with ``p_bond[c] = 1 - exp(-2 beta_c J)``, clusters by union-find, each flipped with
@@ -317,7 +317,7 @@ def _swendsen_wang(spins, bonds, p_bond, streams, stream_stride):
 
 
 # --------------------------------------------------------------------------- multi-spin coding
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _multispin_2d(words, color, p4, p8, streams):
     """Checkerboard Metropolis on 64 replicas at once (J > 0, no field, periodic).
 
@@ -335,7 +335,7 @@ def _multispin_2d(words, color, p4, p8, streams):
     for blk in prange((n_rows + LANES - 1) // LANES):
         q0 = blk * LANES
         lanes = min(LANES, n_rows - q0)
-        bits = np.empty((n_draws, LANES), np.uint64)
+        bits = np.empty((LANES, n_draws), np.uint64)
         fill_lane_bits(streams, q0, lanes, n_draws, bits)
         for lane in range(lanes):
             q = q0 + lane
@@ -349,7 +349,7 @@ def _multispin_2d(words, color, p4, p8, streams):
                 j = j0 + 2 * k
                 left = row[j - 1] if j > 0 else row[L2 - 1]
                 right = row[j + 1] if j < L2 - 1 else row[0]
-                x = bits[k >> 1, lane]
+                x = bits[lane, k >> 1]
                 u = to_uniform32(x) if (k & 1) == 0 else to_uniform32_low(x)
                 row[j] = _multispin_site(row[j], up[j], dn[j], left, right, u < p4, u < p8)
 
@@ -379,7 +379,7 @@ def _multispin_site(s, n1, n2, n3, n4, accept4, accept8):
 
 
 # --------------------------------------------------------------------------- observables
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _energy_magnetization(spins, bonds, field, J, out_e, out_m):
     """Per chain: ``E = -J sum_bonds s_i s_j - sum_i h_i s_i`` and ``M = sum_i s_i``."""
     n_chains, N = spins.shape
@@ -397,7 +397,7 @@ def _energy_magnetization(spins, bonds, field, J, out_e, out_m):
         out_m[c] = m
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _energy_magnetization_2d(spins, field, J, periodic, out_e, out_m):
     """Per chain of ``spins[c, L1, L2]``: energy and magnetization without a bond list."""
     n_chains, L1, L2 = spins.shape

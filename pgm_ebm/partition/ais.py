@@ -164,10 +164,12 @@ def _rbm_ais_run(
     """Run the AIS temperatures ``ks`` from the visible states ``V`` (updated in place) and
     return the log-weights; see :func:`~pgm_ebm.kernels.block_gibbs._ais_sweeps`.
 
-    The GEMMs run inside Numba's parallel regions, each thread calling a single-threaded
-    OpenBLAS on a block of columns: handing over between OpenBLAS's and Numba's thread
-    pools twice per temperature cost more than the kernels themselves.  Without an
-    OpenBLAS whose thread count can be set, NumPy's ``matmul`` is used instead.
+    The chains run in blocks of at most ``AIS_BLOCK_ROWS`` in Numba's threads, each block
+    through a whole chunk of temperatures with its own single-threaded OpenBLAS GEMMs: a
+    chain's arrays then stay in one core's cache (handing them between OpenBLAS's and
+    Numba's thread pools, or between cores, twice per temperature cost more than the
+    arithmetic).  Without an OpenBLAS whose thread count can be set, NumPy's ``matmul``
+    and the parallel step kernels are used instead (same draws up to rounding).
     ``every > 0``: a collapsed sweep over the hidden units at every ``every``-th
     temperature (see :func:`rbm_ais`).
     """
