@@ -164,7 +164,7 @@ def test_bernoulli_draws_do_not_depend_on_how_chains_are_grouped():
     p_all, s_all, st_all = pre.copy(), np.empty_like(pre), streams.copy()
     _sample_bernoulli(p_all, bias, st_all, s_all)
     p, s, st = pre.copy(), np.empty_like(pre), streams.copy()
-    bits = np.empty((LANES, (m + 1) // 2), np.uint64)
+    bits = np.empty(((m + 1) // 2, LANES), np.uint64)
     for r0, r1 in [(0, 3), (3, 14), (14, 29)]:  # not aligned with LANES
         _sample_rows(p[r0:r1], bias, st[r0:r1], s[r0:r1], np.float32(1.0), bits)
     np.testing.assert_array_equal(s, s_all)

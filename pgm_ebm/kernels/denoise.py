@@ -93,8 +93,8 @@ def _icm(X, u, beta, diag, max_sweeps, trace):
 def _row_uniforms(bits, lane, n_draws, ubuf):
     """Site k of a row takes the high (k even) or low (k odd) 24-bit uniform of draw k // 2."""
     for m in range(n_draws):
-        ubuf[2 * m] = to_uniform32(bits[lane, m])
-        ubuf[2 * m + 1] = to_uniform32_low(bits[lane, m])
+        ubuf[2 * m] = to_uniform32(bits[m, lane])
+        ubuf[2 * m + 1] = to_uniform32_low(bits[m, lane])
 
 
 @njit(cache=True, error_model="numpy")
@@ -166,7 +166,7 @@ def _gibbs_sweeps(X, u, beta, diag, inv_temps, burn_in, streams, acc, track, ene
                     r0 = (blk % nblk) * LANES
                     lanes = min(LANES, n_par - r0)
                     q0 = c * H + parity * Hh + r0
-                    bits = np.empty((LANES, n_draws), np.uint64)
+                    bits = np.empty((n_draws, LANES), np.uint64)
                     ubuf = np.empty(2 * n_draws, np.float32)
                     fill_lane_bits(streams, q0, lanes, n_draws, bits)
                     for lane in range(lanes):

@@ -22,11 +22,11 @@ from pgm_ebm.kernels._lanes import LANES, fill_lane_bits
 def _unpack_uniforms(bits, lane, n_sites, ubuf):
     """Site k takes the high (k even) or low (k odd) 24-bit uniform of draw k // 2."""
     for t in range(n_sites // 2):
-        x = bits[lane, t]
+        x = bits[t, lane]
         ubuf[2 * t] = to_uniform32(x)
         ubuf[2 * t + 1] = to_uniform32_low(x)
     if n_sites % 2:
-        ubuf[n_sites - 1] = to_uniform32(bits[lane, n_sites // 2])
+        ubuf[n_sites - 1] = to_uniform32(bits[n_sites // 2, lane])
 
 
 @njit(inline="always", cache=True)
@@ -101,7 +101,7 @@ def _checkerboard_split(A, B, color, table, e4, e8, mode, streams):
     for blk in prange((n_rows + LANES - 1) // LANES):
         q0 = blk * LANES
         lanes = min(LANES, n_rows - q0)
-        bits = np.empty((LANES, n_draws), np.uint64)
+        bits = np.empty((n_draws, LANES), np.uint64)
         ubuf = np.empty(half, np.float32)
         fill_lane_bits(streams, q0, lanes, n_draws, bits)
         for lane in range(lanes):
@@ -146,7 +146,7 @@ def _checkerboard_2d(spins, color, field, beta, J, periodic, heat_bath, streams)
     for blk in prange((n_rows + LANES - 1) // LANES):
         q0 = blk * LANES
         lanes = min(LANES, n_rows - q0)
-        bits = np.empty((LANES, n_draws), np.uint64)
+        bits = np.empty((n_draws, LANES), np.uint64)
         fill_lane_bits(streams, q0, lanes, n_draws, bits)
         for lane in range(lanes):
             q = q0 + lane
@@ -169,7 +169,7 @@ def _checkerboard_2d(spins, color, field, beta, J, periodic, heat_bath, streams)
                 left = row[j - 1] if j > 0 else (row[L2 - 1] if periodic else 0)
                 right = row[j + 1] if j < L2 - 1 else (row[0] if periodic else 0)
                 nb = w_up * up[j] + w_dn * dn[j] + left + right
-                x = bits[lane, k // 2]
+                x = bits[k // 2, lane]
                 u = to_uniform32(x) if k % 2 == 0 else to_uniform32_low(x)
                 s = row[j]
                 local = J * nb + field[i, j]
@@ -335,7 +335,7 @@ def _multispin_2d(words, color, p4, p8, streams):
     for blk in prange((n_rows + LANES - 1) // LANES):
         q0 = blk * LANES
         lanes = min(LANES, n_rows - q0)
-        bits = np.empty((LANES, n_draws), np.uint64)
+        bits = np.empty((n_draws, LANES), np.uint64)
         fill_lane_bits(streams, q0, lanes, n_draws, bits)
         for lane in range(lanes):
             q = q0 + lane
@@ -349,7 +349,7 @@ def _multispin_2d(words, color, p4, p8, streams):
                 j = j0 + 2 * k
                 left = row[j - 1] if j > 0 else row[L2 - 1]
                 right = row[j + 1] if j < L2 - 1 else row[0]
-                x = bits[lane, k >> 1]
+                x = bits[k >> 1, lane]
                 u = to_uniform32(x) if (k & 1) == 0 else to_uniform32_low(x)
                 row[j] = _multispin_site(row[j], up[j], dn[j], left, right, u < p4, u < p8)
 
