@@ -23,9 +23,15 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 # within noise of no spinning (benchmarks/RESULTS.md).
 _os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
-from pgm_ebm.models.boltzmann import BoltzmannMachine
-from pgm_ebm.models.ising import IsingLattice
-from pgm_ebm.models.rbm import BernoulliRBM
-from pgm_ebm.partition.result import LogZResult
+# Before any kernel module is imported: Numba picks a function's cache folder when the
+# function is decorated (see _numba_cache for why not the package folder).
+from pgm_ebm import _numba_cache
+
+_numba_cache.install()
+
+from pgm_ebm.models.boltzmann import BoltzmannMachine  # noqa: E402
+from pgm_ebm.models.ising import IsingLattice  # noqa: E402
+from pgm_ebm.models.rbm import BernoulliRBM  # noqa: E402
+from pgm_ebm.partition.result import LogZResult  # noqa: E402
 
 __all__ = ["BernoulliRBM", "BoltzmannMachine", "IsingLattice", "LogZResult", "__version__"]

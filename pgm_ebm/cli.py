@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +66,7 @@ def _load_data(spec: str, split: str, data_home, limit: int | None):
     else:
         p = Path(spec)
         if not p.exists():
-            raise SystemExit(
+            raise ValueError(
                 f"--data: {spec!r} is neither 'embedded', 'binarized-mnist' nor a file"
             )
         X = np.load(p) if p.suffix == ".npy" else datasets.read_amat(p)
@@ -103,28 +105,57 @@ def _evaluate(model, X, desc: str) -> dict:
 
 def _cmd_fit(args) -> int:
     from pgm_ebm import BernoulliRBM, plotting
+    from pgm_ebm.io import write_text_atomic
+    from pgm_ebm.models.rbm import TrainingStopped
 
-    params = dict(PRESETS[args.preset])
-    for k in _OVERRIDABLE:
-        v = getattr(args, k)
-        if v is not None:
-            params[k] = v
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _out_dir(args.out)
+    ckpt = out / "checkpoint.npz"
+    log = logging.getLogger("pgm_ebm")
+    if args.resume:
+        if not ckpt.exists():
+            raise ValueError(
+                f"--resume: no checkpoint at {ckpt}; run without --resume to start a new run"
+            )
+        params = BernoulliRBM.checkpoint_params(ckpt)
+        params.pop("verbose", None)
+        seed = params.pop("random_state")
+        ignored = [
+            f"--{k.replace('_', '-')}"
+            for k in _OVERRIDABLE
+            if k != "n_iter" and getattr(args, k) is not None and getattr(args, k) != params[k]
+        ]
+        if args.seed != 0 and args.seed != seed:
+            ignored.append("--seed")
+        if args.n_iter is not None:
+            params["n_iter"] = args.n_iter
+        print(
+            f"resuming the run in {ckpt} with its saved settings"
+            + (f" (n_iter now {args.n_iter})" if args.n_iter is not None else "")
+            + (f"; ignored: {', '.join(ignored)}" if ignored else "")
+        )
+    else:
+        params = dict(PRESETS[args.preset])
+        for k in _OVERRIDABLE:
+            v = getattr(args, k)
+            if v is not None:
+                params[k] = v
+        seed = args.seed
     X, desc = _load_data(args.data, "train", args.data_home, args.limit)
     test_split = "test"
     Xt, tdesc = _load_data(args.data, test_split, args.data_home, args.eval_limit)
-    log = logging.getLogger("pgm_ebm")
     log.info("training on %s: %d images; parameters %s", desc, len(X), params)
-    model = BernoulliRBM(**params, random_state=args.seed, verbose=0 if args.quiet else 1)
+    model = BernoulliRBM(**params, random_state=seed, verbose=0 if args.quiet else 1)
     t0 = time.perf_counter()
     # held-out monitor: 200 random test rows (the test split is sorted by class)
     mon = Xt[np.sort(np.random.default_rng(1).choice(len(Xt), min(len(Xt), 200), replace=False))]
-    model.fit(X, checkpoint=out / "checkpoint.npz", resume=args.resume, monitor=mon)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrainingStopped)  # reported below
+        model.fit(X, checkpoint=ckpt, resume=args.resume, monitor=mon)
     train_s = time.perf_counter() - t0
     model.save(out / "model.npz")
     metrics = {
-        "preset": args.preset,
+        "preset": None if args.resume else args.preset,
+        "resumed": bool(args.resume),
         "params": {k: v for k, v in model.get_params().items() if k != "verbose"},
         "train_data": desc,
         "n_train": int(len(X)),
@@ -132,9 +163,18 @@ def _cmd_fit(args) -> int:
         "epochs": model.n_iter_,
         "stop_reason": model.stop_reason_,
         "history": model.history_,
-        "test": _evaluate(model, Xt, tdesc),
+        "test": None,
     }
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    write_text_atomic(out / "metrics.json", json.dumps(metrics, indent=2))
+    if model.stop_reason_ == "interrupted":
+        print(
+            f"interrupted: kept the model after epoch {model.n_iter_} in {out}/model.npz, "
+            f"metrics.json and checkpoint.npz (continue with --resume)",
+            file=sys.stderr,
+        )
+        return 130
+    metrics["test"] = _evaluate(model, Xt, tdesc)
+    write_text_atomic(out / "metrics.json", json.dumps(metrics, indent=2))
     if not args.no_figures:
         plotting.save(plotting.plot_filters(model.components_), out / "filters.png")
         samples = model.sample(100, 1000, return_probabilities=True, random_state=args.seed)[1]
@@ -189,8 +229,13 @@ def _cmd_sample(args) -> int:
 
     model = BernoulliRBM.load(args.model)
     model.verbose = 0 if args.quiet else 1
-    S, P = model.sample(args.n, args.steps, return_probabilities=True, random_state=args.seed)
     out = Path(args.out)
+    if out.suffix not in (".npz", ".png", ".pdf", ".svg", ".jpg", ".jpeg"):
+        raise ValueError(f"--out {out}: give a .npz (arrays) or an image file (.png, .pdf, .svg)")
+    if out.is_dir():
+        raise ValueError(f"--out {out}: is a folder; give a file name")
+    _out_dir(out.parent)
+    S, P = model.sample(args.n, args.steps, return_probabilities=True, random_state=args.seed)
     if out.suffix == ".npz":
         np.savez_compressed(out, samples=S, probabilities=P)
     else:
@@ -237,8 +282,7 @@ def _cmd_ising_simulate(args) -> int:
     from pgm_ebm.partition import ising_exact as ex
 
     temps = _parse_temps(args.temps)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _out_dir(args.out)
     rng = np.random.default_rng(args.seed)
     rows, snaps, traces = [], {}, {}
     bar = tqdm(temps, desc=f"{args.sampler} {args.size}x{args.size}", disable=args.quiet, unit="T")
@@ -321,8 +365,7 @@ def _cmd_logz_ising(args) -> int:
     from pgm_ebm.partition import ising_exact as ex
 
     betas = _parse_temps(args.betas)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _out_dir(args.out)
     L = args.size
     rows = []
     for beta in tqdm(betas, desc=f"log Z, {L}x{L}", disable=args.quiet, unit="beta"):
@@ -375,8 +418,7 @@ def _cmd_logz_rbm(args) -> int:
     W, b, c = model._params()
     base = getattr(model, "base_rate_logit_", None)
     V0 = model.sample(args.chains, n_steps=1000, random_state=args.seed)  # reverse-AIS starts
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _out_dir(args.out)
     rows = []
     for K in (int(k) for k in args.temperatures.split(",")):
         sched = np.linspace(0, 1, K + 1) if K < 14500 else None
@@ -432,8 +474,6 @@ def _cmd_logz_rbm(args) -> int:
 
 
 def _cmd_denoise(args) -> int:
-    import warnings
-
     from pgm_ebm import denoise as dn
     from pgm_ebm import plotting
 
@@ -461,8 +501,7 @@ def _cmd_denoise(args) -> int:
         opts["noise_rate"] = args.noise
     elif args.noise_type == "gaussian":
         opts["sigma"] = args.noise
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _out_dir(args.out)
     results = dn.compare_methods(
         clean,
         noisy,
@@ -514,11 +553,96 @@ def _cmd_denoise(args) -> int:
     return 0
 
 
+class _UsageError(Exception):
+    """A mistake in the command line (argparse's errors, raised instead of exiting)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message):
+        raise _UsageError(message)
+
+
+def _count(minimum: int = 1):
+    """argparse type: an integer >= minimum."""
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {minimum}, got {text!r}"
+            ) from None
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+        return v
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _real(low: float | None = None, low_open: bool = False, high: float | None = None):
+    """argparse type: a finite real number, optionally bounded."""
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            v = math.nan
+        ok = math.isfinite(v)
+        if ok and low is not None:
+            ok = v > low if low_open else v >= low
+        if ok and high is not None:
+            ok = v <= high
+        if not ok:
+            bound = []
+            if low is not None:
+                bound.append(f"{'>' if low_open else '>='} {low:g}")
+            if high is not None:
+                bound.append(f"<= {high:g}")
+            raise argparse.ArgumentTypeError(
+                f"expected a finite number{' ' + ' and '.join(bound) if bound else ''}, "
+                f"got {text!r}"
+            )
+        return v
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _out_dir(spec) -> Path:
+    """--out as a folder that exists (created), or a ValueError that says what is wrong."""
+    out = Path(spec)
+    for p in (out, *out.parents):
+        if p.exists() and not p.is_dir():
+            where = "is a file" if p == out else f"lies under {p}, which is a file"
+            raise ValueError(f"--out {out}: {where}; give a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
+    return out
+
+
+_PRESET_HELP = (
+    "quick: the mnist recipe for 15 epochs (the README's first command); "
+    "mnist: 500 hidden units, PCD-1 with 100 chains, batch 100, learning rate 0.1 decaying "
+    "linearly to 0, momentum 0.5, weight decay 1e-4, 100 epochs; "
+    "mnist-long: the same for 800 epochs (test log-likelihood -87.13 nats by AIS on full MNIST)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pgm-ebm", description="Classical energy-based models.")
-    sub = p.add_subparsers(dest="model", required=True)
+    from pgm_ebm import __version__
+
+    p = _Parser(prog="pgm-ebm", description="Classical energy-based models.")
+    p.add_argument("--version", action="version", version=f"pgm-ebm {__version__}")
+    sub = p.add_subparsers(dest="model", required=True, parser_class=_Parser)
     rbm = sub.add_parser("rbm", help="Bernoulli restricted Boltzmann machines")
-    rsub = rbm.add_subparsers(dest="command", required=True)
+    rsub = rbm.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def data_args(q, default_split=None):
         q.add_argument(
@@ -528,133 +652,187 @@ def build_parser() -> argparse.ArgumentParser:
             "(the full 50k/10k/10k splits, from --data-home, $PGM_EBM_DATA or the "
             "cache) or a path to an .amat / .npy file (then also used for evaluation)",
         )
-        q.add_argument("--data-home", default=None, help="folder with the binarized MNIST files")
-        q.add_argument("--limit", type=int, default=None, help="use only the first N images")
+        q.add_argument(
+            "--data-home",
+            default=None,
+            help="folder with the binarized MNIST files (default: $PGM_EBM_DATA, then the cache)",
+        )
+        q.add_argument("--limit", type=_count(), default=None, help="use only the first N images")
         if default_split:
-            q.add_argument("--split", default=default_split, choices=("train", "valid", "test"))
+            q.add_argument(
+                "--split",
+                default=default_split,
+                choices=("train", "valid", "test"),
+                help="which split to evaluate",
+            )
 
     f = rsub.add_parser("fit", help="train an RBM and write model, metrics and figures")
     data_args(f)
-    f.add_argument("--preset", default="quick", choices=sorted(PRESETS))
-    f.add_argument("--n-components", type=int)
-    f.add_argument("--n-iter", type=int, help="epochs")
-    f.add_argument("--batch-size", type=int)
-    f.add_argument("--learning-rate", type=float)
-    f.add_argument("--method", choices=("pcd", "cd"))
-    f.add_argument("--k", type=int, help="Gibbs steps per update")
-    f.add_argument("--n-chains", type=int)
-    f.add_argument("--momentum", type=float)
-    f.add_argument("--weight-decay", type=float)
-    f.add_argument("--lr-schedule", choices=("constant", "linear", "inverse"))
-    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--preset", default="quick", choices=sorted(PRESETS), help=_PRESET_HELP)
+    f.add_argument("--n-components", type=_count(), help="hidden units (default: the preset's)")
+    f.add_argument("--n-iter", type=_count(0), help="epochs (default: the preset's)")
+    f.add_argument("--batch-size", type=_count(), help="default: the preset's")
+    f.add_argument("--learning-rate", type=_real(0.0, low_open=True), help="default: the preset's")
+    f.add_argument("--method", choices=("pcd", "cd"), help="default: the preset's")
+    f.add_argument("--k", type=_count(), help="Gibbs steps per update (default: the preset's)")
+    f.add_argument("--n-chains", type=_count(), help="persistent chains (default: the preset's)")
+    f.add_argument("--momentum", type=_real(0.0), help="in [0, 1) (default: the preset's)")
+    f.add_argument("--weight-decay", type=_real(0.0), help="default: the preset's")
     f.add_argument(
-        "--eval-limit", type=int, default=None, help="evaluate on the first N test images"
+        "--lr-schedule",
+        choices=("constant", "linear", "inverse"),
+        help="default: the preset's",
     )
-    f.add_argument("--out", default="runs/rbm")
-    f.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
-    f.add_argument("--no-figures", action="store_true")
-    f.add_argument("--quiet", action="store_true")
+    f.add_argument("--seed", type=_count(0), default=0, help="random seed")
+    f.add_argument(
+        "--eval-limit", type=_count(), default=None, help="evaluate on N random test images"
+    )
+    f.add_argument("--out", default="runs/rbm", help="output folder")
+    f.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run saved in OUT/checkpoint.npz with its saved settings "
+        "(only --n-iter may change)",
+    )
+    f.add_argument("--no-figures", action="store_true", help="write no figures")
+    f.add_argument("--quiet", action="store_true", help="no progress bars or log lines")
     f.set_defaults(func=_cmd_fit)
 
     s = rsub.add_parser("sample", help="draw samples from a saved model")
-    s.add_argument("model")
-    s.add_argument("--n", type=int, default=100)
-    s.add_argument("--steps", type=int, default=1000)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("model", help="a model.npz written by rbm fit")
+    s.add_argument("--n", type=_count(), default=100, help="samples (independent chains)")
+    s.add_argument("--steps", type=_count(), default=1000, help="block-Gibbs steps")
+    s.add_argument("--seed", type=_count(0), default=0, help="random seed")
     s.add_argument("--out", default="samples.png", help=".png (figure) or .npz (arrays)")
-    s.add_argument("--quiet", action="store_true")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=_cmd_sample)
 
     e = rsub.add_parser("evaluate", help="free energy, pseudo-log-likelihood and log-likelihood")
-    e.add_argument("model")
+    e.add_argument("model", help="a model.npz written by rbm fit")
     data_args(e, default_split="test")
     e.set_defaults(func=_cmd_evaluate)
 
     ising = sub.add_parser("ising", help="Ising lattices")
-    isub = ising.add_subparsers(dest="command", required=True)
+    isub = ising.add_subparsers(dest="command", required=True, parser_class=_Parser)
     si = isub.add_parser("simulate", help="observables against temperature, with exact curves")
-    si.add_argument("--size", type=int, default=32, help="L of the L x L torus")
+    si.add_argument("--size", type=_count(2), default=32, help="L of the L x L torus")
     si.add_argument("--temps", default="1.5:3.5:0.1", help="START:STOP:STEP or a comma list")
     si.add_argument(
-        "--sampler", default="wolff", choices=("metropolis", "heatbath", "wolff", "swendsen-wang")
+        "--sampler",
+        default="wolff",
+        choices=("metropolis", "heatbath", "wolff", "swendsen-wang"),
+        help="Markov chain move",
     )
-    si.add_argument("--sweeps", type=int, default=1000, help="measured sweeps per temperature")
-    si.add_argument("--burn-in", type=int, default=200)
-    si.add_argument("--chains", type=int, default=4)
-    si.add_argument("--seed", type=int, default=0)
-    si.add_argument("--out", default="runs/ising")
-    si.add_argument("--no-figures", action="store_true")
-    si.add_argument("--quiet", action="store_true")
+    si.add_argument("--sweeps", type=_count(), default=1000, help="measured sweeps per temperature")
+    si.add_argument("--burn-in", type=_count(0), default=200, help="sweeps discarded first")
+    si.add_argument("--chains", type=_count(), default=4, help="independent chains")
+    si.add_argument("--seed", type=_count(0), default=0, help="random seed")
+    si.add_argument("--out", default="runs/ising", help="output folder")
+    si.add_argument("--no-figures", action="store_true", help="write no figures")
+    si.add_argument("--quiet", action="store_true", help="no progress bar")
     si.set_defaults(func=_cmd_ising_simulate)
 
     lz = sub.add_parser("logz", help="exact against approximate partition functions")
-    lzsub = lz.add_subparsers(dest="command", required=True)
+    lzsub = lz.add_subparsers(dest="command", required=True, parser_class=_Parser)
     li = lzsub.add_parser("ising", help="log Z of an L x L torus against beta, every method")
-    li.add_argument("--size", type=int, default=16)
+    li.add_argument("--size", type=_count(2), default=16, help="L of the L x L torus")
     li.add_argument("--betas", default="0.1:0.8:0.05", help="START:STOP:STEP or a comma list")
-    li.add_argument("--chains", type=int, default=32, help="AIS chains")
-    li.add_argument("--temperatures", type=int, default=1000, help="AIS temperatures")
-    li.add_argument("--seed", type=int, default=0)
-    li.add_argument("--out", default="runs/logz")
-    li.add_argument("--no-figures", action="store_true")
-    li.add_argument("--quiet", action="store_true")
+    li.add_argument("--chains", type=_count(), default=32, help="AIS chains")
+    li.add_argument("--temperatures", type=_count(), default=1000, help="AIS temperatures")
+    li.add_argument("--seed", type=_count(0), default=0, help="random seed")
+    li.add_argument("--out", default="runs/logz", help="output folder")
+    li.add_argument("--no-figures", action="store_true", help="write no figures")
+    li.add_argument("--quiet", action="store_true", help="no progress bar")
     li.set_defaults(func=_cmd_logz_ising)
     lr = lzsub.add_parser(
         "rbm",
         help="exact log Z of a saved small RBM against forward and "
         "reverse AIS as the number of temperatures grows",
     )
-    lr.add_argument("model")
-    lr.add_argument("--temperatures", default="100,300,1000,3000,14500")
-    lr.add_argument("--chains", type=int, default=100)
-    lr.add_argument("--seed", type=int, default=0)
-    lr.add_argument("--out", default="runs/logz")
-    lr.add_argument("--no-figures", action="store_true")
+    lr.add_argument("model", help="a model.npz with at most 25 units in one layer")
+    lr.add_argument(
+        "--temperatures",
+        default="100,300,1000,3000,14500",
+        help="comma list of AIS schedule lengths",
+    )
+    lr.add_argument("--chains", type=_count(), default=100, help="AIS chains")
+    lr.add_argument("--seed", type=_count(0), default=0, help="random seed")
+    lr.add_argument("--out", default="runs/logz", help="output folder")
+    lr.add_argument("--no-figures", action="store_true", help="write no figures")
     lr.set_defaults(func=_cmd_logz_rbm)
 
     dz = sub.add_parser("denoise", help="restore a binary image with an Ising prior, every method")
     dz.add_argument(
         "image", help="a PNG/JPEG file, or builtin:shapes | builtin:text | builtin:digit"
     )
-    dz.add_argument("--size", type=int, default=128, help="size of a built-in image")
+    dz.add_argument("--size", type=_count(8), default=128, help="size of a built-in image")
     dz.add_argument(
         "--noise",
-        type=float,
+        type=_real(0.0),
         default=0.1,
         help="flip rate in (0, 0.5) (0: the image is already noisy) or Gaussian sigma",
     )
-    dz.add_argument("--noise-type", choices=("flip", "gaussian"), default="flip")
+    dz.add_argument(
+        "--noise-type", choices=("flip", "gaussian"), default="flip", help="noise model"
+    )
     dz.add_argument("--method", default="all", help="'all' or a comma list of methods")
-    dz.add_argument("--beta", type=float, default=1.0)
+    dz.add_argument("--beta", type=_real(0.0), default=1.0, help="coupling of neighbours")
     dz.add_argument(
         "--eta",
-        type=float,
+        type=_real(),
         default=None,
         help="default: 0.5 log((1 - p) / p) for flip noise, 1 / sigma^2 for Gaussian",
     )
     dz.add_argument("--bishop", action="store_true", help="eta = 2.1 whatever the noise rate")
-    dz.add_argument("--h", type=float, default=0.0)
-    dz.add_argument("--neighbourhood", type=int, choices=(4, 8), default=4)
-    dz.add_argument("--sweeps", type=int, default=None, help="Gibbs / annealing sweeps")
-    dz.add_argument("--threshold", type=float, default=0.5, help="grey level threshold")
-    dz.add_argument("--seed", type=int, default=0)
-    dz.add_argument("--out", default="runs/denoise")
-    dz.add_argument("--no-progress", action="store_true")
+    dz.add_argument("--h", type=_real(), default=0.0, help="field towards -1 (bias)")
+    dz.add_argument(
+        "--neighbourhood", type=int, choices=(4, 8), default=4, help="neighbours of a pixel"
+    )
+    dz.add_argument("--sweeps", type=_count(), default=None, help="Gibbs / annealing sweeps")
+    dz.add_argument(
+        "--threshold", type=_real(0.0, high=1.0), default=0.5, help="grey level threshold"
+    )
+    dz.add_argument("--seed", type=_count(0), default=0, help="random seed")
+    dz.add_argument("--out", default="runs/denoise", help="output folder")
+    dz.add_argument("--no-progress", action="store_true", help="no progress bars")
     dz.set_defaults(func=_cmd_denoise)
     return p
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run ``pgm-ebm`` with ``argv`` (default: the command line); returns the exit code.
+
+    A user's mistake (bad arguments, a missing or broken file, an unusable ``--out``)
+    prints one line ``pgm-ebm: error: ...`` and returns 2; Ctrl-C returns 130 after what
+    was finished is saved.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    if not argv:
+        parser.print_help()
+        return 0
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        print(f"pgm-ebm: error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help, --version
+        return int(exc.code or 0)
     logging.basicConfig(
         level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
         format="%(message)s",
     )
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"pgm-ebm: error: {exc}", file=sys.stderr)
+    except (ValueError, OSError, OverflowError, MemoryError) as exc:
+        msg = str(exc) or type(exc).__name__
+        if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in msg:
+            msg = f"{exc.filename}: {msg}"
+        print(f"pgm-ebm: error: {' '.join(msg.split())}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("pgm-ebm: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

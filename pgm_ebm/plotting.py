@@ -24,9 +24,22 @@ def _plt():
     return plt
 
 
-def tile_images(images, shape=(28, 28), n_cols=None, pad=1, normalize=True):
-    """Arrange flat images into one 2D array (a grid with ``pad`` pixels between tiles)."""
+def image_shape(n_pixels: int) -> tuple[int, int]:
+    """The tile shape for flat images of ``n_pixels``: square when it is a square number
+    (MNIST's 784 -> (28, 28)), else one row."""
+    side = int(round(np.sqrt(n_pixels)))
+    return (side, side) if side * side == n_pixels else (1, int(n_pixels))
+
+
+def tile_images(images, shape=None, n_cols=None, pad=1, normalize=True):
+    """Arrange flat images into one 2D array (a grid with ``pad`` pixels between tiles);
+    ``shape`` defaults to :func:`image_shape` of the images' length."""
     images = np.asarray(images, dtype=np.float64)
+    if images.ndim != 2:
+        raise ValueError(f"images must be a 2-D array (n_images, n_pixels), got {images.shape}")
+    shape = image_shape(images.shape[1]) if shape is None else tuple(shape)
+    if shape[0] * shape[1] != images.shape[1]:
+        raise ValueError(f"shape={shape} does not hold images of {images.shape[1]} pixels")
     n = len(images)
     n_cols = n_cols or int(np.ceil(np.sqrt(n)))
     n_rows = int(np.ceil(n / n_cols))
@@ -45,9 +58,7 @@ def tile_images(images, shape=(28, 28), n_cols=None, pad=1, normalize=True):
     return grid
 
 
-def plot_filters(
-    components, shape=(28, 28), n=100, ax=None, title="RBM filters (receptive fields)"
-):
+def plot_filters(components, shape=None, n=100, ax=None, title="RBM filters (receptive fields)"):
     """Show the first ``n`` rows of ``components_`` as images, each scaled to its own range."""
     plt = _plt()
     if ax is None:
@@ -59,7 +70,7 @@ def plot_filters(
     return ax.figure
 
 
-def plot_samples(samples, shape=(28, 28), ax=None, title="samples"):
+def plot_samples(samples, shape=None, ax=None, title="samples"):
     """Show binary samples or probabilities as a grid of images (0 white... 1 black-on-white)."""
     plt = _plt()
     if ax is None:

@@ -106,27 +106,113 @@ def test_resume_continues(tmp_path):
     np.testing.assert_array_equal(a.components_, b.components_)
 
 
+def _one_line_error(capsys, argv, *needles):
+    """The CLI answers a user's mistake with one line 'pgm-ebm: error: ...' and exit 2."""
+    capsys.readouterr()
+    rc = main(argv)
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert rc == 2, (argv, captured.err)
+    assert len(lines) == 1 and lines[0].startswith("pgm-ebm: error: "), captured.err
+    assert "Traceback" not in captured.err + captured.out
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+    return lines[0]
+
+
 def test_bad_arguments_exit_nonzero(tmp_path, capsys):
-    assert (
-        main(
-            [
-                "rbm",
-                "fit",
-                "--n-components",
-                "0",
-                "--limit",
-                "50",
-                "--out",
-                str(tmp_path),
-                "--quiet",
-                "--no-figures",
-            ]
-        )
-        == 2
-    )
-    assert "n_components" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["rbm", "fit", "--data", str(tmp_path / "nope.amat"), "--out", str(tmp_path)])
+    fit = ["rbm", "fit", "--limit", "50", "--quiet", "--no-figures", "--out", str(tmp_path / "r")]
+    _one_line_error(capsys, fit + ["--n-components", "0"], "--n-components", "'0'")
+    _one_line_error(capsys, fit + ["--n-iter", "-1"], "--n-iter")
+    _one_line_error(capsys, fit + ["--learning-rate", "abc"], "--learning-rate", "'abc'")
+    _one_line_error(capsys, fit + ["--learning-rate", "nan"], "--learning-rate")
+    _one_line_error(capsys, fit + ["--momentum", "1.5"], "momentum")
+    _one_line_error(capsys, fit + ["--batch-size", "1e3"], "--batch-size")
+    _one_line_error(capsys, fit + ["--data", str(tmp_path / "nope.amat")], "nope.amat")
+    _one_line_error(capsys, fit + ["--bogus"], "--bogus")
+    _one_line_error(capsys, ["rbm"], "command")
+    # --out that is a file, or lies under one
+    f = tmp_path / "afile"
+    f.write_text("x")
+    _one_line_error(capsys, fit[:-1] + [str(f)], "--out", "is a file")
+    _one_line_error(capsys, fit[:-1] + [str(f / "sub")], "--out", "lies under")
+    # --resume without a checkpoint does not start a new run silently
+    _one_line_error(capsys, fit + ["--resume"], "--resume", "no checkpoint")
+    # model files: missing, a folder, truncated, not a model
+    sample = ["rbm", "sample", "--n", "2", "--steps", "2", "--quiet"]
+    _one_line_error(capsys, [*sample, str(tmp_path / "missing.npz")], "missing.npz")
+    _one_line_error(capsys, [*sample, str(tmp_path)], "folder")
+    m = BernoulliRBM(n_components=3, n_iter=1, random_state=0).fit(np.eye(16)[:8])
+    good = m.save(tmp_path / "m.npz")
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(good.read_bytes()[:200])
+    _one_line_error(capsys, [*sample, str(cut)], "cut.npz")
+    np.save(tmp_path / "arr.npy", np.zeros(3))
+    _one_line_error(capsys, [*sample, str(tmp_path / "arr.npy")], "arr.npy", ".npy")
+    _one_line_error(capsys, [*sample, str(good), "--n", "0"], "--n")
+    _one_line_error(capsys, [*sample, str(good), "--out", str(tmp_path)], "--out")
+    _one_line_error(capsys, ["rbm", "evaluate", str(cut)], "cut.npz")
+    _one_line_error(capsys, ["ising", "simulate", "--temps", "a:b", "--out", str(tmp_path)])
+    _one_line_error(capsys, ["denoise", "builtin:shapes", "--size", "4"], "--size")
+
+
+def test_extreme_temperatures_work(tmp_path, capsys):
+    """beta = 1e300 (a frozen lattice) and beta = 1e6 (log Z = 2 N beta + log 2)."""
+    out = tmp_path / "cold"
+    argv = ["ising", "simulate", "--temps", "1e-300", "--size", "4", "--sweeps", "20"]
+    assert main([*argv, "--burn-in", "5", "--out", str(out), "--quiet", "--no-figures"]) == 0
+    row = json.loads((out / "observables.json").read_text())["rows"][0]
+    assert row["energy"] == -2.0 and row["exact_energy"] == -2.0 and row["abs_m"] == 1.0
+    assert row["specific_heat"] == 0.0
+    argv = ["logz", "ising", "--betas", "1e6", "--size", "4", "--temperatures", "10"]
+    assert main([*argv, "--out", str(tmp_path / "lz"), "--quiet", "--no-figures"]) == 0
+    exact = json.loads((tmp_path / "lz" / "logz.json").read_text())["rows"][0]["exact"]
+    assert exact == pytest.approx(32e6 + np.log(2), rel=1e-15)
+
+
+def test_a_16_feature_model_samples_to_a_figure(tmp_path, capsys):
+    m = BernoulliRBM(n_components=3, n_iter=2, random_state=0).fit(np.eye(16))
+    path = m.save(tmp_path / "m16.npz")
+    out = tmp_path / "s.png"
+    assert main(["rbm", "sample", str(path), "--n", "4", "--steps", "3", "--out", str(out)]) == 0
+    assert out.stat().st_size > 0
+
+
+def test_help_version_and_defaults(capsys):
+    from pgm_ebm import __version__
+
+    assert main([]) == 0
+    assert "usage: pgm-ebm" in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"pgm-ebm {__version__}"
+    assert main(["rbm", "fit", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for preset in ("quick:", "mnist:", "mnist-long:"):
+        assert preset in text
+    assert "(default: runs/rbm)" in text and "(default: quick)" in text
+    # every option has a help line, and every parser appends "(default: ...)" to it
+    import argparse
+
+    from pgm_ebm.cli import build_parser
+
+    def walk(p):
+        yield p
+        for a in p._actions:
+            if isinstance(a, argparse._SubParsersAction):
+                for q in a.choices.values():
+                    yield from walk(q)
+
+    parsers = list(walk(build_parser()))
+    assert len(parsers) >= 9
+    for p in parsers:
+        assert p.formatter_class is argparse.ArgumentDefaultsHelpFormatter, p.prog
+        for a in p._actions:
+            if a.dest not in ("help", "version") and not isinstance(a, argparse._SubParsersAction):
+                assert a.help, (p.prog, a.option_strings or a.dest)
+                if a.option_strings:
+                    assert "(default:" in p._get_formatter()._get_help_string(a) or (
+                        "%(default)" in a.help
+                    ), (p.prog, a.option_strings)
 
 
 def test_ising_simulate(tmp_path, capsys):

@@ -62,7 +62,10 @@ class Trace:
             "abs_m": diagnostics.jackknife(lambda x: x.mean(), am, n_blocks=n_blocks),
             "m": diagnostics.jackknife(lambda x: x.mean(), m, n_blocks=n_blocks),
             "specific_heat": diagnostics.jackknife(
-                lambda x: beta**2 * N * x.var(), e, n_blocks=n_blocks
+                # (beta sd)^2, not beta^2 var: a frozen chain at a huge beta gives 0, not nan
+                lambda x: N * (beta * x.std()) ** 2,
+                e,
+                n_blocks=n_blocks,
             ),
             "susceptibility": diagnostics.jackknife(
                 lambda x: beta * N * ((x**2).mean() - np.abs(x).mean() ** 2), m, n_blocks=n_blocks

@@ -35,6 +35,7 @@ from pgm_ebm._validation import (
     check_real,
     check_unit_interval,
 )
+from pgm_ebm.io import ModelFileError, read_meta, read_npz, require_array, write_npz_atomic
 from pgm_ebm.kernels.block_gibbs import _add_bias_sigmoid, _apply_velocity, _sample_bernoulli
 from pgm_ebm.kernels.enumerate import _rbm_pseudo_loglik
 from pgm_ebm.partition.exact import rbm_log_partition_exact
@@ -619,14 +620,24 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return self._train(X, start, callbacks or (), checkpoint, monitor)
 
     def _train(self, X, start, callbacks, checkpoint, monitor):
-        good = [a.copy() for a in (*self._params(), self.h_samples_)]
         self._ws = _Workspace(self)
         try:
-            return self._epochs(X, start, callbacks, checkpoint, monitor, good)
+            return self._epochs(X, start, callbacks, checkpoint, monitor)
         finally:
             del self._ws
 
-    def _epochs(self, X, start, callbacks, checkpoint, monitor, good):
+    def _snapshot(self):
+        """Everything an epoch changes, for going back to the last finished epoch."""
+        return {
+            "params": [a.copy() for a in (*self._params(), self.h_samples_)],
+            "velocity": [v.copy() for v in self._velocity],
+            "streams": self._streams.copy(),
+            "rng": self._rng.bit_generator.state,
+            "n_iter_": self.n_iter_,
+            "history_": list(self.history_),
+        }
+
+    def _epochs(self, X, start, callbacks, checkpoint, monitor):
         import numba
         from tqdm.auto import tqdm
 
@@ -642,59 +653,68 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         bs = self.batch_size
         n_batches = math.ceil(n / bs)
         n_probe = min(n, 256)
+        good = self._snapshot()
         for epoch in range(start, self.n_iter):
             t0 = time.perf_counter()
-            lr = self._lr_at(epoch)
-            order = self._rng.permutation(n) if self.shuffle else np.arange(n)
-            bar = tqdm(
-                total=n_batches,
-                desc=f"epoch {epoch + 1}/{self.n_iter}",
-                disable=not self.verbose,
-                leave=False,
-                unit="batch",
-            )
-            if self.history_:  # the bar shows where training stands
-                bar.set_postfix(recon_error=f"{self.history_[-1]['reconstruction_error']:.4f}")
+            bar = None
             try:
-                # divergence is detected below, numpy need not warn about it
-                with np.errstate(over="ignore", invalid="ignore"):
-                    numba.set_num_threads(1 if small else threads)
-                    for i in range(n_batches):
-                        self._update(X, lr, rows=order[i * bs : (i + 1) * bs])
-                        bar.update(1)
+                lr = self._lr_at(epoch)
+                order = self._rng.permutation(n) if self.shuffle else np.arange(n)
+                bar = tqdm(
+                    total=n_batches,
+                    desc=f"epoch {epoch + 1}/{self.n_iter}",
+                    disable=not self.verbose,
+                    leave=False,
+                    unit="batch",
+                )
+                if self.history_:  # the bar shows where training stands
+                    bar.set_postfix(recon_error=f"{self.history_[-1]['reconstruction_error']:.4f}")
+                try:
+                    # divergence is detected below, numpy need not warn about it
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        numba.set_num_threads(1 if small else threads)
+                        for i in range(n_batches):
+                            self._update(X, lr, rows=order[i * bs : (i + 1) * bs])
+                            bar.update(1)
+                finally:
+                    numba.set_num_threads(threads)
+                    bar.close()
+                self._ws.sync(self)
+                if not all(np.all(np.isfinite(a)) for a in self._params()):
+                    self._restore(good)
+                    return self._stop(
+                        "diverged",
+                        f"parameters became non-finite in epoch {epoch + 1} "
+                        f"(learning_rate={self.learning_rate} may be too large); "
+                        f"the parameters after epoch {epoch} are kept",
+                    )
+                metrics = {
+                    "epoch": epoch + 1,
+                    "learning_rate": lr,
+                    "reconstruction_error": self.reconstruction_error(X[:n_probe]),
+                    "seconds": time.perf_counter() - t0,
+                }
+                if monitor is not None:
+                    metrics["monitor_pseudo_log_likelihood"] = float(
+                        np.mean(self.pseudo_log_likelihood(monitor))
+                    )
+                # the epoch is finished: from here on an interrupt keeps it
+                self.n_iter_ = epoch + 1
+                self.history_.append(metrics)
+                good = self._snapshot()
+                if checkpoint is not None:
+                    self._save_checkpoint(checkpoint)
             except KeyboardInterrupt:
-                bar.close()
+                if bar is not None:
+                    bar.close()
                 self._restore(good)
+                if checkpoint is not None:
+                    self._save_checkpoint(checkpoint)  # atomic: the last finished epoch
                 return self._stop(
                     "interrupted",
-                    f"training interrupted during epoch {epoch + 1}; "
-                    f"the parameters after epoch {epoch} are kept",
+                    f"training interrupted during epoch {self.n_iter_ + 1}; "
+                    f"the parameters after epoch {self.n_iter_} are kept",
                 )
-            finally:
-                numba.set_num_threads(threads)
-            bar.close()
-            self._ws.sync(self)
-            if not all(np.all(np.isfinite(a)) for a in self._params()):
-                self._restore(good)
-                return self._stop(
-                    "diverged",
-                    f"parameters became non-finite in epoch {epoch + 1} "
-                    f"(learning_rate={self.learning_rate} may be too large); "
-                    f"the parameters after epoch {epoch} are kept",
-                )
-            good = [a.copy() for a in (*self._params(), self.h_samples_)]
-            self.n_iter_ = epoch + 1
-            metrics = {
-                "epoch": epoch + 1,
-                "learning_rate": lr,
-                "reconstruction_error": self.reconstruction_error(X[:n_probe]),
-                "seconds": time.perf_counter() - t0,
-            }
-            if monitor is not None:
-                metrics["monitor_pseudo_log_likelihood"] = float(
-                    np.mean(self.pseudo_log_likelihood(monitor))
-                )
-            self.history_.append(metrics)
             if self.verbose:
                 logger.info(
                     "[BernoulliRBM] %s",
@@ -703,18 +723,20 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                         for k, v in metrics.items()
                     ),
                 )
-            if checkpoint is not None:
-                self._save_checkpoint(checkpoint)
             if any(cb(self, metrics) for cb in callbacks):
                 self.stop_reason_ = "callback"
                 break
         return self
 
     def _restore(self, good):
-        for p, g in zip((*self._params(), self.h_samples_), good, strict=True):
+        for p, g in zip((*self._params(), self.h_samples_), good["params"], strict=True):
             p[...] = g
-        for v in self._velocity:
-            v[...] = 0
+        for v, g in zip(self._velocity, good["velocity"], strict=True):
+            v[...] = g
+        self._streams[...] = good["streams"]
+        self._rng.bit_generator.state = good["rng"]
+        self.n_iter_ = good["n_iter_"]
+        self.history_[:] = good["history_"]
         if "_ws" in self.__dict__:
             self._ws = _Workspace(self)
 
@@ -757,73 +779,91 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         }
 
     def save(self, path) -> Path:
-        """Save the fitted model to ``.npz`` (no pickle): arrays + JSON metadata."""
+        """Save the fitted model to ``.npz`` (no pickle): arrays + JSON metadata.
+
+        The file is written through a temporary file and a rename, so an interrupted save
+        leaves the previous file intact.  A missing ``.npz`` suffix is appended.
+        """
         check_is_fitted(self)
         path = Path(path)
-        np.savez(path, meta=np.array(json.dumps(self._meta())), **self._state_arrays())
-        return path if path.suffix == ".npz" else path.with_suffix(path.suffix + ".npz")
+        if path.suffix != ".npz":
+            path = path.with_suffix(path.suffix + ".npz")
+        write_npz_atomic(path, meta=np.array(json.dumps(self._meta())), **self._state_arrays())
+        return path
 
     @classmethod
     def load(cls, path) -> BernoulliRBM:
-        """Load a model written by :meth:`save`; checks version, shapes and dtypes."""
+        """Load a model written by :meth:`save`.
+
+        Every entry of the file is checked (metadata types and values, array shapes,
+        dtypes, finiteness, state values) before any of it is used; a file that fails
+        raises :class:`~pgm_ebm.io.ModelFileError` (a ``ValueError``) naming the file.
+        """
         path = Path(path)
-        with np.load(path, allow_pickle=False) as z:
-            meta, arrays = _read_meta(path, z, cls.__name__)
-            p = meta["params"]
-            if p.get("lr_schedule") == "callable":
-                p["lr_schedule"] = "constant"
-            model = cls(**p)
-            model._set_state(path, arrays, meta)
+        arrays = read_npz(path)
+        meta = _read_meta(path, arrays, cls.__name__)
+        model = cls(**_params_from_meta(path, meta, cls))
+        model._set_state(path, arrays, meta)
         return model
 
     def _set_state(self, path, arrays, meta):
         dt = check_dtype(self.dtype)
-        n_feat = meta["n_features_in_"]
+        n_feat = _meta_int(path, meta, "n_features_in_", 1)
         nh = self.n_components
-        expect = {
-            "components_": (nh, n_feat),
-            "intercept_hidden_": (nh,),
-            "intercept_visible_": (n_feat,),
+        state = {
+            "components_": require_array(path, arrays, "components_", (nh, n_feat), dt),
+            "intercept_hidden_": require_array(path, arrays, "intercept_hidden_", (nh,), dt),
+            "intercept_visible_": require_array(path, arrays, "intercept_visible_", (n_feat,), dt),
+            "h_samples_": require_array(
+                path, arrays, "h_samples_", (None, nh), dt, values=(0.0, 1.0)
+            ),
         }
-        for name, shape in expect.items():
-            a = arrays.get(name)
-            if a is None:
-                raise ValueError(f"{path}: missing array {name!r}")
-            if a.shape != shape:
-                raise ValueError(f"{path}: {name} has shape {a.shape}, expected {shape}")
-            if a.dtype != dt:
-                raise ValueError(f"{path}: {name} has dtype {a.dtype}, expected {dt}")
-            if not np.all(np.isfinite(a)):
-                raise ValueError(f"{path}: {name} holds non-finite values")
-        hs = arrays.get("h_samples_")
-        if hs is None or hs.ndim != 2 or hs.shape[1] != nh or hs.dtype != dt:
-            raise ValueError(f"{path}: h_samples_ must have shape (n_chains, {nh}) and dtype {dt}")
-        for name in (*expect, "h_samples_"):
-            setattr(self, name, np.array(arrays[name]))
-        if "base_rate_logit_" in arrays and arrays["base_rate_logit_"].shape == (n_feat,):
-            self.base_rate_logit_ = np.array(arrays["base_rate_logit_"], dtype=np.float64)
+        if len(state["h_samples_"]) < 1:
+            raise ModelFileError(f"{path}: h_samples_ has no chains")
+        base = None
+        if "base_rate_logit_" in arrays:
+            base = require_array(path, arrays, "base_rate_logit_", (n_feat,), np.float64)
+        n_iter_ = _meta_int(path, meta, "n_iter_", 0)
+        history = meta.get("history_", [])
+        if not isinstance(history, list) or not all(
+            isinstance(h, dict)
+            and all(
+                isinstance(k, str) and isinstance(v, (int, float, str, type(None)))
+                for k, v in h.items()
+            )
+            for h in history
+        ):
+            raise ModelFileError(f"{path}: history_ must be a list of metric dicts")
+        for name, a in state.items():
+            setattr(self, name, a)
+        if base is not None:
+            self.base_rate_logit_ = base
         self.n_features_in_ = n_feat
-        self.n_iter_ = meta.get("n_iter_", 0)
-        self.history_ = meta.get("history_", [])
+        self.n_iter_ = n_iter_
+        self.history_ = history
         self.stop_reason_ = None
         self._velocity = _zero_velocity(self)
 
     def _save_checkpoint(self, path):
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp.npz")
         extra = {f"velocity_{i}": v for i, v in enumerate(self._velocity)}
         extra["streams"] = self._streams
         meta = self._meta()
         meta["rng_state"] = self._rng.bit_generator.state
         meta["rng_class"] = type(self._rng.bit_generator).__name__
-        np.savez(tmp, meta=np.array(json.dumps(meta)), **self._state_arrays(), **extra)
-        tmp.replace(path)
+        write_npz_atomic(path, meta=np.array(json.dumps(meta)), **self._state_arrays(), **extra)
+
+    @classmethod
+    def checkpoint_params(cls, path) -> dict:
+        """The estimator parameters a checkpoint was written with (checked like :meth:`load`)."""
+        path = Path(path)
+        meta = _read_meta(path, read_npz(path), cls.__name__)
+        return _params_from_meta(path, meta, cls)
 
     def _load_checkpoint(self, path, n_features):
         path = Path(path)
-        with np.load(path, allow_pickle=False) as z:
-            meta, arrays = _read_meta(path, z, type(self).__name__)
-        saved = meta["params"]
+        arrays = read_npz(path)
+        meta = _read_meta(path, arrays, type(self).__name__)
+        saved = _params_from_meta(path, meta, type(self))
         mine = self._meta()["params"]
         diff = {k for k in mine if k not in ("verbose", "n_iter") and saved.get(k) != mine[k]}
         if diff:
@@ -831,16 +871,41 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 f"{path}: checkpoint was written with other parameters: "
                 + ", ".join(f"{k}={saved.get(k)!r} (now {mine[k]!r})" for k in sorted(diff))
             )
-        if meta["n_features_in_"] != n_features:
+        if meta.get("n_features_in_") != n_features:
             raise ValueError(
-                f"{path}: checkpoint has {meta['n_features_in_']} features, X has {n_features}"
+                f"{path}: checkpoint has {meta.get('n_features_in_')!r} features, "
+                f"X has {n_features}"
             )
+        n_iter_ = _meta_int(path, meta, "n_iter_", 0)
+        if n_iter_ > saved["n_iter"]:
+            raise ModelFileError(
+                f"{path}: n_iter_={n_iter_} epochs done exceeds the run's n_iter={saved['n_iter']}"
+            )
+        if "base_rate_logit_" not in arrays:
+            raise ModelFileError(f"{path}: missing array 'base_rate_logit_'")
+        # everything checked before anything is set
+        dt = check_dtype(self.dtype)
+        nh = self.n_components
+        n_chains = self.n_chains or self.batch_size
+        hs = arrays.get("h_samples_")
+        if hs is not None and hs.ndim == 2 and len(hs) != n_chains:
+            raise ModelFileError(
+                f"{path}: h_samples_ has {len(hs)} chains, the run has n_chains={n_chains}"
+            )
+        velocity = [
+            require_array(path, arrays, "velocity_0", (n_features, nh), dt),
+            require_array(path, arrays, "velocity_1", (n_features,), dt),
+            require_array(path, arrays, "velocity_2", (nh,), dt),
+        ]
+        n_streams = max(n_chains, self.batch_size)
+        streams = require_array(path, arrays, "streams", (n_streams, 2), np.uint64)
+        if np.any((streams[:, 0] == 0) & (streams[:, 1] == 0)):
+            raise ModelFileError(f"{path}: streams holds an all-zero generator state")
+        rng = _rng_from_meta(path, meta)
         self._set_state(path, arrays, meta)
-        self._velocity = [np.array(arrays[f"velocity_{i}"]) for i in range(3)]
-        self._streams = np.array(arrays["streams"])
-        bitgen = getattr(np.random, meta["rng_class"])()
-        bitgen.state = meta["rng_state"]
-        self._rng = np.random.Generator(bitgen)
+        self._velocity = velocity
+        self._streams = streams
+        self._rng = rng
 
     # ------------------------------------------------------------------ sklearn
     def __sklearn_tags__(self):
@@ -893,20 +958,63 @@ class _Workspace:
         model.components_[...] = self.WT.T
 
 
-def _read_meta(path, z, cls_name):
-    if "meta" not in z.files:
-        raise ValueError(f"{path}: not a pgm_ebm model file (no 'meta' entry)")
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
+def _rng_from_meta(path, meta):
+    """The training generator of a checkpoint: only NumPy's own bit generators, by name."""
+    name = meta.get("rng_class")
+    if name not in _BIT_GENERATORS:
+        raise ModelFileError(f"{path}: rng_class must be one of {_BIT_GENERATORS}, got {name!r}")
+    bitgen = getattr(np.random, name)()
     try:
-        meta = json.loads(str(z["meta"]))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: corrupt metadata ({exc})") from None
+        bitgen.state = meta.get("rng_state")
+    except (TypeError, ValueError, KeyError, OverflowError, AttributeError) as exc:
+        raise ModelFileError(f"{path}: invalid rng_state for {name} ({exc})") from None
+    return np.random.Generator(bitgen)
+
+
+def _meta_int(path, meta, key, minimum):
+    v = meta.get(key)
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise ModelFileError(f"{path}: {key} must be an integer >= {minimum}, got {v!r}")
+    return v
+
+
+def _params_from_meta(path, meta, cls):
+    """The estimator parameters stored in a file, checked as the constructor's would be."""
+    p = meta.get("params")
+    names = set(cls().get_params())
+    if not isinstance(p, dict) or not set(p) <= names:
+        extra = sorted(set(p) - names) if isinstance(p, dict) else p
+        raise ModelFileError(
+            f"{path}: params must be a dict of {cls.__name__}'s parameters, got {extra!r}"
+        )
+    p = dict(p)
+    if p.get("lr_schedule") == "callable":  # a callable is not saved; the model is
+        p["lr_schedule"] = "constant"
+    rs = p.get("random_state")
+    if rs is not None and (isinstance(rs, bool) or not isinstance(rs, int)):
+        raise ModelFileError(f"{path}: params.random_state must be an integer or null")
+    if not isinstance(p.get("verbose", 0), int):
+        raise ModelFileError(f"{path}: params.verbose must be an integer")
+    try:
+        cls(**p)._check_params()
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(f"{path}: invalid parameters ({exc})") from None
+    return p
+
+
+def _read_meta(path, arrays, cls_name):
+    meta = read_meta(path, arrays)
     version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ValueError(
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ModelFileError(f"{path}: invalid format version {version!r}")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
             f"{path}: format version {version!r} is newer than this pgm_ebm supports "
             f"({FORMAT_VERSION}); upgrade pgm_ebm to read it"
         )
     if meta.get("class") != cls_name:
-        raise ValueError(f"{path}: holds a {meta.get('class')!r}, not a {cls_name}")
-    arrays = {k: z[k] for k in z.files if k != "meta"}
-    return meta, arrays
+        raise ModelFileError(f"{path}: holds a {meta.get('class')!r}, not a {cls_name}")
+    return meta

@@ -11,7 +11,7 @@ import math
 import time
 
 import numpy as np
-from scipy.special import ellipk, logsumexp
+from scipy.special import ellipkm1, logsumexp
 
 from pgm_ebm.partition.result import LogZResult
 
@@ -55,13 +55,19 @@ def onsager_log_partition_per_site(beta, J: float = 1.0):
 def onsager_energy_per_site(beta, J: float = 1.0):
     """Internal energy per spin of the infinite square lattice (Onsager).
 
-    ``u = -J coth 2K [1 + (2/pi)(2 tanh^2 2K - 1) K1(k)]``, ``k = 2 sinh 2K / cosh^2 2K``.
+    ``u = -J coth 2K [1 + (2/pi) q K1(k)]`` with ``q = 2 tanh^2 2K - 1`` and
+    ``k = 2 sinh 2K / cosh^2 2K``.  Since ``1 - k^2 = q^2``, the elliptic integral is
+    evaluated as ``ellipkm1(q^2)`` (accurate where ``k -> 1``), and at the critical
+    point, where ``q = 0`` and ``K1`` diverges only logarithmically, ``q K1 = 0``:
+    ``u(beta_c) = -sqrt(2) J``.  Holds for any finite beta (``u -> -2J``).
     """
     b = _check_beta(beta)
     K = b * J
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = 2 * np.sinh(2 * K) / np.cosh(2 * K) ** 2
-        u = -J / np.tanh(2 * K) * (1 + (2 / np.pi) * (2 * np.tanh(2 * K) ** 2 - 1) * ellipk(k**2))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = np.tanh(2 * K)
+        q = 2 * t**2 - 1
+        qk = np.where(q == 0, 0.0, q * ellipkm1(q**2))
+        u = -J / t * (1 + (2 / np.pi) * qk)
     u = np.where(K == 0, 0.0, u)
     return float(u) if np.ndim(u) == 0 else u
 
@@ -71,12 +77,17 @@ def yang_magnetization(beta, J: float = 1.0):
     ``(1 - sinh(2K)^-4)^(1/8)`` below T_c, 0 above."""
     b = _check_beta(beta)
     K = b * J
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         m = np.where(K > BETA_C, np.clip(1 - np.sinh(2 * K) ** -4.0, 0, None) ** 0.125, 0.0)
     return float(m) if np.ndim(m) == 0 else m
 
 
 # --------------------------------------------------------------------------- Kaufman
+def _log_cosh(x: float) -> float:
+    x = abs(x)
+    return x + math.log1p(math.exp(-2 * x)) - math.log(2.0)
+
+
 def _log_signed_sum(logs, signs):
     """log |sum_i sign_i exp(logs_i)| and its sign."""
     logs = np.asarray(logs, dtype=np.float64)
@@ -102,10 +113,14 @@ def kaufman_log_partition(shape, beta: float, J: float = 1.0) -> LogZResult:
     if K <= 0:
         raise ValueError(f"Kaufman's formula needs beta * J > 0, got {K}")
     n, m = L1, L2
-    ch = math.cosh(2 * K) / math.tanh(2 * K)
-    g = np.empty(2 * n)
-    for l in range(2 * n):
-        g[l] = np.arccosh(ch - math.cos(math.pi * l / n))
+    # cosh g_l = ch - cos(pi l / n), ch = cosh 2K coth 2K, in logs so that no large K
+    # overflows: for ch > 1e8, arccosh(x) = log(2x) to double precision
+    log_ch = _log_cosh(2 * K) - math.log(math.tanh(2 * K))
+    cosines = np.cos(np.pi * np.arange(2 * n) / n)
+    if log_ch < math.log(1e8):
+        g = np.arccosh(math.exp(log_ch) - cosines)
+    else:
+        g = math.log(2.0) + log_ch + np.log1p(-cosines * math.exp(-log_ch))
     g[0] = 2 * K + math.log(math.tanh(K))  # signed
 
     def log_prod(vals, kind):
@@ -129,7 +144,12 @@ def kaufman_log_partition(shape, beta: float, J: float = 1.0) -> LogZResult:
     log_sum, sign = _log_signed_sum(logs, signs)
     if sign < 0:  # cannot happen for a valid Z; guards the formula's use
         raise ArithmeticError("Kaufman's sum came out negative")
-    log_z = -math.log(2) + 0.5 * n * m * math.log(2 * math.sinh(2 * K)) + log_sum
+    # log(2 sinh 2K) = 2K + log(1 - exp(-4K))
+    log_z = -math.log(2) + 0.5 * n * m * (2 * K + math.log(-math.expm1(-4 * K))) + log_sum
+    if not math.isfinite(log_z):
+        raise ValueError(
+            f"log Z of the {L1} x {L2} torus at beta * J = {K:g} exceeds the float64 range"
+        )
     return LogZResult(
         log_z=log_z,
         method="exact-kaufman",

@@ -1,0 +1,187 @@
+"""Model and checkpoint files: ``.npz`` archives of plain arrays plus JSON metadata.
+
+A file may come from anyone, so reading one never unpickles, never trusts a size the
+file declares before checking it against the bytes that are there, and turns every way
+a file can be broken (not a zip, truncated, a member cut short, a bad header, an
+object array, an empty file, a folder) into one :class:`ValueError` that names the
+file.  What the arrays must look like is the model's business (shapes, dtypes,
+finiteness): see :func:`require_array`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["ModelFileError", "read_npz", "require_array", "write_npz_atomic"]
+
+#: Largest archive member this reader accepts (2 GiB: a 784 x 500 float64 model is 3 MB).
+MAX_MEMBER_BYTES = 1 << 31
+_PICKLE_NOTE = "pgm_ebm model files never hold pickled data, and none is ever loaded"
+
+
+class ModelFileError(ValueError):
+    """A model, checkpoint or data file that cannot be used (the message names it)."""
+
+
+def _fail(path, why) -> ModelFileError:
+    return ModelFileError(f"{path}: {why}")
+
+
+def _read_member(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    name = info.filename
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise _fail(path, f"member {name!r} declares {info.file_size} bytes; too large")
+    with zf.open(info) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version in ((2, 0), (3, 0)):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"unknown .npy version {version}")
+        except ValueError as exc:
+            raise _fail(path, f"member {name!r} is not a valid .npy array ({exc})") from None
+        if dtype.hasobject:
+            raise _fail(path, f"member {name!r} holds Python objects; {_PICKLE_NOTE}")
+        if dtype.kind not in "biufcU" or dtype.fields is not None or dtype.subdtype is not None:
+            raise _fail(path, f"member {name!r} has unsupported dtype {dtype}")
+        count = 1
+        for s in shape:
+            count *= int(s)
+        nbytes = count * dtype.itemsize
+        header = f.tell()
+        if nbytes != info.file_size - header:
+            raise _fail(
+                path,
+                f"member {name!r} declares shape {shape} ({nbytes} bytes) but holds "
+                f"{info.file_size - header} bytes",
+            )
+        data = f.read(nbytes)
+    if len(data) != nbytes:
+        raise _fail(path, f"member {name!r} is truncated")
+    arr = np.frombuffer(data, dtype=dtype, count=count)
+    arr = arr.reshape(shape, order="F" if fortran else "C")
+    return np.array(arr, order="C")  # writable, owned, native layout
+
+
+def read_npz(path) -> dict[str, np.ndarray]:
+    """All members of an ``.npz`` archive as ``{name: array}`` (``.npy`` suffix dropped).
+
+    Raises
+    ------
+    ModelFileError
+        Naming the file, whatever is wrong with it.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise _fail(p, "no such file")
+    if p.is_dir():
+        raise _fail(p, "is a folder, not a model file")
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(6)
+    except OSError as exc:
+        raise _fail(p, f"cannot be read ({exc.strerror or exc})") from None
+    if len(head) == 0:
+        raise _fail(p, "is empty")
+    if head == b"\x93NUMPY":
+        raise _fail(p, "is a single .npy array, not a pgm_ebm .npz model file")
+    if head[:2] == b"\x80\x04" or head[:1] == b"\x80":
+        raise _fail(p, f"looks like a pickle; {_PICKLE_NOTE}")
+    # zipfile can raise many types on a crafted archive (BadZipFile, NotImplementedError
+    # for an unknown version or compression, RuntimeError for encryption, struct.error,
+    # zlib.error, EOFError, ...): for a file from elsewhere every one of them means the same
+    try:
+        zf = zipfile.ZipFile(p)
+    except Exception as exc:
+        raise _fail(p, f"not an .npz archive, or truncated ({exc})") from None
+    out = {}
+    with zf:
+        try:
+            for info in zf.infolist():
+                name = info.filename
+                if not name.endswith(".npy") or "/" in name:
+                    raise _fail(p, f"unexpected member {name!r} (an .npz holds .npy arrays)")
+                key = name[:-4]
+                if key in out:
+                    raise _fail(p, f"member {name!r} appears twice")
+                out[key] = _read_member(p, zf, info)
+        except ModelFileError:
+            raise
+        except (MemoryError, OverflowError) as exc:
+            raise _fail(p, f"declares arrays that cannot be allocated ({exc})") from None
+        except Exception as exc:
+            raise _fail(p, f"corrupt archive ({type(exc).__name__}: {exc})") from None
+    return out
+
+
+def read_meta(path, arrays: dict) -> dict:
+    """The JSON object stored as the 0-d string array ``meta``."""
+    m = arrays.get("meta")
+    if m is None:
+        raise _fail(path, "not a pgm_ebm model file (no 'meta' entry)")
+    if m.dtype.kind != "U" or m.shape != ():
+        raise _fail(path, "'meta' must be a JSON string")
+    try:
+        meta = json.loads(str(m))
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise _fail(path, f"corrupt metadata ({exc})") from None
+    if not isinstance(meta, dict):
+        raise _fail(path, "metadata must be a JSON object")
+    return meta
+
+
+def require_array(path, arrays: dict, name: str, shape, dtype, *, finite=True, values=None):
+    """``arrays[name]`` checked: present, exactly ``shape`` (None in it: any length) and
+    ``dtype``, finite, and (``values=(lo, hi)``) within [lo, hi]."""
+    a = arrays.get(name)
+    if a is None:
+        raise _fail(path, f"missing array {name!r}")
+    if a.ndim != len(shape) or any(
+        s is not None and s != t for s, t in zip(shape, a.shape, strict=True)
+    ):
+        want = tuple("n" if s is None else s for s in shape)
+        raise _fail(path, f"{name} has shape {a.shape}, expected {want}")
+    if a.dtype != np.dtype(dtype):
+        raise _fail(path, f"{name} has dtype {a.dtype}, expected {np.dtype(dtype)}")
+    if finite and a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+        raise _fail(path, f"{name} holds non-finite values")
+    if values is not None and a.size and (a.min() < values[0] or a.max() > values[1]):
+        raise _fail(path, f"{name} holds values outside [{values[0]}, {values[1]}]")
+    return np.ascontiguousarray(a)
+
+
+def write_npz_atomic(path, **arrays) -> Path:
+    """Write an uncompressed ``.npz`` through a temporary file and a rename, so a crash or
+    Ctrl-C leaves either the old file or the new one, never half of one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def write_text_atomic(path, text: str) -> Path:
+    """Write a text file through a temporary file and a rename."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
