@@ -168,6 +168,28 @@ def test_inverse_ising_recovers_a_known_10_unit_model(method):
     z = np.abs(res.theta - theta) / se
     assert z.max() < 5, z.max()
     assert res.info["converged"]
+    assert res.info["gradient_in_standard_errors"] <= 1e-3
+
+
+@pytest.mark.parametrize("method", ["exact", "pseudo-likelihood"])
+def test_convergence_is_judged_by_the_gradient_not_scipys_flag(method, monkeypatch):
+    """Stopped after 2 iterations the fit is not converged; a full fit is, whatever SciPy's
+    message (L-BFGS-B says ABNORMAL on the exact fit above with SciPy 1.17)."""
+    import scipy.optimize
+
+    fam = PairwiseFamily(6, units="spin")
+    X = sample_exact(fam.to_model(np.random.default_rng(SEED).normal(0, 0.3, 21)), 5000, 1)
+    real = scipy.optimize.minimize
+
+    def short(*a, **k):
+        k["options"] = {**k.get("options", {}), "maxiter": 2}
+        return real(*a, **k)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", short)
+    res = fit(fam, X, method=method)
+    assert not res.info["converged"] and res.info["gradient_in_standard_errors"] > 1e-3
+    monkeypatch.setattr(scipy.optimize, "minimize", real)
+    assert fit(fam, X, method=method).info["converged"]
 
 
 def test_pcd_reaches_the_maximum_likelihood():
