@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from pgm_ebm import denoise as dn
@@ -44,14 +46,64 @@ def test_graph_cut_is_the_brute_force_minimum(shape, neighbourhood):
             assert_array_equal(r.spins, states[np.argmin(E)])
 
 
-def test_graph_cut_bishop_parameters_are_exact_integers():
+def test_graph_cut_is_exact_for_any_parameters():
     clean = dn.builtin_image("shapes", 32)
     noisy = dn.add_flip_noise(clean, 0.1, random_state=SEED)
-    r = dn.denoise(noisy, "graph-cut", beta=1.0, eta=2.1, return_result=True)
-    assert r.exact is True and r.settings["scale"] == 10.0
-    # an irrational eta cannot be scaled to integers: reported, with a bound
-    r2 = dn.denoise(noisy, "graph-cut", noise_rate=0.1, return_result=True)
-    assert r2.exact is False and 0 < r2.settings["energy_gap_bound"] < 1.0
+    for kw in (dict(beta=1.0, eta=2.1), dict(noise_rate=0.1), dict(beta=1e-3, eta=1 / 3)):
+        r = dn.denoise(noisy, "graph-cut", return_result=True, **kw)
+        icm = dn.denoise(noisy, "icm", return_result=True, **kw)
+        assert r.exact is True and r.energy <= icm.energy + 1e-9 * abs(icm.energy)
+
+
+@pytest.mark.parametrize(
+    "y, kw",
+    [
+        # the int32 capacities of the old scaled cut wrapped: it returned all -1 (+21.22)
+        (np.ones((8, 8), np.int8), dict(beta=0.001, eta=1 / 3)),
+        (np.ones((2, 2), np.int8), dict(beta=0.05078125, eta=0.625, h=0.609375)),
+        (np.ones((4, 4), np.int8), dict(beta=0.0, eta=0.5)),  # raised on a NaN scale
+    ],
+)
+def test_graph_cut_reported_failures_are_minima(y, kw):
+    r = dn.denoise(y, "graph-cut", return_result=True, **kw)
+    u = kw["eta"] * np.where(y > 0, 1.0, -1.0) - kw.get("h", 0.0)
+    if y.size <= 16:
+        E_min = grid_enumerate(u, kw["beta"], False)[1].min()
+    else:  # a uniform positive field and ferromagnetic bonds: all +1 is the minimum
+        assert np.all(u > 0)
+        E_min = dn.energy(np.ones_like(y), y, **kw)
+        assert_array_equal(r.spins, 1)
+    assert r.exact and r.energy == pytest.approx(E_min, rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    shape=st.tuples(st.integers(1, 3), st.integers(1, 4)),
+    seed=st.integers(0, 2**32 - 1),
+    beta=st.one_of(st.just(0.0), st.floats(1e-6, 1e3), st.floats(0, 5)),
+    eta=st.one_of(st.floats(-1e3, 1e3), st.floats(-3, 3), st.just(0.0)),
+    h=st.one_of(st.floats(-1e3, 1e3), st.floats(-3, 3), st.just(0.0)),
+    diag=st.booleans(),
+    gaussian=st.booleans(),
+)
+def test_graph_cut_against_brute_force_and_icm(shape, seed, beta, eta, h, diag, gaussian):
+    """Property: over wide ranges of beta, eta and h, the graph cut's energy is the brute-
+    force minimum, and never above ICM's."""
+    r = np.random.default_rng(seed)
+    if gaussian:
+        y = r.normal(0, 1.5, shape)
+        kw = dict(noise="gaussian")
+    else:
+        y = np.where(r.random(shape) < 0.5, 1, -1).astype(np.int8)
+        kw = {}
+    kw.update(beta=beta, eta=eta, h=h, neighbourhood=8 if diag else 4)
+    gc = dn.denoise(y, "graph-cut", return_result=True, **kw)
+    icm = dn.denoise(y, "icm", return_result=True, **kw)
+    states, E = grid_enumerate(eta * np.asarray(y, float) - h, beta, diag)
+    tol = 1e-12 * (1 + np.abs(E).max())
+    assert gc.exact
+    assert gc.energy <= E.min() + tol
+    assert gc.energy <= icm.energy + tol
 
 
 def test_energy_matches_reference():
