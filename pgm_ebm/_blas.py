@@ -81,6 +81,28 @@ def _load(dtype):
     return None
 
 
+def _ld(x) -> int:
+    """BLAS leading dimension of a row-major matrix: the row stride in elements, or the row
+    length where there is a single row (NumPy's stride of a length-1 axis is arbitrary:
+    a (1, n) array can carry a stride of one element, and BLAS rejects ``ld < n``)."""
+    rows, cols = x.shape
+    if rows <= 1:
+        return max(1, cols)
+    return x.strides[0] // x.itemsize
+
+
+def _blas_layout(x) -> bool:
+    """Whether ``x`` can go to BLAS as a row-major matrix: unit stride along rows (or a
+    single column), a positive row stride that is a whole number of elements, rows not
+    overlapping."""
+    rows, cols = x.shape
+    if cols > 1 and x.strides[1] != x.itemsize:
+        return False
+    if rows > 1 and (x.strides[0] <= 0 or x.strides[0] % x.itemsize):
+        return False
+    return _ld(x) >= max(1, cols)
+
+
 def _call(fn, A, B, C, alpha, beta, trans_a):
     K = A.shape[0] if trans_a else A.shape[1]
     M, N = C.shape
@@ -93,12 +115,12 @@ def _call(fn, A, B, C, alpha, beta, trans_a):
         K,
         alpha,
         A.ctypes.data,
-        A.strides[0] // A.itemsize,
+        _ld(A),
         B.ctypes.data,
-        B.strides[0] // B.itemsize,
+        _ld(B),
         beta,
         C.ctypes.data,
-        C.strides[0] // C.itemsize,
+        _ld(C),
     )
 
 
@@ -128,14 +150,17 @@ def has_accumulating_gemm(dtype) -> bool:
 def gemm(A, B, C, alpha=1.0, beta=1.0, trans_a=False):
     """``C <- alpha * op(A) @ B + beta * C`` in place; ``op(A) = A.T`` if ``trans_a``.
 
-    All three arrays must share C's dtype (float32 or float64) and have
-    contiguous rows (unit stride along the last axis).
+    Arrays that BLAS cannot take as they are (another dtype, strided rows, an empty
+    dimension) go through ``numpy.matmul`` instead; every shape, one row, one column and
+    a batch of one included, is valid.
     """
     fn = _get(C.dtype)
     ok = (
         fn is not None
         and A.dtype == B.dtype == C.dtype
-        and all(x.ndim == 2 and x.strides[1] == x.itemsize for x in (A, B, C))
+        and all(x.ndim == 2 and _blas_layout(x) for x in (A, B, C))
+        and min(C.shape) > 0
+        and (A.shape[0] if trans_a else A.shape[1]) > 0
     )
     if ok:
         _call(fn, A, B, C, alpha, beta, trans_a)

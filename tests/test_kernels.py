@@ -170,3 +170,53 @@ def test_bernoulli_draws_do_not_depend_on_how_chains_are_grouped():
     np.testing.assert_array_equal(s, s_all)
     np.testing.assert_array_equal(p, p_all)
     np.testing.assert_array_equal(st, st_all)
+
+
+# ----------------------------------------------------------------------------- BLAS shapes
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, n, k", [(1, 1, 1), (1, 5, 3), (5, 1, 3), (4, 3, 1), (1, 1, 7)])
+@pytest.mark.parametrize("trans_a", [False, True])
+def test_gemm_every_shape_matches_matmul(dtype, m, n, k, trans_a, capfd):
+    """One row, one column, inner dimension one: NumPy gives a length-1 axis an arbitrary
+    stride (a (1, n) transpose keeps a one-element row stride), which went to BLAS as an
+    illegal leading dimension ('parameter 8 had an illegal value', C left unchanged)."""
+    from pgm_ebm._blas import gemm
+
+    r = np.random.default_rng(0)
+    A = r.standard_normal((k, m) if trans_a else (m, k)).astype(dtype)
+    # the layouts that broke: transposed single rows / columns, as training makes them
+    A = np.ascontiguousarray(A.T).T if A.shape[0] == 1 or A.shape[1] == 1 else A
+    B = np.ascontiguousarray(r.standard_normal((n, k)).astype(dtype).T)
+    C = np.ascontiguousarray(r.standard_normal((n, m)).astype(dtype).T)
+    expected = 0.5 * ((A.T if trans_a else A) @ B) + 2.0 * C
+    gemm(A, B, C, 0.5, 2.0, trans_a=trans_a)
+    np.testing.assert_allclose(C, expected, rtol=1e-5, atol=1e-5)
+    assert "illegal value" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "X, n_components, batch_size",
+    [([[0.0], [1.0]], 2, 2), ([[0.0, 1.0], [1.0, 0.0]], 1, 2), ([[0.0, 1.0, 1.0]], 3, 1)],
+)
+@pytest.mark.parametrize("momentum", [0.0, 0.5])
+@pytest.mark.parametrize("method", ["pcd", "cd"])
+def test_training_updates_the_weights_for_tiny_shapes(
+    X, n_components, batch_size, momentum, method, capfd
+):
+    from pgm_ebm import BernoulliRBM
+
+    m = BernoulliRBM(
+        n_components=n_components,
+        batch_size=batch_size,
+        n_iter=50,
+        learning_rate=0.5,
+        momentum=momentum,
+        method=method,
+        visible_init="zero",  # base rates of one sample: the chains reproduce it, no gradient
+        random_state=0,
+    )
+    m.fit(X)
+    w0 = np.random.default_rng(0).normal(0.0, 0.01, size=m.components_.shape)
+    assert np.abs(m.components_ - w0.astype(np.float32)).max() > 1e-3
+    assert np.all(np.isfinite(m.components_))
+    assert "illegal value" not in capfd.readouterr().err

@@ -250,6 +250,15 @@ def _ais_visible_step(pre, beta, base_bias, bias, streams, samples):
     _sample_bernoulli(pre, mix, streams, samples, beta)
 
 
+@njit(inline="always", cache=True)
+def _ld(x):
+    """Leading dimension of a row-major float32 matrix (see :func:`pgm_ebm._blas._ld`): a
+    single row's stride is arbitrary, BLAS wants at least the row length."""
+    if x.shape[0] <= 1:
+        return max(1, x.shape[1])
+    return x.strides[0] // 4
+
+
 @njit(cache=True, error_model="numpy")
 def _gemm(sgemm, A, B, C, trans_b):
     """``C = A @ B.T`` (``trans_b``) or ``C = A @ B`` in float32 through the CBLAS ``sgemm``
@@ -259,8 +268,8 @@ def _gemm(sgemm, A, B, C, trans_b):
     N = C.shape[1]
     sgemm(
         101, 111, 112 if trans_b else 111, M, N, K, np.float32(1.0),
-        A.ctypes.data, A.strides[0] // 4, B.ctypes.data, B.strides[0] // 4,
-        np.float32(0.0), C.ctypes.data, C.strides[0] // 4,
+        A.ctypes.data, _ld(A), B.ctypes.data, _ld(B),
+        np.float32(0.0), C.ctypes.data, _ld(C),
     )  # fmt: skip
 
 
