@@ -7,6 +7,7 @@ is modified.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -36,6 +37,58 @@ def check_real(value, name: str, low=None, high=None, low_open=False, high_open=
     if high is not None and (v > high or (high_open and v == high)):
         raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}")
     return v
+
+
+def as_real_array(value, name: str, *, dtype=np.float64, finite: bool = True, ndim=None, copy=True):
+    """``value`` as a new real ``dtype`` array, or a ValueError that names ``name``.
+
+    Refused: complex numbers (NumPy would drop the imaginary part silently), strings
+    (NumPy would parse numeric ones), objects, and (``finite``) NaN or infinities.
+    Booleans and integers are fine.
+    """
+    try:
+        a = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} must be a real numeric array ({exc})") from None
+    if a.dtype.kind == "c":
+        raise ValueError(f"{name} must be real, got complex values (dtype {a.dtype})")
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be a real numeric array, got dtype {a.dtype}")
+    if ndim is not None and a.ndim not in np.atleast_1d(ndim):
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {a.shape}")
+    out = np.array(a, dtype=dtype, copy=True) if copy else np.asarray(a, dtype=dtype)
+    if finite and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
+        raise ValueError(f"{name} must be finite (no NaN or infinity)")
+    return out
+
+
+def physical_memory() -> int | None:
+    """Bytes of physical memory of this machine, or None where the OS does not say."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _human(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PiB"  # pragma: no cover
+
+
+def check_memory(nbytes: float, what: str, change: str) -> None:
+    """Refuse, before allocating, a request for more memory than the machine has.
+
+    ``what`` says what needs the memory, ``change`` which argument to make smaller.
+    """
+    total = physical_memory()
+    if total is not None and nbytes > total:
+        raise ValueError(
+            f"{what} needs about {_human(nbytes)}, more than this machine's "
+            f"{_human(total)} of memory; make {change} smaller"
+        )
 
 
 def check_choice(value, name: str, choices) -> str:

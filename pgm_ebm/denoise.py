@@ -39,7 +39,13 @@ from pathlib import Path
 import numpy as np
 
 from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm._validation import check_choice, check_positive_int, check_real
+from pgm_ebm._validation import (
+    as_real_array,
+    check_choice,
+    check_memory,
+    check_positive_int,
+    check_real,
+)
 
 __all__ = [
     "METHODS",
@@ -129,8 +135,8 @@ def _as_spins(img, name="y"):
         raise ValueError(f"{name} is empty (shape {a.shape})")
     if a.dtype == bool:
         return np.where(a, 1, -1).astype(np.int8), "01"
-    if not np.issubdtype(a.dtype, np.number):
-        raise ValueError(f"{name} must be numeric, got dtype {a.dtype}")
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be real numbers, got dtype {a.dtype}")
     vals = np.unique(a)
     if np.all(np.isin(vals, (-1, 1))):
         return a.astype(np.int8), "pm1"
@@ -176,7 +182,7 @@ def _model(y, noise, beta, eta, h, noise_rate, sigma, neighbourhood):
         elif noise_rate is not None:
             raise ValueError("give eta or noise_rate, not both")
     else:
-        yv = np.array(y, dtype=np.float64)
+        yv = as_real_array(y, "y", finite=False)
         if yv.ndim != 2 or yv.size == 0:
             raise ValueError(f"y must be a non-empty 2-D image, got shape {yv.shape}")
         if not np.all(np.isfinite(yv)):
@@ -237,6 +243,9 @@ def _sweeps(
     from pgm_ebm.kernels.denoise import _energies, _gibbs_sweeps
 
     H, W = x0.shape
+    check_memory(
+        n_chains * ((H + 2) * (W + 2) * 5.0 + 16.0 * H), f"{n_chains} Gibbs chains", "n_chains"
+    )
     X = np.repeat(_pad(x0, np.int8)[None], n_chains, axis=0)
     streams = seed_streams(check_random_state(random_state), n_chains * H)
     e = np.empty(n_chains)
@@ -579,6 +588,7 @@ def builtin_image(name: str = "shapes", size: int = 128) -> np.ndarray:
     """
     check_choice(name, "name", BUILTIN_IMAGES)
     size = check_positive_int(size, "size", 16)
+    check_memory(64.0 * size * size, f"a {size} x {size} built-in image", "size")
     img = {"shapes": _shapes, "text": _text, "digit": _digit}[name](size)
     return np.where(img, 1, -1).astype(np.int8)
 

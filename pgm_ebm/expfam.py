@@ -18,6 +18,7 @@ import scipy.optimize
 import scipy.sparse as sp
 
 from pgm_ebm._rng import check_random_state
+from pgm_ebm._validation import as_real_array, check_positive_int, check_real
 from pgm_ebm.models.boltzmann import BoltzmannMachine
 
 
@@ -150,8 +151,16 @@ def mean_field(
     (default: no preference, which is itself a fixed point of a symmetric model).
     With ``return_info``, also ``(converged, iterations)``."""
     J = model._J_csr
+    damping = check_real(damping, "damping", 0.0, 1.0, high_open=True)
+    tol = check_real(tol, "tol", 0.0, low_open=True)
+    max_iter = check_positive_int(max_iter, "max_iter")
     if init is not None:
-        m = np.array(init, dtype=np.float64)
+        m = as_real_array(init, "init", ndim=1)
+        if m.shape != (model.n,):
+            raise ValueError(f"init must have shape ({model.n},), got {m.shape}")
+        lo, hi = (-1.0, 1.0) if model.spin else (0.0, 1.0)
+        if np.any(m < lo) or np.any(m > hi):
+            raise ValueError(f"init must hold mean values in [{lo:g}, {hi:g}]")
     else:
         m = np.zeros(model.n) if model.spin else np.full(model.n, 0.5)
     converged, it = False, 0

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm._validation import as_real_array
 from pgm_ebm.kernels.enumerate import _pairwise_logz_chunks
 from pgm_ebm.kernels.gibbs import (
     _gibbs_colored,
@@ -32,6 +33,8 @@ SCANS = ("sequential", "random", "colored")
 
 def _check_J_b(J, b):
     if sp.issparse(J):
+        if J.dtype.kind not in "biuf":
+            raise ValueError(f"J must be real, got dtype {J.dtype}")
         Js = sp.csr_matrix(J, dtype=np.float64)
         n = Js.shape[0]
         if Js.shape != (n, n):
@@ -47,7 +50,7 @@ def _check_J_b(J, b):
         Js.eliminate_zeros()
         Jd = None
     else:
-        Jd = np.array(J, dtype=np.float64)  # a copy: the caller's array is never kept
+        Jd = as_real_array(J, "J", finite=False)  # a copy: the caller's array is never kept
         if Jd.ndim != 2 or Jd.shape[0] != Jd.shape[1]:
             raise ValueError(f"J must be a square matrix, got shape {Jd.shape}")
         if not np.all(np.isfinite(Jd)):
@@ -60,7 +63,7 @@ def _check_J_b(J, b):
             )
         n = Jd.shape[0]
         Js = sp.csr_matrix(Jd)
-    bv = np.array(b, dtype=np.float64)
+    bv = as_real_array(b, "b", finite=False)
     if bv.shape != (n,):
         raise ValueError(f"b must have shape ({n},) to match J, got {bv.shape}")
     if not np.all(np.isfinite(bv)):
@@ -119,8 +122,8 @@ class BoltzmannMachine:
             X = X[None, :]
         if X.ndim != 2 or X.shape[1] != self.n:
             raise ValueError(f"{name} must have shape (n_samples, {self.n}), got {X.shape}")
-        if not np.issubdtype(X.dtype, np.number):
-            raise ValueError(f"{name} must be numeric, got dtype {X.dtype}")
+        if X.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must be real numbers, got dtype {X.dtype}")
         lo, hi = self.values
         if not np.all((X == lo) | (X == hi)):
             raise ValueError(f"{name} must hold units in {{{lo}, {hi}}} (units={self.units!r})")

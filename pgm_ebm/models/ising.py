@@ -15,6 +15,7 @@ import numpy as np
 
 from pgm_ebm import diagnostics
 from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm._validation import as_real_array, check_memory, check_positive_int
 from pgm_ebm.kernels.metropolis import (
     _checkerboard_2d,
     _checkerboard_generic,
@@ -96,8 +97,8 @@ def _check_spins(spins, shape, name="spins"):
     a = np.asarray(spins)
     if a.shape[-len(shape) :] != tuple(shape):
         raise ValueError(f"{name} must have trailing shape {tuple(shape)}, got {a.shape}")
-    if not np.issubdtype(a.dtype, np.number):
-        raise ValueError(f"{name} must be numeric with values +-1, got dtype {a.dtype}")
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be real numbers with values +-1, got dtype {a.dtype}")
     if not np.all((a == 1) | (a == -1)):
         bad = a[(a != 1) & (a != -1)].ravel()[0]
         raise ValueError(f"{name} must hold spins -1 or +1; found {bad!r}")
@@ -140,7 +141,7 @@ class IsingLattice:
         if isinstance(J, bool) or not isinstance(J, numbers.Real) or not math.isfinite(J):
             raise ValueError(f"J must be a finite real number, got {J!r}")
         self.J = float(J)
-        h_arr = np.array(h, dtype=np.float64)  # a copy: the caller's array is never kept
+        h_arr = as_real_array(h, "h", finite=False)  # a copy: the caller's is never kept
         if h_arr.ndim != 0 and h_arr.shape != self.shape:
             raise ValueError(
                 f"h must be a scalar or an array of shape {self.shape}, got {h_arr.shape}"
@@ -321,6 +322,14 @@ class IsingLattice:
         )
 
     # ------------------------------------------------------------------ sampling
+    def _bytes_needed(self, sampler, n_chains):
+        """An upper estimate of what a run allocates: spins and the half-lattice copies,
+        streams, and the per-chain work arrays and neighbour table of the cluster moves."""
+        N = float(self.n_sites)
+        per_site = {"multispin": 24.0, "wolff": 20.0, "swendsen-wang": 40.0}.get(sampler, 3.0)
+        shared = 16.0 * len(self.shape) * N if sampler in ("wolff", "swendsen-wang") else 0.0
+        return n_chains * (per_site * N + 16.0 * self.shape[0]) + shared
+
     def _initial(self, init, n_chains, rng):
         if isinstance(init, str):
             if init == "random":
@@ -418,6 +427,11 @@ class IsingLattice:
                 + (" (no CUDA path for lattices yet)" if device == "cuda" else "")
             )
         self._check_sampler(sampler)
+        check_memory(
+            self._bytes_needed(sampler, n_chains),
+            f"{n_chains} chain(s) of the {' x '.join(map(str, self.shape))} lattice ({sampler})",
+            "the lattice or n_chains",
+        )
         total = burn_in + n_sweeps
         if beta_schedule is not None:
             sched = np.asarray(beta_schedule, dtype=np.float64)
@@ -585,9 +599,13 @@ class IsingLattice:
             raise ValueError(f"betas must be >= 2 finite values >= 0, got {betas!r}")
         if sampler not in ("metropolis", "heatbath", "wolff", "swendsen-wang"):
             raise ValueError(f"sampler must be a single-chain sampler, got {sampler!r}")
+        n_sweeps = check_positive_int(n_sweeps, "n_sweeps")
+        burn_in = check_positive_int(burn_in, "burn_in", minimum=0)
+        swap_every = check_positive_int(swap_every, "swap_every")
         self._check_sampler(sampler)
         rng = check_random_state(random_state)
         R = len(b)
+        check_memory(self._bytes_needed(sampler, R), "parallel tempering", "the lattice or betas")
         rows = self.shape[0]
         streams = seed_streams(rng, R * rows)
         state = self._initial("random", R, rng)

@@ -31,6 +31,7 @@ from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm._validation import (
     check_choice,
     check_dtype,
+    check_memory,
     check_positive_int,
     check_real,
     check_unit_interval,
@@ -87,7 +88,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     k : int, default 1
         Gibbs steps per update.
     n_chains : int or None, default None
-        Persistent chains for PCD; ``None`` means ``batch_size``.
+        Persistent chains for PCD; ``None`` means ``batch_size`` (at most the number of
+        samples).
     momentum : float in [0, 1), default 0.0
         Classical momentum on the parameter updates.
     weight_decay : float >= 0, default 0.0
@@ -422,6 +424,11 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         n_samples = check_positive_int(n_samples, "n_samples")
         n_steps = check_positive_int(n_steps, "n_steps")
         W, b, c = self._params()
+        check_memory(
+            n_samples * (16 + 2 * W.itemsize * (W.shape[0] + W.shape[1]) + W.shape[1]),
+            f"sampling {n_samples} chains",
+            "n_samples",
+        )
         streams = (
             seed_streams(random_state, n_samples)
             if random_state is not None
@@ -450,8 +457,26 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return (out, Vp.copy()) if return_probabilities else out
 
     # ------------------------------------------------------------------ training
+    def _n_chains(self, n_samples):
+        """Persistent chains: ``n_chains``, by default the batch size (a batch larger than
+        the data set being the data set)."""
+        return self.n_chains or min(self.batch_size, n_samples)
+
+    def _n_streams(self, n_samples):
+        """One stream per chain row a batch can use: data rows and chain rows."""
+        return max(self._n_chains(n_samples), min(self.batch_size, n_samples))
+
     def _initialize(self, X, rng, dt):
         n_features = X.shape[1]
+        n_chains = self._n_chains(len(X))
+        bs = min(self.batch_size, len(X))
+        width = n_features + self.n_components
+        check_memory(
+            dt.itemsize * (n_features * self.n_components * 3 + (bs + n_chains) * width * 3)
+            + 16 * self._n_streams(len(X)),
+            f"training ({self.n_components} hidden units, batches of {bs}, {n_chains} chains)",
+            "n_components, batch_size or n_chains",
+        )
         self.components_ = np.asarray(
             rng.normal(0.0, 0.01, size=(self.n_components, n_features)), dtype=dt
         )
@@ -462,10 +487,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self.intercept_visible_ = self.base_rate_logit_.astype(dt)
         else:
             self.intercept_visible_ = np.zeros(n_features, dtype=dt)
-        n_chains = self.n_chains or self.batch_size
         self.h_samples_ = np.zeros((n_chains, self.n_components), dtype=dt)
         self._velocity = _zero_velocity(self)
-        self._streams = seed_streams(rng, max(n_chains, self.batch_size))
+        self._streams = seed_streams(rng, self._n_streams(len(X)))
         self.n_iter_ = 0
         self.history_ = []
         self.stop_reason_ = None
@@ -473,7 +497,15 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _lr_at(self, epoch: int) -> float:
         s = self.lr_schedule
         if callable(s):
-            f = float(s(epoch, self.n_iter))
+            f = s(epoch, self.n_iter)
+            if isinstance(f, bool) or not isinstance(f, (int, float, np.number)):
+                raise ValueError(f"lr_schedule returned {f!r} at epoch {epoch}; expected a number")
+            f = float(f)
+            if not (math.isfinite(f) and f >= 0):
+                raise ValueError(
+                    f"lr_schedule returned the factor {f!r} at epoch {epoch}; it must be a "
+                    "finite number >= 0 (the learning rate is learning_rate * factor)"
+                )
         elif s == "linear":
             f = 1.0 - epoch / max(self.n_iter, 1)
         elif s == "inverse":
@@ -610,7 +642,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             monitor = self._validate(monitor, reset=False, binary=True, name="monitor")
         start = 0
         if resume and checkpoint is not None and Path(checkpoint).exists():
-            self._load_checkpoint(checkpoint, X.shape[1])
+            self._load_checkpoint(checkpoint, *X.shape)
             start = self.n_iter_
             logger.info("resuming from %s at epoch %d", checkpoint, start)
         else:
@@ -859,7 +891,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         meta = _read_meta(path, read_npz(path), cls.__name__)
         return _params_from_meta(path, meta, cls)
 
-    def _load_checkpoint(self, path, n_features):
+    def _load_checkpoint(self, path, n_samples, n_features):
         path = Path(path)
         arrays = read_npz(path)
         meta = _read_meta(path, arrays, type(self).__name__)
@@ -886,7 +918,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         # everything checked before anything is set
         dt = check_dtype(self.dtype)
         nh = self.n_components
-        n_chains = self.n_chains or self.batch_size
+        n_chains = self._n_chains(n_samples)
         hs = arrays.get("h_samples_")
         if hs is not None and hs.ndim == 2 and len(hs) != n_chains:
             raise ModelFileError(
@@ -897,7 +929,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             require_array(path, arrays, "velocity_1", (n_features,), dt),
             require_array(path, arrays, "velocity_2", (nh,), dt),
         ]
-        n_streams = max(n_chains, self.batch_size)
+        n_streams = self._n_streams(n_samples)
         streams = require_array(path, arrays, "streams", (n_streams, 2), np.uint64)
         if np.any((streams[:, 0] == 0) & (streams[:, 1] == 0)):
             raise ModelFileError(f"{path}: streams holds an all-zero generator state")

@@ -20,6 +20,7 @@ import numpy as np
 
 from pgm_ebm._blas import sgemm_for_kernels, single_threaded
 from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm._validation import as_real_array
 from pgm_ebm.kernels.block_gibbs import (
     _ais_hidden_step,
     _ais_sweeps,
@@ -210,14 +211,19 @@ def _rbm_ais_run(
 
 
 def _rbm_arrays(W, b, c, base_bias):
-    W32 = np.ascontiguousarray(W, dtype=np.float32)
-    b, c = np.asarray(b, np.float64), np.asarray(c, np.float64)
-    for name, a in (("W", W32), ("visible_bias", b), ("hidden_bias", c)):
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"{name} must be finite")
-    bA = np.zeros_like(b) if base_bias is None else np.asarray(base_bias, np.float64)
-    if bA.shape != b.shape or not np.all(np.isfinite(bA)):
-        raise ValueError(f"base_bias must be finite with shape {b.shape}")
+    W32 = np.ascontiguousarray(as_real_array(W, "W", dtype=np.float32, ndim=2))
+    if not np.all(np.isfinite(W32)):
+        raise ValueError("W must be finite (and within float32's range)")
+    b = as_real_array(b, "visible_bias", ndim=1)
+    c = as_real_array(c, "hidden_bias", ndim=1)
+    if b.shape != (W32.shape[1],) or c.shape != (W32.shape[0],):
+        raise ValueError(
+            f"bias shapes must be ({W32.shape[1]},) and ({W32.shape[0]},) for W of shape "
+            f"{W32.shape}, got {b.shape} and {c.shape}"
+        )
+    bA = np.zeros_like(b) if base_bias is None else as_real_array(base_bias, "base_bias")
+    if bA.shape != b.shape:
+        raise ValueError(f"base_bias must have shape {b.shape}, got {bA.shape}")
     return W32, b, c, bA
 
 
@@ -308,9 +314,11 @@ def rbm_reverse_ais(
     t0 = time.perf_counter()
     W32, b, c, bA = _rbm_arrays(W, visible_bias, hidden_bias, base_bias)
     betas = check_schedule(default_schedule() if schedule is None else schedule)
-    V = np.array(V0, dtype=np.float32)  # a copy: the caller's states are kept
-    if V.ndim != 2 or V.shape[1] != W32.shape[1]:
+    V = as_real_array(V0, "V0", dtype=np.float32)  # a copy: the caller's states are kept
+    if V.ndim != 2 or V.shape[1] != W32.shape[1] or len(V) < 1:
         raise ValueError(f"V0 must have shape (n_chains, {W32.shape[1]}), got {V.shape}")
+    if not np.all((V == 0) | (V == 1)):
+        raise ValueError("V0 must hold binary visible states {0, 1} (samples of the model)")
     n_chains, n_h = len(V), W32.shape[0]
     streams = seed_streams(check_random_state(random_state), n_chains)
     K = len(betas) - 1

@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+from pgm_ebm._validation import as_real_array
 from pgm_ebm.kernels.enumerate import _rbm_logz_chunks, _rbm_logz_chunks_mult
 from pgm_ebm.partition.result import LogZResult
 
@@ -42,9 +43,9 @@ def rbm_log_partition_exact(
     >>> round(r.log_z / np.log(2), 6)  # 2**5 states of energy 0
     5.0
     """
-    W = np.asarray(W, dtype=np.float64)
-    b = np.asarray(visible_bias, dtype=np.float64)
-    c = np.asarray(hidden_bias, dtype=np.float64)
+    W = as_real_array(W, "W", ndim=2)
+    b = as_real_array(visible_bias, "visible_bias", ndim=1)
+    c = as_real_array(hidden_bias, "hidden_bias", ndim=1)
     n_hidden, n_visible = W.shape
     if b.shape != (n_visible,) or c.shape != (n_hidden,):
         raise ValueError(

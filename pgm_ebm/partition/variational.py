@@ -17,6 +17,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+from pgm_ebm._validation import as_real_array, check_positive_int, check_real
 from pgm_ebm.models.boltzmann import BoltzmannMachine
 from pgm_ebm.partition.result import LogZResult
 
@@ -57,7 +58,7 @@ def mean_field_log_partition(
     t0 = time.perf_counter()
     J, b, const = _to_spin(model)
     if init is not None and not model.spin:
-        init = 2 * np.asarray(init, dtype=np.float64) - 1  # the spin form works with +-1 means
+        init = 2 * as_real_array(init, "init") - 1  # the spin form works with +-1 means
     spin_model = BoltzmannMachine(J, b, "spin")
     m, converged, it = mean_field(
         spin_model, damping=damping, tol=tol, max_iter=max_iter, init=init, return_info=True
@@ -104,6 +105,10 @@ def bethe_log_partition(
     rev = np.concatenate([np.arange(n_e // 2, n_e), np.arange(n_e // 2)])  # i -> k of k -> i
     # messages start slightly positive: without a field, u = 0 is a fixed point that is
     # unstable in an ordered phase (measured: 264.6 against 310.5 on a 16x16 torus at beta 0.6)
+    damping = check_real(damping, "damping", 0.0, 1.0, high_open=True)
+    tol = check_real(tol, "tol", 0.0, low_open=True)
+    max_iter = check_positive_int(max_iter, "max_iter")
+    init = check_real(init, "init")
     u = np.full(n_e, float(init))
     converged, it = False, 0
     tj = np.tanh(w)
