@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import math
+import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -38,6 +39,7 @@ from pgm_ebm._validation import (
 )
 from pgm_ebm.io import ModelFileError, read_meta, read_npz, require_array, write_npz_atomic
 from pgm_ebm.kernels.block_gibbs import _add_bias_sigmoid, _apply_velocity, _sample_bernoulli
+from pgm_ebm.kernels.checks import _count_outside
 from pgm_ebm.kernels.enumerate import _rbm_pseudo_loglik
 from pgm_ebm.partition.exact import rbm_log_partition_exact
 from pgm_ebm.partition.result import LogZResult
@@ -201,8 +203,11 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             )
         return check_dtype(self.dtype)
 
-    def _validate(self, X, *, reset: bool, binary: bool = False, name: str = "X"):
-        """Validate X (never modified) and return it as a C-contiguous float array."""
+    def _validate(
+        self, X, *, reset: bool, binary: bool = False, name: str = "X", input_dtype=False
+    ):
+        """Validate X (never modified) and return it as a C-contiguous float array (and,
+        with ``input_dtype``, X's float dtype: float64 for integer input)."""
         dt = check_dtype(self.dtype)
         X = validate_data(
             self,
@@ -213,8 +218,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         )
         if hasattr(X, "toarray"):
             X = X.toarray()
+        in_dtype = X.dtype
         X = self._check_range(X, name, binary)
-        return np.ascontiguousarray(X, dtype=dt)
+        X = np.ascontiguousarray(X, dtype=dt)
+        return (X, in_dtype) if input_dtype else X
 
     def _check_range(self, X, name, binary):
         check_unit_interval(X, name=name, binary=binary)
@@ -228,22 +235,51 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _params(self):
         return self.components_, self.intercept_visible_, self.intercept_hidden_
 
+    def _conditional(self, A, up):
+        """``p(h = 1 | v)`` (``up``) or ``p(v = 1 | h)`` of the rows of A (one row if 1-D),
+        computed in the model's dtype and returned in A's float dtype (float64 for other
+        input), as scikit-learn's private helpers do."""
+        A = np.asarray(A)
+        out_dtype = A.dtype if A.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        W, b, c = self._params()
+        A2 = np.ascontiguousarray(np.atleast_2d(A), dtype=W.dtype)
+        P = A2 @ W.T if up else A2 @ W
+        _add_bias_sigmoid(P, c if up else b)
+        P = P.reshape(A.shape[:-1] + P.shape[-1:]) if A.ndim == 1 else P
+        return P.astype(out_dtype, copy=False)
+
     def _mean_hiddens(self, V):
-        W, _, c = self._params()
-        H = V @ W.T
-        _add_bias_sigmoid(H, c)
-        return H
+        """``p(h = 1 | v)`` (scikit-learn's name)."""
+        return self._conditional(V, True)
 
     def _mean_visibles(self, H):
-        W, b, _ = self._params()
-        V = H @ W
-        _add_bias_sigmoid(V, b)
-        return V
+        """``p(v = 1 | h)`` (scikit-learn's name)."""
+        return self._conditional(H, False)
+
+    def _sample_hiddens(self, v, rng):
+        """Bernoulli draws of h given v with a NumPy generator (scikit-learn's helper; the
+        training and sampling loops use the compiled per-chain streams instead)."""
+        p = self._mean_hiddens(v)
+        return rng.uniform(size=p.shape) < p
+
+    def _sample_visibles(self, h, rng):
+        """Bernoulli draws of v given h with a NumPy generator (scikit-learn's helper)."""
+        p = self._mean_visibles(h)
+        return rng.uniform(size=p.shape) < p
+
+    def _free_energy(self, v):
+        """scikit-learn's name for :meth:`free_energy`."""
+        return self.free_energy(np.atleast_2d(v))
 
     def transform(self, X):
-        """Hidden-unit activation probabilities ``p(h = 1 | v)``, shape (n, n_components)."""
+        """Hidden-unit activation probabilities ``p(h = 1 | v)``, shape (n, n_components).
+
+        Computed in the model's ``dtype`` and returned in X's float dtype (float64 for
+        integer input), as scikit-learn's ``BernoulliRBM`` does.
+        """
         check_is_fitted(self)
-        return self._mean_hiddens(self._validate(X, reset=False))
+        V, in_dtype = self._validate(X, reset=False, input_dtype=True)
+        return self._mean_hiddens(V).astype(in_dtype, copy=False)
 
     def free_energy(self, X) -> np.ndarray:
         """Free energy ``F(v) = -b.v - sum_i softplus(c_i + W_i.v)`` of each row (float64)."""
@@ -685,6 +721,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         bs = self.batch_size
         n_batches = math.ceil(n / bs)
         n_probe = min(n, 256)
+        binary = bool(self.verbose) and _count_outside(X[:n_probe].ravel(), True) == 0
         good = self._snapshot()
         for epoch in range(start, self.n_iter):
             t0 = time.perf_counter()
@@ -748,17 +785,27 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                     f"the parameters after epoch {self.n_iter_} are kept",
                 )
             if self.verbose:
-                logger.info(
-                    "[BernoulliRBM] %s",
-                    ", ".join(
-                        f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
-                        for k, v in metrics.items()
-                    ),
-                )
+                self._report(epoch, metrics, X[:n_probe], binary)
             if any(cb(self, metrics) for cb in callbacks):
                 self.stop_reason_ = "callback"
                 break
         return self
+
+    def _report(self, epoch, metrics, probe, binary):
+        """scikit-learn's per-epoch line on stdout (through tqdm, so it does not break a
+        progress bar): the mean exact pseudo-log-likelihood of the first 256 training rows
+        when they are binary (else the reconstruction error), and the epoch's time."""
+        from tqdm.auto import tqdm
+
+        if binary:
+            what = f"pseudo-likelihood = {float(np.mean(self.pseudo_log_likelihood(probe))):.2f}"
+        else:
+            what = f"reconstruction error = {metrics['reconstruction_error']:.5f}"
+        tqdm.write(
+            f"[BernoulliRBM] Iteration {epoch + 1}, {what}, time = {metrics['seconds']:.2f}s",
+            file=sys.stdout,
+        )
+        logger.debug("[BernoulliRBM] %s", metrics)
 
     def _restore(self, good):
         for p, g in zip((*self._params(), self.h_samples_), good["params"], strict=True):
@@ -944,7 +991,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.input_tags.positive_only = True
-        tags.transformer_tags.preserves_dtype = [str(np.dtype(self.dtype))]
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
 
