@@ -511,7 +511,7 @@ def test_sklearn_api_on_valid_data():
         m.transform(X)
     m.fit(X)
     T = m.transform(X)
-    assert T.dtype == X.dtype and m.n_features_in_ == 12  # the input float dtype
+    assert T.dtype == np.float64 and m.n_features_in_ == 12  # integer input: float64
     assert m.transform(X.astype(np.float64)).dtype == np.float64  # the input's float dtype
     state = dict(m.__dict__)
     m.transform(X)
