@@ -1,0 +1,48 @@
+"""The README's Python snippets run as written and print what the README says they print."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _snippets():
+    return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+
+
+def _run(code, cwd):
+    res = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    return res.stdout
+
+
+def test_the_readme_has_its_snippets():
+    assert len(_snippets()) == 3
+
+
+@pytest.mark.slow
+def test_quick_tour(tmp_path):
+    code = _snippets()[0]
+    assert "print(ll.mean(), logz)" in code
+    out = _run(code, tmp_path)
+    ll, rest = out.split(maxsplit=1)
+    assert float(ll) == pytest.approx(-138.93, abs=0.02)  # the value the README states
+    assert "exact-enumeration" in rest and "280.09" in rest
+    assert (tmp_path / "rbm.npz").is_file()
+
+
+def test_ising_snippet(tmp_path):
+    code = _snippets()[1] + "\nprint(*res.trace.observables()['abs_m'])\n"
+    value, err = map(float, _run(code, tmp_path).split())
+    assert value == pytest.approx(0.4374, abs=1e-3) and 0 < err < 0.01
+
+
+def test_denoise_snippet(tmp_path):
+    noisy, restored = map(float, _run(_snippets()[2], tmp_path).split())
+    assert noisy == pytest.approx(0.1028, abs=1e-3) and restored == pytest.approx(0.0089, abs=1e-3)
