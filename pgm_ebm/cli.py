@@ -69,7 +69,12 @@ def _load_data(spec: str, split: str, data_home, limit: int | None):
             raise ValueError(
                 f"--data: {spec!r} is neither 'embedded', 'binarized-mnist' nor a file"
             )
-        X = np.load(p) if p.suffix == ".npy" else datasets.read_amat(p)
+        if p.suffix == ".npy":
+            from pgm_ebm.io import read_npy
+
+            X = read_npy(p)
+        else:
+            X = datasets.read_amat(p)
         desc = str(p)
     if limit and limit < len(X):
         if split == "train":

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import logging
+import math
 import os
 import shutil
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
 from importlib import resources
 from pathlib import Path
 
@@ -63,14 +66,26 @@ class DataFormatError(ValueError):
     """A data file is not in the expected format (names the file and where)."""
 
 
+#: Largest decompressed data file read (the 50,000-image .amat is 78 MB): a small gzip
+#: file from elsewhere cannot make the reader allocate more than this.
+MAX_DECOMPRESSED_BYTES = 1 << 31
+
+
 def _open_bytes(path: Path) -> bytes:
     """Read a file, decompressing it if it is gzip (by magic number, not by name)."""
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:
-            return gzip.decompress(raw)
-        except (EOFError, OSError, gzip.BadGzipFile) as exc:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as g:
+                out = g.read(MAX_DECOMPRESSED_BYTES + 1)
+        except (EOFError, OSError, gzip.BadGzipFile, zlib.error) as exc:
             raise DataFormatError(f"{path}: truncated or corrupt gzip stream ({exc})") from None
+        if len(out) > MAX_DECOMPRESSED_BYTES:
+            raise DataFormatError(
+                f"{path}: decompresses to more than {MAX_DECOMPRESSED_BYTES} bytes; not a data "
+                "file this reader takes"
+            )
+        return out
     return raw
 
 
@@ -168,7 +183,7 @@ def read_idx(path) -> np.ndarray:
         raise DataFormatError(f"{path}, offset 4: header truncated ({len(buf)} bytes)")
     shape = tuple(int.from_bytes(buf[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     dtype = _IDX_DTYPES[code]
-    expected = int(np.prod(shape)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python integers: a crafted shape cannot wrap
     got = len(buf) - header
     if got != expected:
         raise DataFormatError(

@@ -11,13 +11,14 @@ finiteness): see :func:`require_array`.
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ModelFileError", "read_npz", "require_array", "write_npz_atomic"]
+__all__ = ["ModelFileError", "read_npy", "read_npz", "require_array", "write_npz_atomic"]
 
 #: Largest archive member this reader accepts (2 GiB: a 784 x 500 float64 model is 3 MB).
 MAX_MEMBER_BYTES = 1 << 31
@@ -32,42 +33,64 @@ def _fail(path, why) -> ModelFileError:
     return ModelFileError(f"{path}: {why}")
 
 
-def _read_member(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
-    name = info.filename
-    if info.file_size > MAX_MEMBER_BYTES:
-        raise _fail(path, f"member {name!r} declares {info.file_size} bytes; too large")
-    with zf.open(info) as f:
-        try:
-            version = np.lib.format.read_magic(f)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-            elif version in ((2, 0), (3, 0)):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-            else:
-                raise ValueError(f"unknown .npy version {version}")
-        except ValueError as exc:
-            raise _fail(path, f"member {name!r} is not a valid .npy array ({exc})") from None
-        if dtype.hasobject:
-            raise _fail(path, f"member {name!r} holds Python objects; {_PICKLE_NOTE}")
-        if dtype.kind not in "biufcU" or dtype.fields is not None or dtype.subdtype is not None:
-            raise _fail(path, f"member {name!r} has unsupported dtype {dtype}")
-        count = 1
-        for s in shape:
-            count *= int(s)
-        nbytes = count * dtype.itemsize
-        header = f.tell()
-        if nbytes != info.file_size - header:
-            raise _fail(
-                path,
-                f"member {name!r} declares shape {shape} ({nbytes} bytes) but holds "
-                f"{info.file_size - header} bytes",
-            )
-        data = f.read(nbytes)
+def _read_npy(path, f, size: int, what: str) -> np.ndarray:
+    """One ``.npy`` stream of ``size`` bytes from the file object ``f``, checked: a known
+    header, a plain numeric dtype, and a declared shape that the bytes really hold."""
+    if size > MAX_MEMBER_BYTES:
+        raise _fail(path, f"{what} declares {size} bytes; too large")
+    try:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"unknown .npy version {version}")
+    except ValueError as exc:
+        raise _fail(path, f"{what} is not a valid .npy array ({exc})") from None
+    if dtype.hasobject:
+        raise _fail(path, f"{what} holds Python objects; {_PICKLE_NOTE}")
+    if dtype.kind not in "biufcU" or dtype.fields is not None or dtype.subdtype is not None:
+        raise _fail(path, f"{what} has unsupported dtype {dtype}")
+    count = math.prod(int(s) for s in shape)  # Python integers: no wrap-around
+    nbytes = count * dtype.itemsize
+    header = f.tell()
+    if nbytes != size - header:
+        raise _fail(
+            path,
+            f"{what} declares shape {shape} ({nbytes} bytes) but holds {size - header} bytes",
+        )
+    data = f.read(nbytes)
     if len(data) != nbytes:
-        raise _fail(path, f"member {name!r} is truncated")
+        raise _fail(path, f"{what} is truncated")
     arr = np.frombuffer(data, dtype=dtype, count=count)
     arr = arr.reshape(shape, order="F" if fortran else "C")
     return np.array(arr, order="C")  # writable, owned, native layout
+
+
+def _read_member(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    with zf.open(info) as f:
+        return _read_npy(path, f, info.file_size, f"member {info.filename!r}")
+
+
+def read_npy(path) -> np.ndarray:
+    """A single ``.npy`` array from a file of unknown origin (never unpickles); any defect
+    is a :class:`ModelFileError` naming the file."""
+    p = Path(path)
+    if not p.exists():
+        raise _fail(p, "no such file")
+    if p.is_dir():
+        raise _fail(p, "is a folder, not a .npy file")
+    try:
+        size = p.stat().st_size
+        with open(p, "rb") as f:
+            return _read_npy(p, f, size, "the file")
+    except ModelFileError:
+        raise
+    except (MemoryError, OverflowError) as exc:
+        raise _fail(p, f"declares an array that cannot be allocated ({exc})") from None
+    except Exception as exc:
+        raise _fail(p, f"not a readable .npy array ({type(exc).__name__}: {exc})") from None
 
 
 def read_npz(path) -> dict[str, np.ndarray]:

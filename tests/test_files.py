@@ -358,3 +358,49 @@ def test_fuzzed_model_and_checkpoint_files_never_crash(tmp_path):
     assert res.returncode == 0, (res.returncode, res.stdout[-2000:], res.stderr[-3000:])
     outcomes = json.loads(res.stdout.strip().splitlines()[-1])
     assert outcomes["ValueError"] > 300, outcomes
+
+
+# ----------------------------------------------------------------------------- data files
+def test_cli_npy_data_is_read_safely(tmp_path, capsys):
+    from pgm_ebm.cli import main
+
+    np.save(tmp_path / "obj.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    argv = ["rbm", "fit", "--data", str(tmp_path / "obj.npy"), "--out", str(tmp_path / "r")]
+    assert main([*argv, "--quiet", "--no-figures"]) == 2
+    err = capsys.readouterr().err
+    assert "never hold pickled data" in err and "allow_pickle" not in err
+    assert err.count("\n") == 1 and "obj.npy" in err
+    # a header that declares more than the file holds
+    p = tmp_path / "lie.npy"
+    with open(p, "wb") as f:
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "<f8", "fortran_order": False, "shape": (10**9, 10**9)}
+        )
+        f.write(b"\0" * 16)
+    from pgm_ebm.io import read_npy
+
+    with pytest.raises(ModelFileError, match="declares shape"):
+        read_npy(p)
+
+
+def test_idx_shape_products_cannot_wrap(tmp_path):
+    """Four dimensions of 2**16 multiply to 2**64, which wraps to 0 in int64: the header
+    would then 'match' an empty payload."""
+    from pgm_ebm.datasets import DataFormatError, read_idx
+
+    p = tmp_path / "wrap.idx"
+    p.write_bytes(bytes([0, 0, 0x08, 4]) + (2**16).to_bytes(4, "big") * 4)
+    with pytest.raises(DataFormatError, match="header announces"):
+        read_idx(p)
+
+
+def test_gzip_bombs_are_refused(tmp_path, monkeypatch):
+    import gzip
+
+    import pgm_ebm.datasets as ds
+
+    monkeypatch.setattr(ds, "MAX_DECOMPRESSED_BYTES", 1000)
+    p = tmp_path / "bomb.amat.gz"
+    p.write_bytes(gzip.compress(b"0 " * 5000))
+    with pytest.raises(ds.DataFormatError, match="decompresses to more than"):
+        ds.read_amat(p)
