@@ -71,6 +71,43 @@ def test_kaufman_large_torus_matches_onsager():
     np.testing.assert_allclose(diff, np.log(2), rtol=1e-6)
 
 
+def test_onsager_energy_at_and_around_the_critical_point():
+    """u(beta_c) = -sqrt(2) J exactly; within 1e-8 of beta_c the elliptic integral diverges
+    (k^2 rounds to 1) and the old formula gave NaN or -inf; u is continuous there, checked
+    against the derivative of log Z (Onsager's integral) a little way off."""
+    assert ex.onsager_energy_per_site(ex.BETA_C) == pytest.approx(-np.sqrt(2), rel=1e-14)
+    for d in (1e-15, 1e-12, 1e-10, 1e-8, -1e-8, -1e-12):
+        u = ex.onsager_energy_per_site(ex.BETA_C + d)
+        assert np.isfinite(u) and abs(u + np.sqrt(2)) < 1e-5, (d, u)
+    betas = ex.BETA_C + np.array([-1e-3, -1e-6, 0.0, 1e-6, 1e-3])
+    assert np.all(np.isfinite(ex.onsager_energy_per_site(betas)))
+    for b in (ex.BETA_C - 1e-3, ex.BETA_C + 1e-3):
+        h = 1e-6
+        num = -(
+            ex.onsager_log_partition_per_site(b + h) - ex.onsager_log_partition_per_site(b - h)
+        ) / (2 * h)
+        assert ex.onsager_energy_per_site(b) == pytest.approx(num, abs=1e-6)
+    # any finite beta: the ground state
+    assert ex.onsager_energy_per_site(1e300) == -2.0
+    assert ex.yang_magnetization(1e300) == 1.0
+
+
+@pytest.mark.parametrize("beta", [1e3, 1e6, 1e100])
+def test_kaufman_at_huge_beta(beta):
+    """log Z -> 2 N beta + log 2 (the two ground states); enumeration agrees on 4 x 4."""
+    r = ex.kaufman_log_partition((4, 4), beta)
+    assert r.log_z == pytest.approx(32 * beta + np.log(2), rel=1e-15)
+    if beta <= 1e6:
+        assert r.log_z == pytest.approx(
+            ex.ising_log_partition_enumerate((4, 4), beta).log_z, rel=1e-15
+        )
+
+
+def test_kaufman_beyond_float64_says_so():
+    with pytest.raises(ValueError, match="float64 range"):
+        ex.kaufman_log_partition((10**3, 10**3), 1e305)
+
+
 def test_onsager_values_and_derivative():
     assert ex.onsager_energy_per_site(0.5) == pytest.approx(-1.7456, abs=5e-5)
     assert ex.yang_magnetization(0.5) == pytest.approx(0.9113, abs=5e-5)
