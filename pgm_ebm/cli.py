@@ -260,7 +260,7 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
-def _parse_temps(spec: str) -> np.ndarray:
+def _parse_temps(spec: str, option: str = "--temps", what: str = "temperatures") -> np.ndarray:
     try:
         if ":" in spec:
             a, b, c = (float(x) for x in spec.split(":"))
@@ -271,10 +271,10 @@ def _parse_temps(spec: str) -> np.ndarray:
             temps = np.array([float(x) for x in spec.split(",")])
     except ValueError:
         raise ValueError(
-            f"--temps: expected START:STOP:STEP or a comma list, got {spec!r}"
+            f"{option}: expected START:STOP:STEP or a comma list, got {spec!r}"
         ) from None
     if len(temps) == 0 or np.any(temps <= 0) or not np.all(np.isfinite(temps)):
-        raise ValueError(f"--temps: temperatures must be finite and > 0, got {spec!r}")
+        raise ValueError(f"{option}: {what} must be finite and > 0, got {spec!r}")
     return temps
 
 
@@ -290,7 +290,14 @@ def _cmd_ising_simulate(args) -> int:
     out = _out_dir(args.out)
     rng = np.random.default_rng(args.seed)
     rows, snaps, traces = [], {}, {}
-    bar = tqdm(temps, desc=f"{args.sampler} {args.size}x{args.size}", disable=args.quiet, unit="T")
+    # delay: a run refused at once (a lattice too large) shows its one error line, no bar
+    bar = tqdm(
+        temps,
+        desc=f"{args.sampler} {args.size}x{args.size}",
+        disable=args.quiet,
+        unit="T",
+        delay=0.5,
+    )
     for T in bar:
         model = IsingLattice((args.size, args.size), beta=1.0 / T)
         res = model.sample(
@@ -369,11 +376,11 @@ def _cmd_logz_ising(args) -> int:
     from pgm_ebm import IsingLattice, plotting
     from pgm_ebm.partition import ising_exact as ex
 
-    betas = _parse_temps(args.betas)
+    betas = _parse_temps(args.betas, "--betas", "inverse temperatures")
     out = _out_dir(args.out)
     L = args.size
     rows = []
-    for beta in tqdm(betas, desc=f"log Z, {L}x{L}", disable=args.quiet, unit="beta"):
+    for beta in tqdm(betas, desc=f"log Z, {L}x{L}", disable=args.quiet, unit="beta", delay=0.5):
         m = IsingLattice((L, L), beta=float(beta))
         exact = ex.kaufman_log_partition((L, L), float(beta)).log_z
         ais = m.log_partition(
@@ -419,6 +426,12 @@ def _cmd_logz_rbm(args) -> int:
     from pgm_ebm.partition.ais import rbm_ais, rbm_reverse_ais
 
     model = BernoulliRBM.load(args.model)
+    if min(model.components_.shape) > 25:
+        raise ValueError(
+            f"{args.model}: logz rbm compares AIS with the exact log Z, which needs a layer of at "
+            f"most 25 units; this model has {model.components_.shape[0]} hidden and "
+            f"{model.components_.shape[1]} visible units"
+        )
     exact = model.log_partition("exact")
     W, b, c = model._params()
     base = getattr(model, "base_rate_logit_", None)

@@ -154,6 +154,11 @@ def test_bad_arguments_exit_nonzero(tmp_path, capsys):
     _one_line_error(capsys, ["rbm", "evaluate", str(cut)], "cut.npz")
     _one_line_error(capsys, ["ising", "simulate", "--temps", "a:b", "--out", str(tmp_path)])
     _one_line_error(capsys, ["denoise", "builtin:shapes", "--size", "4"], "--size")
+    _one_line_error(capsys, ["logz", "ising", "--betas", "-1"], "--betas")
+    big = ["ising", "simulate", "--size", "100000000", "--temps", "2", "--out", str(tmp_path)]
+    _one_line_error(capsys, big, "memory")
+    wide = BernoulliRBM(n_components=30, n_iter=1, random_state=0).fit(np.eye(40)[:30])
+    _one_line_error(capsys, ["logz", "rbm", str(wide.save(tmp_path / "w.npz"))], "25 units")
 
 
 def test_extreme_temperatures_work(tmp_path, capsys):
