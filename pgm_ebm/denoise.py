@@ -301,11 +301,23 @@ def _graph_cut(u, beta, diag):
     tail = np.concatenate(tails).astype(np.int64) if tails else np.zeros(0, np.int64)
     head = np.concatenate(heads).astype(np.int64) if heads else np.zeros(0, np.int64)
     cap = np.concatenate(caps).astype(np.float64) if caps else np.zeros(0)
-    adj = np.argsort(tail, kind="stable").astype(np.int64)
+    # arcs in pairs (2k, 2k + 1) above; sorted by tail for the kernel, reverses re-indexed
+    order = np.argsort(tail, kind="stable")
+    where = np.empty_like(order)
+    where[order] = np.arange(len(order))
+    rev = where[order ^ 1]
     start = np.zeros(N + 3, np.int64)
     np.cumsum(np.bincount(tail, minlength=N + 2), out=start[1:])
     reach = np.zeros(N + 2, np.int8)
-    flow = _max_flow(s_node, t_node, start, adj, head, cap, reach)
+    flow = _max_flow(
+        s_node,
+        t_node,
+        start,
+        np.ascontiguousarray(head[order]),
+        rev.astype(np.int64),
+        np.ascontiguousarray(cap[order]),
+        reach,
+    )
     x = np.where(reach[:N] == 1, 1, -1).astype(np.int8).reshape(H, W)
     return x, True, {"max_flow": float(flow), "solver": "dinic-float64"}
 

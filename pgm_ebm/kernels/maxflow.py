@@ -1,9 +1,11 @@
 """Maximum flow / minimum s-t cut with float64 capacities (Dinic's algorithm).
 
-The graph is given as arcs in pairs: arc ``2k`` and arc ``2k + 1`` are each other's
-reverse (``a ^ 1``), with residual capacities ``cap`` (modified in place) and heads
-``head``; ``adj[start[v]:start[v + 1]]`` lists the arcs leaving node ``v``.  An undirected
-edge of capacity c is the pair (c, c); a directed arc of capacity c is the pair (c, 0).
+The graph is given as arcs sorted by their tail: the arcs leaving node ``v`` are
+``start[v]:start[v + 1]``, with heads ``head``, residual capacities ``cap`` (modified in
+place) and ``rev[a]`` the index of the reverse arc.  An undirected edge of capacity c is a
+pair of arcs (c, c); a directed arc of capacity c is the pair (c, 0).  Arcs contiguous by
+tail (rather than an index list into arcs stored in pairs) keep each node's scan in one
+cache line or two.
 
 Float capacities need no scaling to integers: an augmentation subtracts the path's
 bottleneck, which is one of the residuals itself, so that arc becomes exactly 0, and
@@ -19,8 +21,10 @@ from numba import njit
 
 
 @njit(cache=True, error_model="numpy")
-def _bfs_levels(s, start, adj, head, cap, level, queue):
-    """Levels (BFS distance from s over arcs with residual > 0); -1 if unreachable."""
+def _bfs_levels(s, t, start, head, cap, level, queue):
+    """Levels (BFS distance from s over arcs with residual > 0); -1 if unreachable.  The
+    search stops once the level of ``t`` is complete (no shortest path goes further);
+    ``t = -1`` labels everything reachable."""
     level[:] = -1
     level[s] = 0
     qh, qt = 0, 1
@@ -28,8 +32,9 @@ def _bfs_levels(s, start, adj, head, cap, level, queue):
     while qh < qt:
         v = queue[qh]
         qh += 1
-        for k in range(start[v], start[v + 1]):
-            a = adj[k]
+        if t >= 0 and level[t] >= 0 and level[v] >= level[t]:
+            break
+        for a in range(start[v], start[v + 1]):
             w = head[a]
             if level[w] < 0 and cap[a] > 0.0:
                 level[w] = level[v] + 1
@@ -38,7 +43,7 @@ def _bfs_levels(s, start, adj, head, cap, level, queue):
 
 
 @njit(cache=True, error_model="numpy")
-def _max_flow(s, t, start, adj, head, cap, reach):
+def _max_flow(s, t, start, head, rev, cap, reach):
     """Dinic's maximum flow from ``s`` to ``t`` (``cap`` becomes the residual); returns the
     flow value and sets ``reach[v] = 1`` for the source side of a minimum cut."""
     n = len(start) - 1
@@ -48,7 +53,7 @@ def _max_flow(s, t, start, adj, head, cap, reach):
     path = np.empty(n, np.int64)
     total = 0.0
     while True:
-        _bfs_levels(s, start, adj, head, cap, level, queue)
+        _bfs_levels(s, t, start, head, cap, level, queue)
         if level[t] < 0:
             break
         for v in range(n):
@@ -63,7 +68,7 @@ def _max_flow(s, t, start, adj, head, cap, reach):
                 for k in range(depth):
                     a = path[k]
                     cap[a] -= f
-                    cap[a ^ 1] += f
+                    cap[rev[a]] += f
                 total += f
                 # back to the tail of the first saturated arc
                 for k in range(depth):
@@ -74,7 +79,7 @@ def _max_flow(s, t, start, adj, head, cap, reach):
                 continue
             advanced = False
             while it[v] < start[v + 1]:
-                a = adj[it[v]]
+                a = it[v]
                 w = head[a]
                 if cap[a] > 0.0 and level[w] == level[v] + 1:
                     path[depth] = a
@@ -88,9 +93,9 @@ def _max_flow(s, t, start, adj, head, cap, reach):
                     break
                 level[v] = -1  # a dead end for the rest of the phase
                 depth -= 1
-                v = head[path[depth] ^ 1]  # the arc's tail
+                v = head[rev[path[depth]]]  # the arc's tail
                 it[v] += 1
-    _bfs_levels(s, start, adj, head, cap, level, queue)
+    _bfs_levels(s, -1, start, head, cap, level, queue)
     for v in range(n):
         reach[v] = 1 if level[v] >= 0 else 0
     return total
