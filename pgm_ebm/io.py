@@ -68,6 +68,15 @@ def _read_npy(path, f, size: int, what: str) -> np.ndarray:
     return np.array(arr, order="C")  # writable, owned, native layout
 
 
+def _existing_file(path, what: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise _fail(p, "no such file")
+    if p.is_dir():
+        raise _fail(p, f"is a folder, not {what}")
+    return p
+
+
 def _read_member(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
     with zf.open(info) as f:
         return _read_npy(path, f, info.file_size, f"member {info.filename!r}")
@@ -76,11 +85,7 @@ def _read_member(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray
 def read_npy(path) -> np.ndarray:
     """A single ``.npy`` array from a file of unknown origin (never unpickles); any defect
     is a :class:`ModelFileError` naming the file."""
-    p = Path(path)
-    if not p.exists():
-        raise _fail(p, "no such file")
-    if p.is_dir():
-        raise _fail(p, "is a folder, not a .npy file")
+    p = _existing_file(path, "a .npy file")
     try:
         size = p.stat().st_size
         with open(p, "rb") as f:
@@ -101,11 +106,7 @@ def read_npz(path) -> dict[str, np.ndarray]:
     ModelFileError
         Naming the file, whatever is wrong with it.
     """
-    p = Path(path)
-    if not p.exists():
-        raise _fail(p, "no such file")
-    if p.is_dir():
-        raise _fail(p, "is a folder, not a model file")
+    p = _existing_file(path, "a model file")
     try:
         with open(p, "rb") as fh:
             head = fh.read(6)

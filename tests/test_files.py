@@ -191,15 +191,7 @@ def test_interrupt_while_writing_the_checkpoint_keeps_the_last_epoch(tmp_path, m
     ck = tmp_path / "ck.npz"
     full = BernoulliRBM(**{**KW, "n_iter": 4}).fit(X)
     real = rbm_mod.write_npz_atomic
-    calls = {"n": 0}
-
-    def flaky(*a, **k):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return real(*a, **k)
-
-    monkeypatch.setattr(rbm_mod, "write_npz_atomic", flaky)
+    monkeypatch.setattr(rbm_mod, "write_npz_atomic", _interrupting(real, 3))
     m = BernoulliRBM(**{**KW, "n_iter": 4})
     with pytest.warns(TrainingStopped, match="interrupted"):
         m.fit(X, checkpoint=ck)
@@ -210,20 +202,25 @@ def test_interrupt_while_writing_the_checkpoint_keeps_the_last_epoch(tmp_path, m
     np.testing.assert_array_equal(resumed.components_, full.components_)
 
 
+def _interrupting(real, at_call):
+    """``real`` wrapped so that its ``at_call``-th call raises KeyboardInterrupt (Ctrl-C)."""
+    calls = {"n": 0}
+
+    def flaky(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == at_call:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    return flaky
+
+
 def test_interrupt_while_monitoring_keeps_the_last_epoch(tmp_path, monkeypatch):
     X = _data()
     ck = tmp_path / "ck.npz"
     full = BernoulliRBM(**{**KW, "n_iter": 4}).fit(X, monitor=X[:5])
     real = BernoulliRBM.pseudo_log_likelihood
-    calls = {"n": 0}
-
-    def flaky(self, *a, **k):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return real(self, *a, **k)
-
-    monkeypatch.setattr(BernoulliRBM, "pseudo_log_likelihood", flaky)
+    monkeypatch.setattr(BernoulliRBM, "pseudo_log_likelihood", _interrupting(real, 2))
     m = BernoulliRBM(**{**KW, "n_iter": 4})
     with pytest.warns(TrainingStopped):
         m.fit(X, checkpoint=ck, monitor=X[:5])
@@ -238,15 +235,7 @@ def test_cli_interrupt_writes_model_metrics_and_exits_130(tmp_path, monkeypatch,
     from pgm_ebm.cli import main
 
     real = BernoulliRBM.reconstruction_error
-    calls = {"n": 0}
-
-    def flaky(self, *a, **k):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return real(self, *a, **k)
-
-    monkeypatch.setattr(BernoulliRBM, "reconstruction_error", flaky)
+    monkeypatch.setattr(BernoulliRBM, "reconstruction_error", _interrupting(real, 2))
     out = tmp_path / "run"
     argv = ["rbm", "fit", "--limit", "200", "--eval-limit", "50", "--n-components", "6"]
     rc = main([*argv, "--n-iter", "3", "--out", str(out), "--quiet", "--no-figures"])
