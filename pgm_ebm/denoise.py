@@ -271,55 +271,29 @@ def _graph_cut(u, beta, diag):
     With z = (x + 1) / 2: E = const + sum_edges 2 beta [z_i != z_j] + unary terms
     (2 u_i if u_i > 0 and z_i = 0; -2 u_i if u_i < 0 and z_i = 1): a cut of the graph
     source -> i (capacity 2 u_i), i -> sink (-2 u_i), i <-> j (2 beta).  The maximum flow
-    runs on the float64 capacities themselves (:mod:`pgm_ebm.kernels.maxflow`), so no
-    scaling to integers can wrap or round (it did, with SciPy's int32 ``maximum_flow``).
+    runs on the float64 capacities themselves (:func:`pgm_ebm.kernels.maxflow._grid_max_flow`,
+    the grid's arcs implicit), so no scaling to integers can wrap or round (it did, with
+    SciPy's int32 ``maximum_flow``).
     """
-    from pgm_ebm.kernels.maxflow import _max_flow
+    from pgm_ebm.kernels.maxflow import _grid_max_flow
 
     H, W = u.shape
-    N = H * W
-    idx = np.arange(N).reshape(H, W)
-    pairs = [(idx[:, :-1], idx[:, 1:]), (idx[:-1, :], idx[1:, :])]
+    dirs = [(0, 1), (0, -1), (1, 0), (-1, 0)]
     if diag:
-        pairs += [(idx[:-1, :-1], idx[1:, 1:]), (idx[:-1, 1:], idx[1:, :-1])]
-    uf = u.ravel()
-    s_node, t_node = N, N + 1
-    tails, heads, caps = [], [], []
+        dirs += [(1, 1), (-1, -1), (1, -1), (-1, 1)]
+    opp = np.array([dirs.index((-a, -b)) for a, b in dirs], np.int64)
+    off = np.array([a * W + b for a, b in dirs], np.int64)
+    cap = np.zeros((H, W, len(dirs)))
     if beta > 0:
-        a = np.concatenate([p[0].ravel() for p in pairs])
-        b = np.concatenate([p[1].ravel() for p in pairs])
-        tails.append(np.stack([a, b], axis=1).ravel())  # arc pair (a->b, b->a)
-        heads.append(np.stack([b, a], axis=1).ravel())
-        caps.append(np.full(2 * len(a), 2.0 * beta))
-    src, snk = np.flatnonzero(uf > 0), np.flatnonzero(uf < 0)
-    for nodes, from_s, c in ((src, True, 2.0 * uf[src]), (snk, False, -2.0 * uf[snk])):
-        term = np.full(len(nodes), s_node if from_s else t_node)
-        fwd_t, fwd_h = (term, nodes) if from_s else (nodes, term)
-        tails.append(np.stack([fwd_t, fwd_h], axis=1).ravel())
-        heads.append(np.stack([fwd_h, fwd_t], axis=1).ravel())
-        caps.append(np.stack([c, np.zeros_like(c)], axis=1).ravel())
-    tail = np.concatenate(tails).astype(np.int64) if tails else np.zeros(0, np.int64)
-    head = np.concatenate(heads).astype(np.int64) if heads else np.zeros(0, np.int64)
-    cap = np.concatenate(caps).astype(np.float64) if caps else np.zeros(0)
-    # arcs in pairs (2k, 2k + 1) above; sorted by tail for the kernel, reverses re-indexed
-    order = np.argsort(tail, kind="stable")
-    where = np.empty_like(order)
-    where[order] = np.arange(len(order))
-    rev = where[order ^ 1]
-    start = np.zeros(N + 3, np.int64)
-    np.cumsum(np.bincount(tail, minlength=N + 2), out=start[1:])
-    reach = np.zeros(N + 2, np.int8)
-    flow = _max_flow(
-        s_node,
-        t_node,
-        start,
-        np.ascontiguousarray(head[order]),
-        rev.astype(np.int64),
-        np.ascontiguousarray(cap[order]),
-        reach,
-    )
-    x = np.where(reach[:N] == 1, 1, -1).astype(np.int8).reshape(H, W)
-    return x, True, {"max_flow": float(flow), "solver": "dinic-float64"}
+        for k, (a, b) in enumerate(dirs):  # arcs whose neighbour lies inside the image
+            cap[max(0, -a) : H - max(0, a), max(0, -b) : W - max(0, b), k] = 2.0 * beta
+    uf = u.ravel()
+    src = np.where(uf > 0, 2.0 * uf, 0.0)
+    snk = np.where(uf < 0, -2.0 * uf, 0.0)
+    reach = np.zeros(H * W, np.int8)
+    flow = _grid_max_flow(cap.reshape(H * W, len(dirs)), src, snk, off, opp, reach)
+    x = np.where(reach == 1, 1, -1).astype(np.int8).reshape(H, W)
+    return x, True, {"max_flow": float(flow), "solver": "dinic-grid-float64"}
 
 
 def denoise(
