@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm._validation import as_real_array
+from pgm_ebm._validation import as_real_array, check_choice, check_memory
 from pgm_ebm.kernels.enumerate import _pairwise_logz_chunks
 from pgm_ebm.kernels.gibbs import (
     _gibbs_colored,
@@ -23,6 +23,14 @@ from pgm_ebm.kernels.gibbs import (
     greedy_coloring,
 )
 from pgm_ebm.partition.result import LogZResult
+from pgm_ebm.samplers.pairwise import (
+    PAIRWISE_SAMPLERS,
+    check_betas,
+    model_arrays,
+    run_sweeps,
+    tempering,
+)
+from pgm_ebm.samplers.result import SampleResult, Trace
 
 #: Largest model enumerated by ``log_partition(method="exact")``.
 MAX_ENUMERATED = 30
@@ -88,7 +96,7 @@ class BoltzmannMachine:
     >>> import numpy as np
     >>> from pgm_ebm import BoltzmannMachine
     >>> bm = BoltzmannMachine(np.array([[0, 1.0], [1.0, 0]]), np.zeros(2), units="spin")
-    >>> round(bm.log_partition().log_z, 6) == round(np.log(2 * np.e + 2 / np.e), 6)
+    >>> bool(round(bm.log_partition().log_z, 6) == round(np.log(2 * np.e + 2 / np.e), 6))
     True
     """
 
@@ -210,11 +218,52 @@ class BoltzmannMachine:
         random_state=None,
         init=None,
         device: str = "cpu",
+        *,
+        sampler: str = "heatbath",
+        beta=None,
+        beta_schedule=None,
+        return_trace: bool = False,
+        progress: bool = False,
     ):
-        """Run ``n_chains`` Gibbs chains for ``n_sweeps`` sweeps; returns int8 states (n_chains, n).
+        """Run ``n_chains`` chains for ``n_sweeps`` sweeps; returns int8 states (n_chains, n).
 
-        ``scan``: "sequential" (units in order), "random" (n uniformly chosen units per
-        sweep) or "colored" (greedy graph colouring; units of a colour in parallel).
+        Parameters
+        ----------
+        n_sweeps, n_chains : int
+        scan : {"sequential", "random", "colored"}
+            Order of the single-unit updates: units in order, ``n`` uniformly chosen units
+            per sweep, or by greedy graph colouring (units of a colour in parallel; the
+            colouring is computed once per model).  ``"random"`` and ``"colored"`` are for
+            heat-bath sampling at ``beta = 1``.
+        random_state : None, int or numpy.random.Generator
+        init : array of shape (n,) or (n_chains, n), optional
+            Starting states; default: uniformly random.
+        device : {"cpu", "auto"}
+        sampler : {"heatbath", "metropolis"}
+            Heat bath (Gibbs) or Metropolis single-unit moves.
+        beta : float >= 0, default 1
+            Inverse temperature: samples ``p_beta(x) ~ exp(-beta E(x))``.
+        beta_schedule : array of shape (n_sweeps,), optional
+            The inverse temperature of each sweep (absolute values, not fractions):
+            simulated annealing, e.g. ``np.geomspace(0.1, 3, n_sweeps)``.  Instead of
+            ``beta``.
+        return_trace : bool
+            Return a :class:`~pgm_ebm.samplers.SampleResult` whose ``trace`` holds each
+            chain's energy and sum of units after every sweep.
+        progress : bool
+            Show a progress bar.
+
+        Examples
+        --------
+        Simulated annealing of a +-J spin glass on a 16 x 16 torus:
+
+        >>> import numpy as np
+        >>> from pgm_ebm.models.boltzmann import spin_glass
+        >>> glass = spin_glass((16, 16), random_state=0)
+        >>> X = glass.sample(500, n_chains=4, sampler="metropolis",
+        ...                  beta_schedule=np.geomspace(0.1, 3.0, 500), random_state=0)
+        >>> bool(np.all(glass.energy(X) / 256 < -1.3))
+        True
         """
         for name, v, lo in (("n_sweeps", n_sweeps, 0), ("n_chains", n_chains, 1)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
@@ -223,15 +272,44 @@ class BoltzmannMachine:
             raise ValueError(f"scan must be one of {SCANS}, got {scan!r}")
         if device not in ("cpu", "auto"):
             raise ValueError(f"device must be 'cpu' or 'auto' for BoltzmannMachine, got {device!r}")
+        check_choice(sampler, "sampler", PAIRWISE_SAMPLERS)
+        betas = check_betas(
+            1.0 if beta is None and beta_schedule is None else beta, beta_schedule, n_sweeps
+        )
+        legacy = (
+            sampler == "heatbath"
+            and beta_schedule is None
+            and (beta is None or beta == 1)
+            and not return_trace
+        )
+        if not legacy and scan != "sequential":
+            raise ValueError(
+                f"scan={scan!r} runs heat-bath sampling at beta = 1 only; use "
+                "scan='sequential' with sampler, beta, beta_schedule or return_trace"
+            )
+        check_memory(n_chains * (self.n * 10.0 + 16), f"{n_chains} chains", "n_chains")
         rng = check_random_state(random_state)
-        lo, hi = self.values
-        if init is None:
-            X = np.where(rng.random((n_chains, self.n)) < 0.5, hi, lo).astype(np.int8)
-        else:
-            X = self.check_states(init, "init").astype(np.int8)
-            X = np.array(np.broadcast_to(X, (n_chains, self.n)) if len(X) == 1 else X)
-            if len(X) != n_chains:
-                raise ValueError(f"init must hold 1 or n_chains={n_chains} states, got {len(X)}")
+        X = self._initial_states(init, n_chains, rng)
+        if not legacy:
+            streams = seed_streams(rng, n_chains)
+            E, M = run_sweeps(
+                self._mcmc_arrays(),
+                self.spin,
+                X,
+                np.repeat(betas[:, None], n_chains, axis=1),
+                sampler,
+                streams,
+                progress,
+                desc=f"{sampler} sweeps",
+            )
+            if not return_trace:
+                return X
+            return SampleResult(
+                spins=X,
+                trace=Trace(energy=E, magnetization=M, n_sites=self.n, beta=betas),
+                sampler=sampler,
+                info={"beta_schedule": betas},
+            )
         A = self._J_csr
         args = (A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data, self.b, self.spin)
         if scan == "colored":
@@ -257,6 +335,73 @@ class BoltzmannMachine:
             kernel(X, *args, n_sweeps, streams)
         return X
 
+    def parallel_tempering(
+        self,
+        betas,
+        n_sweeps: int,
+        *,
+        sampler: str = "metropolis",
+        random_state=None,
+        burn_in: int = 0,
+        swap_every: int = 1,
+        init=None,
+        progress: bool = False,
+    ):
+        """Replica exchange: one chain per inverse temperature in ``betas``, neighbours
+        swapped by Metropolis every ``swap_every`` sweeps.
+
+        Returns a :class:`~pgm_ebm.samplers.SampleResult` whose ``spins`` are ordered by
+        ``betas``, whose trace holds each temperature's energies and sums of units after
+        ``burn_in``, and whose ``info`` holds ``swap_acceptance`` (one rate per neighbouring
+        pair) and the ``betas``.
+        """
+        b = np.asarray(betas)
+        if b.dtype.kind not in "iuf" or b.ndim != 1 or len(b) < 2:
+            raise ValueError(f"betas must be >= 2 finite values >= 0, got {betas!r}")
+        b = b.astype(np.float64)
+        if not np.all(np.isfinite(b)) or np.any(b < 0):
+            raise ValueError(f"betas must be >= 2 finite values >= 0, got {betas!r}")
+        check_choice(sampler, "sampler", PAIRWISE_SAMPLERS)
+        check_memory(len(b) * (self.n * 10.0 + 16), "parallel tempering", "betas")
+        rng = check_random_state(random_state)
+        X = self._initial_states(init, len(b), rng)
+        streams = seed_streams(rng, len(b))
+        states, E, M, rate = tempering(
+            self._mcmc_arrays(),
+            self.spin,
+            X,
+            b,
+            n_sweeps,
+            burn_in,
+            swap_every,
+            sampler,
+            streams,
+            rng,
+            progress,
+        )
+        return SampleResult(
+            spins=states,
+            trace=Trace(energy=E, magnetization=M, n_sites=self.n, beta=b),
+            sampler=f"parallel-tempering/{sampler}",
+            info={"swap_acceptance": rate, "betas": b},
+        )
+
+    def _initial_states(self, init, n_chains, rng):
+        lo, hi = self.values
+        if init is None:
+            return np.where(rng.random((n_chains, self.n)) < 0.5, hi, lo).astype(np.int8)
+        X = self.check_states(init, "init").astype(np.int8)
+        X = np.array(np.broadcast_to(X, (n_chains, self.n)) if len(X) == 1 else X)
+        if len(X) != n_chains:
+            raise ValueError(f"init must hold 1 or n_chains={n_chains} states, got {len(X)}")
+        return X
+
+    def _mcmc_arrays(self):
+        """The couplings as the annealing kernels take them, built once per model."""
+        if "_mcmc" not in self.__dict__:
+            self._mcmc = model_arrays(self._J_dense, self._J_csr, self.b, self.spin)
+        return self._mcmc
+
     def _coloring(self):
         if not hasattr(self, "_colors"):
             A = self._J_csr
@@ -267,3 +412,26 @@ class BoltzmannMachine:
     def n_colors(self) -> int:
         """Number of colours of the greedy colouring of the interaction graph."""
         return len(self._coloring()[0]) - 1
+
+
+def spin_glass(shape, random_state=None, boundary: str = "periodic", field: float = 0.0):
+    """An Edwards-Anderson +-J spin glass on a hypercubic lattice (1-3D) as a
+    :class:`BoltzmannMachine` with sparse couplings: each nearest-neighbour bond +1 or -1
+    with probability 1/2 (``random_state``), spins {-1, +1}, a uniform ``field``.
+
+    ``E(s) = -sum_<ij> J_ij s_i s_j - field sum_i s_i``; the ground-state energy of the 2D
+    model is about -1.40 per spin for large lattices.
+    """
+    from pgm_ebm.partition.ising_exact import lattice_bonds
+
+    shape = tuple(int(s) for s in shape)
+    check_choice(boundary, "boundary", ("periodic", "open"))
+    bonds = lattice_bonds(shape, boundary)
+    n = int(np.prod(shape))
+    w = check_random_state(random_state).choice([-1.0, 1.0], size=len(bonds))
+    J = sp.coo_matrix(
+        (np.r_[w, w], (np.r_[bonds[:, 0], bonds[:, 1]], np.r_[bonds[:, 1], bonds[:, 0]])),
+        shape=(n, n),
+    ).tocsr()
+    J.sum_duplicates()
+    return BoltzmannMachine(J, np.full(n, float(field)), units="spin")

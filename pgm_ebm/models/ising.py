@@ -9,11 +9,9 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from pgm_ebm import diagnostics
 from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm._validation import as_real_array, check_memory, check_positive_int
 from pgm_ebm.kernels.metropolis import (
@@ -28,69 +26,11 @@ from pgm_ebm.kernels.metropolis import (
 )
 from pgm_ebm.partition import ising_exact
 from pgm_ebm.partition.result import LogZResult
+from pgm_ebm.samplers.result import SampleResult, Trace
 
 SAMPLERS = ("metropolis", "heatbath", "wolff", "swendsen-wang", "multispin")
 _CHECKERBOARD = ("metropolis", "heatbath", "multispin")
 _CLUSTER = ("wolff", "swendsen-wang")
-
-
-@dataclass
-class Trace:
-    """Energies and magnetizations measured along the chains, shape (n_chains, n_measurements)."""
-
-    energy: np.ndarray
-    magnetization: np.ndarray
-    n_sites: int
-    beta: float | np.ndarray
-    sweeps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-
-    def observables(self, n_blocks: int = 20) -> dict:
-        """Per-spin observables with standard errors (blocked jackknife over measurements).
-
-        Returns a dict of ``name -> (value, stderr)`` for ``energy`` (per spin), ``abs_m``,
-        ``m``, ``specific_heat`` (per spin, ``beta^2 N Var e``), ``susceptibility``
-        (``beta N (<m^2> - <|m|>^2)``) and ``binder`` (``1 - <m^4> / 3<m^2>^2``), plus
-        ``tau_energy``, ``tau_abs_m`` (integrated autocorrelation times in measurements),
-        ``ess_abs_m`` and ``rhat_energy``.
-        """
-        N = self.n_sites
-        beta = float(np.mean(self.beta))
-        e = self.energy / N
-        m = self.magnetization / N
-        am = np.abs(m)
-        out = {
-            "energy": diagnostics.jackknife(lambda x: x.mean(), e, n_blocks=n_blocks),
-            "abs_m": diagnostics.jackknife(lambda x: x.mean(), am, n_blocks=n_blocks),
-            "m": diagnostics.jackknife(lambda x: x.mean(), m, n_blocks=n_blocks),
-            "specific_heat": diagnostics.jackknife(
-                # (beta sd)^2, not beta^2 var: a frozen chain at a huge beta gives 0, not nan
-                lambda x: N * (beta * x.std()) ** 2,
-                e,
-                n_blocks=n_blocks,
-            ),
-            "susceptibility": diagnostics.jackknife(
-                lambda x: beta * N * ((x**2).mean() - np.abs(x).mean() ** 2), m, n_blocks=n_blocks
-            ),
-            "binder": diagnostics.jackknife(
-                lambda x: 1 - (x**4).mean() / (3 * (x**2).mean() ** 2), m, n_blocks=n_blocks
-            ),
-        }
-        out["tau_energy"] = diagnostics.integrated_autocorr_time(e)
-        out["tau_abs_m"] = diagnostics.integrated_autocorr_time(am)
-        out["ess_abs_m"] = diagnostics.effective_sample_size(am)
-        if e.shape[0] > 1 and e.shape[1] >= 4:
-            out["rhat_energy"] = diagnostics.split_rhat(e)
-        return out
-
-
-@dataclass
-class SampleResult:
-    """Final spins (n_chains, *shape) and, when requested, the measured trace."""
-
-    spins: np.ndarray
-    trace: Trace | None = None
-    sampler: str = ""
-    info: dict = field(default_factory=dict)
 
 
 def _check_spins(spins, shape, name="spins"):

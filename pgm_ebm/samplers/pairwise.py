@@ -1,0 +1,156 @@
+"""Metropolis and heat-bath sweeps at any inverse temperature for pairwise binary models:
+fixed beta, simulated annealing along an absolute ``beta_schedule``, parallel tempering.
+
+The model is given as arrays (:func:`model_arrays`), computed once per model and cached on
+it, so that repeated calls (one per temperature, one per read) pay neither a graph
+conversion nor a colouring; the chains' streams are seeded once per call (one per chain).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from pgm_ebm._validation import check_choice, check_positive_int
+from pgm_ebm.kernels.anneal import _sweeps_dense, _sweeps_sparse, _sweeps_sparse_int
+
+#: The samplers of :func:`run_sweeps` (the names IsingLattice uses for the same moves).
+PAIRWISE_SAMPLERS = ("metropolis", "heatbath")
+#: Above this mean degree (as a fraction of n) a dense J is swept densely (row updates).
+DENSE_DEGREE_FRACTION = 0.25
+_CHUNK = 50  # sweeps per kernel call (progress bar granularity)
+
+
+#: Largest energy change the integer kernel tabulates (thresholds per sweep).
+MAX_INT_DELTA = 4096
+
+
+def model_arrays(J_dense, J_csr, b, spin):
+    """The couplings as the kernels take them: ``("int", indptr, indices, data, b, dmax)``
+    when every coupling and bias is an integer and the energy changes stay below
+    ``MAX_INT_DELTA`` (spin glasses, QUBOs with integer weights: no ``exp`` per proposal),
+    else ``("dense", J, b)`` when J was given dense and is dense enough to pay for row
+    updates, else ``("sparse", indptr, indices, data, b)``."""
+    n = len(b)
+    data = J_csr.data
+    if np.all(data == np.round(data)) and np.all(b == np.round(b)) and n:
+        reach = np.abs(b) + np.bincount(
+            np.repeat(np.arange(n), np.diff(J_csr.indptr)), weights=np.abs(data), minlength=n
+        )
+        dmax = int(reach.max()) * (2 if spin else 1)
+        if dmax <= MAX_INT_DELTA:
+            return (
+                "int",
+                J_csr.indptr.astype(np.int64),
+                J_csr.indices.astype(np.int64),
+                data.astype(np.int64),
+                b.astype(np.int64),
+                dmax,
+            )
+    if J_dense is not None and J_csr.nnz >= DENSE_DEGREE_FRACTION * n * n:
+        return ("dense", np.ascontiguousarray(J_dense, dtype=np.float64), b)
+    return (
+        "sparse",
+        J_csr.indptr.astype(np.int64),
+        J_csr.indices.astype(np.int64),
+        np.ascontiguousarray(J_csr.data, dtype=np.float64),
+        b,
+    )
+
+
+def check_betas(beta, beta_schedule, n_sweeps):
+    """The (n_sweeps,) inverse temperatures of a run: ``beta`` throughout, or the absolute
+    ``beta_schedule`` (one value per sweep; give one or the other)."""
+    if beta_schedule is None:
+        if isinstance(beta, bool) or not isinstance(beta, (int, float, np.number)):
+            raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
+        if not (math.isfinite(beta) and beta >= 0):
+            raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
+        return np.full(n_sweeps, float(beta))
+    if beta is not None:
+        raise ValueError("give beta or beta_schedule, not both")
+    sched = np.asarray(beta_schedule)
+    if sched.dtype.kind not in "iuf" or sched.shape != (n_sweeps,):
+        raise ValueError(
+            f"beta_schedule must hold n_sweeps={n_sweeps} real values, got shape {sched.shape} "
+            f"and dtype {sched.dtype}"
+        )
+    sched = sched.astype(np.float64)
+    if not np.all(np.isfinite(sched)) or np.any(sched < 0):
+        raise ValueError("beta_schedule must hold finite values >= 0")
+    return sched
+
+
+def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="sweeps"):
+    """Sweep the int8 chains ``X`` (in place) at ``betas[t, c]``; returns the energy and
+    unit-sum traces, each (n_chains, n_sweeps)."""
+    from tqdm.auto import tqdm
+
+    check_choice(sampler, "sampler", PAIRWISE_SAMPLERS)
+    heatbath = sampler == "heatbath"
+    T, C = betas.shape
+    E = np.empty((T, C))
+    M = np.empty((T, C), np.int64)
+    with tqdm(total=T, disable=not progress, desc=desc, unit="sweep") as bar:
+        for t0 in range(0, T, _CHUNK):
+            t1 = min(T, t0 + _CHUNK)
+            bt = np.ascontiguousarray(betas[t0:t1])
+            if arrays[0] == "int":
+                _, indptr, indices, data, b, dmax = arrays
+                _sweeps_sparse_int(
+                    X, indptr, indices, data, b, spin, heatbath, bt, streams, E[t0:t1],
+                    M[t0:t1], dmax,
+                )  # fmt: skip
+            elif arrays[0] == "dense":
+                _, J, b = arrays
+                _sweeps_dense(X, J, b, spin, heatbath, bt, streams, E[t0:t1], M[t0:t1])
+            else:
+                _, indptr, indices, data, b = arrays
+                _sweeps_sparse(
+                    X, indptr, indices, data, b, spin, heatbath, bt, streams, E[t0:t1], M[t0:t1]
+                )
+            bar.update(t1 - t0)
+    return E.T.copy(), M.T.copy()
+
+
+def tempering(arrays, spin, X, betas, n_sweeps, burn_in, swap_every, sampler, streams, rng,
+              progress=False):  # fmt: skip
+    """Replica exchange over the int8 replicas ``X`` (one per entry of the increasing or
+    decreasing ``betas``): sweeps, then Metropolis swaps of neighbouring temperatures every
+    ``swap_every`` sweeps (even and odd pairs alternating).  Returns (states ordered by
+    ``betas``, energies and unit sums per temperature (R, n_measured), swap acceptance)."""
+    from tqdm.auto import tqdm
+
+    n_sweeps = check_positive_int(n_sweeps, "n_sweeps")
+    burn_in = check_positive_int(burn_in, "burn_in", minimum=0)
+    swap_every = check_positive_int(swap_every, "swap_every")
+    R = len(betas)
+    where = np.arange(R)  # where[k] = replica at temperature k
+    accepted, tried = np.zeros(R - 1), np.zeros(R - 1)
+    total = burn_in + n_sweeps
+    E_out, M_out = [], []
+    t = 0
+    with tqdm(total=total, disable=not progress, desc="parallel tempering") as bar:
+        while t < total:
+            k = min(swap_every - t % swap_every, total - t)
+            temp_of = np.empty(R)
+            temp_of[where] = betas  # replica where[j] runs at betas[j]
+            E, M = run_sweeps(arrays, spin, X, np.tile(temp_of, (k, 1)), sampler, streams)
+            for s in range(k):
+                if t + s >= burn_in:
+                    E_out.append(E[where, s])
+                    M_out.append(M[where, s])
+            t += k
+            bar.update(k)
+            if t % swap_every == 0:
+                e = E[:, -1]
+                for j in range((t // swap_every) % 2, R - 1, 2):
+                    ra, rb = where[j], where[j + 1]
+                    delta = (betas[j] - betas[j + 1]) * (e[ra] - e[rb])
+                    tried[j] += 1
+                    if delta >= 0 or rng.random() < math.exp(delta):
+                        where[j], where[j + 1] = rb, ra
+                        accepted[j] += 1
+    rate = np.divide(accepted, tried, out=np.zeros(R - 1), where=tried > 0)
+    return X[where].copy(), np.array(E_out).T, np.array(M_out).T, rate
