@@ -12,110 +12,21 @@ import json
 import logging
 import math
 import sys
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-#: The documented recipe for binarized MNIST (PCD-1, Tieleman 2008 style), chosen by a sweep
-#: on 20-hidden-unit models scored by exact test log-likelihood (docs/rbm.rst).
-_MNIST = dict(
-    n_components=500,
-    n_iter=100,
-    batch_size=100,
-    learning_rate=0.1,
-    method="pcd",
-    k=1,
-    momentum=0.5,
-    weight_decay=1e-4,
-    lr_schedule="linear",
-    n_chains=100,
-)
-#: "quick" is the README's first command (the same recipe, 15 epochs: seconds on the subset).
-#: "mnist-long": the same recipe for 800 epochs (test log-likelihood -87.13 nats by AIS; 400
-#: epochs gave -88.23).
-PRESETS = {
-    "mnist": _MNIST,
-    "quick": {**_MNIST, "n_iter": 15},
-    "mnist-long": {**_MNIST, "n_iter": 800},
-}
-_OVERRIDABLE = (
-    "n_components",
-    "n_iter",
-    "batch_size",
-    "learning_rate",
-    "method",
-    "k",
-    "momentum",
-    "weight_decay",
-    "lr_schedule",
-    "n_chains",
-)
-
-
-def _load_data(spec: str, split: str, data_home, limit: int | None):
-    from pgm_ebm import datasets
-
-    if spec == "embedded":
-        X = datasets.load_embedded_mnist("test" if split in ("test", "valid") else "train")
-        desc = f"embedded binarized-MNIST subset ({split})"
-    elif spec == "binarized-mnist":
-        X = datasets.load_binarized_mnist(split, data_home=data_home)
-        desc = f"binarized MNIST ({split})"
-    else:
-        p = Path(spec)
-        if not p.exists():
-            raise ValueError(
-                f"--data: {spec!r} is neither 'embedded', 'binarized-mnist' nor a file"
-            )
-        if p.suffix == ".npy":
-            from pgm_ebm.io import read_npy
-
-            X = read_npy(p)
-        else:
-            X = datasets.read_amat(p)
-        desc = str(p)
-    if limit and limit < len(X):
-        if split == "train":
-            X = X[:limit]  # the training split is in random order
-        else:
-            # evaluation rows: a seeded random subset (the .amat test split is sorted by class)
-            X = X[np.sort(np.random.default_rng(0).choice(len(X), limit, replace=False))]
-            desc += f", {limit} random rows (seed 0)"
-    return X, desc
-
-
-def _evaluate(model, X, desc: str) -> dict:
-    out = {
-        "data": desc,
-        "n_samples": int(len(X)),
-        "mean_free_energy": float(model.free_energy(X).mean()),
-        "reconstruction_error": model.reconstruction_error(X),
-        "mean_pseudo_log_likelihood": float(model.pseudo_log_likelihood(X).mean()),
-        "pseudo_log_likelihood_note": "sum over all sites of log p(x_j | x_-j); not a likelihood",
-    }
-    try:
-        ll, logz = model.score_samples(X, return_log_partition=True)
-        out["mean_log_likelihood"] = float(ll.mean())
-        out["log_likelihood_stderr"] = (
-            float(ll.std(ddof=1) / np.sqrt(len(ll))) if len(ll) > 1 else None
-        )
-        out["log_partition"] = logz.to_dict()
-    except ValueError as exc:
-        out["mean_log_likelihood"] = None
-        out["log_likelihood_note"] = str(exc)
-    return out
+from pgm_ebm.experiments.rbm import PRESETS, RECIPE_SETTINGS
 
 
 def _cmd_fit(args) -> int:
     from pgm_ebm import BernoulliRBM, plotting
+    from pgm_ebm.experiments import evaluate, fit_recipe, load_data, recipe_params
     from pgm_ebm.io import write_text_atomic
-    from pgm_ebm.models.rbm import TrainingStopped
 
     out = _out_dir(args.out)
     ckpt = out / "checkpoint.npz"
-    log = logging.getLogger("pgm_ebm")
     if args.resume:
         if not ckpt.exists():
             raise ValueError(
@@ -126,7 +37,7 @@ def _cmd_fit(args) -> int:
         seed = params.pop("random_state")
         ignored = [
             f"--{k.replace('_', '-')}"
-            for k in _OVERRIDABLE
+            for k in RECIPE_SETTINGS
             if k != "n_iter" and getattr(args, k) is not None and getattr(args, k) != params[k]
         ]
         if args.seed != 0 and args.seed != seed:
@@ -139,37 +50,24 @@ def _cmd_fit(args) -> int:
             + (f"; ignored: {', '.join(ignored)}" if ignored else "")
         )
     else:
-        params = dict(PRESETS[args.preset])
-        for k in _OVERRIDABLE:
-            v = getattr(args, k)
-            if v is not None:
-                params[k] = v
+        params = recipe_params(args.preset, {k: getattr(args, k) for k in RECIPE_SETTINGS})
         seed = args.seed
-    X, desc = _load_data(args.data, "train", args.data_home, args.limit)
-    test_split = "test"
-    Xt, tdesc = _load_data(args.data, test_split, args.data_home, args.eval_limit)
-    log.info("training on %s: %d images; parameters %s", desc, len(X), params)
-    model = BernoulliRBM(**params, random_state=seed, verbose=0 if args.quiet else 1)
-    t0 = time.perf_counter()
-    # held-out monitor: 200 random test rows (the test split is sorted by class)
-    mon = Xt[np.sort(np.random.default_rng(1).choice(len(Xt), min(len(Xt), 200), replace=False))]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", TrainingStopped)  # reported below
-        model.fit(X, checkpoint=ckpt, resume=args.resume, monitor=mon)
-    train_s = time.perf_counter() - t0
+    logging.getLogger("pgm_ebm").info("training with parameters %s", params)
+    model, metrics = fit_recipe(
+        params,
+        data=args.data,
+        data_home=args.data_home,
+        limit=args.limit,
+        eval_limit=args.eval_limit,
+        random_state=seed,
+        checkpoint=ckpt,
+        resume=args.resume,
+        verbose=0 if args.quiet else 1,
+        evaluate_test=False,  # below, after model.npz and metrics.json are on disk
+    )
     model.save(out / "model.npz")
-    metrics = {
-        "preset": None if args.resume else args.preset,
-        "resumed": bool(args.resume),
-        "params": {k: v for k, v in model.get_params().items() if k != "verbose"},
-        "train_data": desc,
-        "n_train": int(len(X)),
-        "train_seconds": train_s,
-        "epochs": model.n_iter_,
-        "stop_reason": model.stop_reason_,
-        "history": model.history_,
-        "test": None,
-    }
+    metrics = {"preset": None if args.resume else args.preset, "resumed": bool(args.resume),
+               **metrics}  # fmt: skip
     write_text_atomic(out / "metrics.json", json.dumps(metrics, indent=2))
     if model.stop_reason_ == "interrupted":
         print(
@@ -178,8 +76,10 @@ def _cmd_fit(args) -> int:
             file=sys.stderr,
         )
         return 130
-    metrics["test"] = _evaluate(model, Xt, tdesc)
+    Xt, tdesc = load_data(args.data, "test", args.data_home, args.eval_limit)
+    metrics["test"] = evaluate(model, Xt, tdesc)
     write_text_atomic(out / "metrics.json", json.dumps(metrics, indent=2))
+    train_s = metrics["train_seconds"]
     if not args.no_figures:
         plotting.save(plotting.plot_filters(model.components_), out / "filters.png")
         samples = model.sample(100, 1000, return_probabilities=True, random_state=args.seed)[1]
@@ -187,7 +87,7 @@ def _cmd_fit(args) -> int:
             plotting.plot_samples(samples, title="samples (1000 Gibbs steps, p(v|h))"),
             out / "samples.png",
         )
-        chains = model._mean_visibles(model.h_samples_[:100].astype(model.components_.dtype))
+        chains = model.persistent_chain_probabilities()[:100]
         plotting.save(
             plotting.plot_samples(chains, title="persistent chains, p(v|h)"),
             out / "persistent_chains.png",
@@ -253,10 +153,11 @@ def _cmd_sample(args) -> int:
 
 def _cmd_evaluate(args) -> int:
     from pgm_ebm import BernoulliRBM
+    from pgm_ebm.experiments import evaluate, load_data
 
     model = BernoulliRBM.load(args.model)
-    X, desc = _load_data(args.data, args.split, args.data_home, args.limit)
-    print(json.dumps(_evaluate(model, X, desc), indent=2))
+    X, desc = load_data(args.data, args.split, args.data_home, args.limit)
+    print(json.dumps(evaluate(model, X, desc), indent=2))
     return 0
 
 
@@ -281,46 +182,23 @@ def _parse_temps(spec: str, option: str = "--temps", what: str = "temperatures")
 def _cmd_ising_simulate(args) -> int:
     import csv
 
-    from tqdm.auto import tqdm
-
-    from pgm_ebm import IsingLattice, plotting
+    from pgm_ebm import plotting
+    from pgm_ebm.experiments import temperature_scan
     from pgm_ebm.partition import ising_exact as ex
 
     temps = _parse_temps(args.temps)
     out = _out_dir(args.out)
-    rng = np.random.default_rng(args.seed)
-    rows, snaps, traces = [], {}, {}
-    # delay: a run refused at once (a lattice too large) shows its one error line, no bar
-    bar = tqdm(
+    scan = temperature_scan(
+        args.size,
         temps,
-        desc=f"{args.sampler} {args.size}x{args.size}",
-        disable=args.quiet,
-        unit="T",
-        delay=0.5,
+        sampler=args.sampler,
+        n_sweeps=args.sweeps,
+        burn_in=args.burn_in,
+        n_chains=args.chains,
+        random_state=np.random.default_rng(args.seed),
+        progress=not args.quiet,
     )
-    for T in bar:
-        model = IsingLattice((args.size, args.size), beta=1.0 / T)
-        res = model.sample(
-            args.sweeps,
-            n_chains=args.chains,
-            sampler=args.sampler,
-            random_state=rng,
-            burn_in=args.burn_in,
-            init="up",
-            return_trace=True,
-        )
-        obs = res.trace.observables()
-        row = {"T": float(T), "beta": 1.0 / float(T)}
-        for k in ("energy", "abs_m", "specific_heat", "susceptibility", "binder"):
-            row[k], row[k + "_err"] = obs[k]
-        row["tau_energy"], row["tau_abs_m"] = obs["tau_energy"], obs["tau_abs_m"]
-        row["rhat_energy"] = obs.get("rhat_energy")
-        row["exact_energy"] = float(ex.onsager_energy_per_site(1.0 / T))
-        row["exact_abs_m"] = float(ex.yang_magnetization(1.0 / T))
-        rows.append(row)
-        snaps[float(T)] = res.spins[0]
-        traces[float(T)] = res.trace
-        bar.set_postfix(e=f"{row['energy']:.3f}", m=f"{row['abs_m']:.3f}")
+    rows, snaps, traces = scan["rows"], scan["snapshots"], scan["traces"]
     with open(out / "observables.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
@@ -371,38 +249,20 @@ def _cmd_ising_simulate(args) -> int:
 
 
 def _cmd_logz_ising(args) -> int:
-    from tqdm.auto import tqdm
-
-    from pgm_ebm import IsingLattice, plotting
-    from pgm_ebm.partition import ising_exact as ex
+    from pgm_ebm import plotting
+    from pgm_ebm.experiments import log_partition_comparison
 
     betas = _parse_temps(args.betas, "--betas", "inverse temperatures")
     out = _out_dir(args.out)
     L = args.size
-    rows = []
-    for beta in tqdm(betas, desc=f"log Z, {L}x{L}", disable=args.quiet, unit="beta", delay=0.5):
-        m = IsingLattice((L, L), beta=float(beta))
-        exact = ex.kaufman_log_partition((L, L), float(beta)).log_z
-        ais = m.log_partition(
-            "ais",
-            n_chains=args.chains,
-            random_state=args.seed,
-            schedule=np.linspace(0, 1, args.temperatures + 1),
-        )
-        mf = m.log_partition("mean-field", init=np.full(L * L, 0.5))
-        bethe = m.log_partition("bethe")
-        rows.append(
-            {
-                "beta": float(beta),
-                "exact": exact,
-                "ais": ais.log_z,
-                "ais_lo": ais.interval[0],
-                "ais_hi": ais.interval[1],
-                "mean-field": mf.log_z,
-                "bethe": bethe.log_z,
-                "bethe_converged": bethe.diagnostics["converged"],
-            }
-        )
+    rows = log_partition_comparison(
+        L,
+        betas,
+        n_chains=args.chains,
+        temperatures=args.temperatures,
+        seed=args.seed,
+        progress=not args.quiet,
+    )
     (out / "logz.json").write_text(json.dumps({"size": L, "rows": rows}, indent=2))
     if not args.no_figures:
         plotting.save(plotting.plot_ising_log_partition(rows, L), out / "logz.png")
@@ -418,60 +278,28 @@ def _cmd_logz_ising(args) -> int:
     return 0
 
 
-BLOCK_ONLY = "forward, block Gibbs only"
-
-
 def _cmd_logz_rbm(args) -> int:
     from pgm_ebm import BernoulliRBM, plotting
-    from pgm_ebm.partition.ais import rbm_ais, rbm_reverse_ais
+    from pgm_ebm.experiments import ais_comparison
 
     model = BernoulliRBM.load(args.model)
+    try:
+        temperatures = [int(k) for k in args.temperatures.split(",")]
+    except ValueError:
+        raise ValueError(
+            f"--temperatures: expected a comma list of integers, got {args.temperatures!r}"
+        ) from None
+    if any(k < 1 for k in temperatures):
+        raise ValueError(f"--temperatures: lengths must be >= 1, got {args.temperatures!r}")
     if min(model.components_.shape) > 25:
         raise ValueError(
             f"{args.model}: logz rbm compares AIS with the exact log Z, which needs a layer of at "
             f"most 25 units; this model has {model.components_.shape[0]} hidden and "
             f"{model.components_.shape[1]} visible units"
         )
-    exact = model.log_partition("exact")
-    W, b, c = model._params()
-    base = getattr(model, "base_rate_logit_", None)
-    V0 = model.sample(args.chains, n_steps=1000, random_state=args.seed)  # reverse-AIS starts
     out = _out_dir(args.out)
-    rows = []
-    for K in (int(k) for k in args.temperatures.split(",")):
-        sched = np.linspace(0, 1, K + 1) if K < 14500 else None
-        # the default forward AIS, and (where the default adds collapsed sweeps over the
-        # hidden units) Salakhutdinov & Murray's block-Gibbs-only AIS beside it
-        for direction in ("forward", BLOCK_ONLY, "reverse"):
-            if direction == BLOCK_ONLY and rows[-1]["collapse_every"] is None:
-                continue  # a wide hidden layer: the default is block Gibbs only already
-            if direction != "reverse":
-                r = rbm_ais(
-                    W,
-                    b,
-                    c,
-                    n_chains=args.chains,
-                    schedule=sched,
-                    base_bias=base,
-                    random_state=args.seed,
-                    collapse_every=None if direction == BLOCK_ONLY else "auto",
-                )
-            else:
-                r = rbm_reverse_ais(
-                    W, b, c, V0, schedule=sched, base_bias=base, random_state=args.seed
-                )
-            rows.append(
-                {
-                    "temperatures": K,
-                    "direction": direction,
-                    "log_z": r.log_z,
-                    "lo": r.interval[0],
-                    "hi": r.interval[1],
-                    "seconds": r.wall_time,
-                    "ess": r.diagnostics["ess"],
-                    "collapse_every": r.settings["collapse_every"],
-                }
-            )
+    cmp = ais_comparison(model, temperatures, n_chains=args.chains, seed=args.seed)
+    exact, rows = cmp["exact"], cmp["rows"]
     (out / "rbm_logz.json").write_text(
         json.dumps({"exact": exact.to_dict(), "rows": rows}, indent=2)
     )
@@ -494,41 +322,31 @@ def _cmd_logz_rbm(args) -> int:
 def _cmd_denoise(args) -> int:
     from pgm_ebm import denoise as dn
     from pgm_ebm import plotting
+    from pgm_ebm.experiments import denoise_experiment
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         img = dn.load_image(args.image, size=args.size, threshold=args.threshold)
     for w in caught:
         print(f"note: {w.message}")
-    methods = list(dn.METHODS) if args.method == "all" else args.method.split(",")
-    for m in methods:
-        if m not in dn.METHODS:
-            raise ValueError(f"--method must be 'all' or a comma list of {dn.METHODS}, got {m!r}")
-    if args.noise_type == "flip" and args.noise == 0:
-        clean, noisy = None, img
-    elif args.noise_type == "flip":
-        clean = img
-        noisy = dn.add_flip_noise(img, args.noise, random_state=args.seed)
-    else:
-        clean = img
-        noisy = dn.add_gaussian_noise(img, args.noise, random_state=args.seed)
-    opts = dict(beta=args.beta, neighbourhood=args.neighbourhood, h=args.h, noise=args.noise_type)
-    if args.eta is not None:
-        opts["eta"] = args.eta
-    elif args.noise_type == "flip" and args.noise > 0 and not args.bishop:
-        opts["noise_rate"] = args.noise
-    elif args.noise_type == "gaussian":
-        opts["sigma"] = args.noise
+    methods = None if args.method == "all" else args.method.split(",")
     out = _out_dir(args.out)
-    results = dn.compare_methods(
-        clean,
-        noisy,
+    run = denoise_experiment(
+        img,
         methods,
-        progress=not args.no_progress,
-        random_state=args.seed,
+        noise_type=args.noise_type,
+        noise=args.noise,
+        beta=args.beta,
+        eta=args.eta,
+        bishop=args.bishop,
+        h=args.h,
+        neighbourhood=args.neighbourhood,
         n_sweeps=args.sweeps,
-        **opts,
+        random_state=args.seed,
+        progress=not args.no_progress,
     )
+    clean, noisy, results = run["clean"], run["noisy"], run["results"]
+    summary = {"image": str(args.image), **run["summary"]}
     if clean is not None:
         dn.save_image(out / "clean.png", clean)
     dn.save_image(out / "noisy.png", noisy if args.noise_type == "flip" else np.sign(noisy))
@@ -536,24 +354,6 @@ def _cmd_denoise(args) -> int:
         dn.save_image(out / f"{m}.png", r.spins)
         if r.marginals is not None:
             dn.save_image(out / f"{m}-marginals.png", r.marginals)
-    first = next(iter(results.values()))
-    summary = {
-        "image": str(args.image),
-        "shape": list(np.shape(img)),
-        "noise": {"type": args.noise_type, "level": args.noise, "seed": args.seed},
-        "model": {k: first.settings[k] for k in ("beta", "eta", "h", "neighbourhood")},
-        "methods": {
-            m: {
-                "error_rate": r.settings["error_rate"],
-                "energy": r.energy,
-                "n_iter": r.n_iter,
-                "converged": None if r.converged is None else bool(r.converged),
-                "exact": r.exact,
-                "wall_time": r.wall_time,
-            }
-            for m, r in results.items()
-        },
-    }
     (out / "results.json").write_text(json.dumps(summary, indent=2))
     fig = plotting.plot_denoise_panel(
         clean,

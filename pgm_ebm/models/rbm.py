@@ -256,6 +256,12 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """``p(v = 1 | h)`` (scikit-learn's name)."""
         return self._conditional(H, False)
 
+    def persistent_chain_probabilities(self):
+        """``p(v = 1 | h)`` of each persistent chain's hidden state (``h_samples_``): what
+        the PCD chains currently look like, as images."""
+        check_is_fitted(self)
+        return self._mean_visibles(self.h_samples_.astype(self.components_.dtype))
+
     def _sample_hiddens(self, v, rng):
         """Bernoulli draws of h given v with a NumPy generator (scikit-learn's helper; the
         training and sampling loops use the compiled per-chain streams instead)."""

@@ -1,0 +1,31 @@
+"""The studies the command line runs, as library functions that return data: the RBM
+recipe and its evaluation, exact log Z against AIS, the Ising temperature scan and log Z
+comparison, and the denoising comparison.  ``pgm_ebm.cli`` only parses, calls these,
+prints and plots."""
+
+from pgm_ebm.experiments.denoise import denoise_experiment
+from pgm_ebm.experiments.ising import log_partition_comparison, temperature_scan
+from pgm_ebm.experiments.rbm import (
+    BLOCK_ONLY,
+    PRESETS,
+    RECIPE_SETTINGS,
+    ais_comparison,
+    evaluate,
+    fit_recipe,
+    load_data,
+    recipe_params,
+)
+
+__all__ = [
+    "BLOCK_ONLY",
+    "PRESETS",
+    "RECIPE_SETTINGS",
+    "ais_comparison",
+    "denoise_experiment",
+    "evaluate",
+    "fit_recipe",
+    "load_data",
+    "log_partition_comparison",
+    "recipe_params",
+    "temperature_scan",
+]
