@@ -29,6 +29,17 @@ from pgm_ebm.partition.result import LogZResult
 from pgm_ebm.samplers.result import SampleResult, Trace
 
 SAMPLERS = ("metropolis", "heatbath", "wolff", "swendsen-wang", "multispin")
+EXACT_METHODS = ("exact-enumeration", "exact-kaufman", "exact-transfer-matrix")
+#: The log Z methods of an Ising lattice (what :meth:`IsingLattice.log_partition` takes).
+LOG_Z_METHODS = (
+    "auto",
+    "exact",
+    *EXACT_METHODS,
+    "ais",
+    "thermodynamic-integration",
+    "mean-field",
+    "bethe",
+)
 _CHECKERBOARD = ("metropolis", "heatbath", "multispin")
 _CLUSTER = ("wolff", "swendsen-wang")
 
@@ -214,8 +225,12 @@ class IsingLattice:
         return BoltzmannMachine((A + A.T).tocsr(), self.beta * self._field_flat(), "spin")
 
     def log_partition(self, method: str = "auto", **ais_options) -> LogZResult:
-        """Exact log Z: ``"enumerate"`` (N <= 24), ``"kaufman"`` (2D torus, no field),
-        ``"transfer"`` (2D strips of width <= 12, uniform field) or ``"auto"``."""
+        """log Z: ``"exact-enumeration"`` (N <= 24), ``"exact-kaufman"`` (2D torus, no
+        field), ``"exact-transfer-matrix"`` (2D strips of width <= 12, uniform field),
+        ``"exact"`` or ``"auto"`` (the first of these that applies), ``"ais"``,
+        ``"thermodynamic-integration"``, ``"mean-field"`` or ``"bethe"``; the result's
+        ``method`` is the name given (``"exact"``/``"auto"``: the one chosen).  Same as
+        :func:`pgm_ebm.partition.log_partition`."""
         if method == "ais":
             from pgm_ebm.partition.ais import ising_ais
 
@@ -226,32 +241,29 @@ class IsingLattice:
             from pgm_ebm.partition.ais import ising_thermodynamic_integration
 
             return ising_thermodynamic_integration(self, **ais_options)
-        if method not in ("auto", "enumerate", "kaufman", "transfer"):
-            raise ValueError(
-                "method must be 'auto', 'enumerate', 'kaufman', 'transfer' or 'ais', "
-                f"got {method!r}"
-            )
+        if method not in ("auto", "exact", *EXACT_METHODS):
+            raise ValueError(f"method must be one of {LOG_Z_METHODS}, got {method!r}")
         two_d = len(self.shape) == 2
-        if method == "auto":
+        if method in ("auto", "exact"):
             if self.n_sites <= 20:
-                method = "enumerate"
+                method = "exact-enumeration"
             elif two_d and self.boundary == "periodic" and self.zero_field and self.J > 0:
-                method = "kaufman"
+                method = "exact-kaufman"
             elif two_d and self.field_uniform and min(self.shape) <= 12:
-                method = "transfer"
+                method = "exact-transfer-matrix"
             else:
                 raise ValueError(
                     "no exact method applies to this lattice (enumeration needs "
                     "N <= 24, Kaufman a 2D torus without field, the transfer "
                     "matrix a 2D strip of width <= 12)"
                 )
-        if method == "enumerate":
+        if method == "exact-enumeration":
             return ising_exact.ising_log_partition_enumerate(
                 self.shape, self.beta, self.J, self.h, self.boundary
             )
         if not two_d:
             raise ValueError(f"method {method!r} needs a 2D lattice, got shape {self.shape}")
-        if method == "kaufman":
+        if method == "exact-kaufman":
             if self.boundary != "periodic" or not self.zero_field:
                 raise ValueError("Kaufman's formula needs boundary='periodic' and h=0")
             return ising_exact.kaufman_log_partition(self.shape, self.beta, self.J)

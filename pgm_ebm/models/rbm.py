@@ -331,15 +331,16 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         Parameters
         ----------
-        method : {"auto", "exact", "ais"}
-            ``"exact"`` enumerates the smaller layer (at most 25 units) and sums the other
-            analytically; ``"ais"`` runs annealed importance sampling
-            (:func:`pgm_ebm.partition.ais.rbm_ais`) from the data's base-rate model
-            (``base_rate_logit_``) with ``n_chains`` chains and the Salakhutdinov-Murray
-            schedule of 14,500 temperatures unless ``schedule`` is given, and collapsed
-            sweeps over the hidden units at every 5th temperature when there are at most 64
-            of them (on the 784 x 20 MNIST recipe model: within 0.1 nats of exact for each of
-            30 seeds, about 6 s); ``"auto"`` is exact when it can be, else AIS.
+        method : {"auto", "exact", "exact-enumeration", "ais"}
+            ``"exact"`` (or ``"exact-enumeration"``, the name results report) enumerates
+            the smaller layer (at most 25 units) and sums the other analytically; ``"ais"``
+            runs annealed importance sampling (:func:`pgm_ebm.partition.ais.rbm_ais`) from
+            the data's base-rate model (``base_rate_logit_``) with ``n_chains`` chains and
+            the Salakhutdinov-Murray schedule of 14,500 temperatures unless ``schedule`` is
+            given, and collapsed sweeps over the hidden units at every 5th temperature when
+            there are at most 64 of them (on the 784 x 20 MNIST recipe model: within 0.1
+            nats of exact for each of 30 seeds, about 6 s); ``"auto"`` is exact when it can
+            be, else AIS.
         random_state : seed of the AIS chains (fixed by default so repeated calls agree).
 
         Returns
@@ -353,9 +354,11 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         values to ``components_`` or the intercepts never returns a stale log Z.
         """
         check_is_fitted(self)
-        check_choice(method, "method", ("auto", "exact", "ais"))
+        check_choice(method, "method", ("auto", "exact", "exact-enumeration", "ais"))
         if method == "auto":
             method = "exact" if min(self.components_.shape) <= 25 else "ais"
+        if method == "exact-enumeration":
+            method = "exact"
         key = (
             self._param_key(),
             method,

@@ -159,7 +159,7 @@ def kaufman_log_partition(shape, beta: float, J: float = 1.0) -> LogZResult:
             f"log Z of the {L1} x {L2} torus at beta * J = {K:g} exceeds the float64 range"
         )
     return LogZResult(
-        log_z=log_z,
+        log_z=float(log_z),
         method="exact-kaufman",
         settings={"shape": (L1, L2), "beta": beta, "J": J, "boundary": "periodic"},
         n_energy_evals=0,
