@@ -52,3 +52,15 @@ def test_errors_name_the_choices():
     X = (np.random.default_rng(0).random((20, 5)) < 0.5).astype(float)
     with pytest.raises(ValueError, match="init="):
         log_partition(BernoulliRBM(3, n_iter=1).fit(X), "reverse-ais")
+
+
+def test_rbm_ais_seed_defaults_to_the_estimators():
+    """random_state=None everywhere means: the estimator's own random_state for an RBM."""
+    X = (np.random.default_rng(0).random((40, 12)) < 0.4).astype(float)
+    sched = np.linspace(0, 1, 100)
+    a = BernoulliRBM(40, n_iter=2, random_state=3).fit(X)
+    b = BernoulliRBM(40, n_iter=2, random_state=3).fit(X)
+    r_default = a.log_partition("ais", n_chains=10, schedule=sched)
+    r_explicit = b.log_partition("ais", n_chains=10, schedule=sched, random_state=3)
+    r_other = b.log_partition("ais", n_chains=10, schedule=sched, random_state=4)
+    assert r_default.log_z == r_explicit.log_z != r_other.log_z

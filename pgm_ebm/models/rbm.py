@@ -325,7 +325,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return h.hexdigest()
 
     def log_partition(
-        self, method: str = "auto", *, n_chains: int = 100, schedule=None, random_state=0
+        self, method: str = "auto", *, n_chains: int = 100, schedule=None, random_state=None
     ) -> LogZResult:
         """log Z of the current parameters, with how it was obtained.
 
@@ -341,7 +341,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             there are at most 64 of them (on the 784 x 20 MNIST recipe model: within 0.1
             nats of exact for each of 30 seeds, about 6 s); ``"auto"`` is exact when it can
             be, else AIS.
-        random_state : seed of the AIS chains (fixed by default so repeated calls agree).
+        random_state : None, int or numpy.random.Generator
+            Seed of the AIS chains; None: the estimator's ``random_state`` (as scikit-learn
+            estimators do), so a model fitted with a seed gets the same AIS estimate in
+            every run.  Within a process repeated calls return the cached result.
 
         Returns
         -------
@@ -355,6 +358,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """
         check_is_fitted(self)
         check_choice(method, "method", ("auto", "exact", "exact-enumeration", "ais"))
+        if random_state is None:
+            random_state = self.random_state
         if method == "auto":
             method = "exact" if min(self.components_.shape) <= 25 else "ais"
         if method == "exact-enumeration":
