@@ -6,13 +6,13 @@ and ``p(s) proportional to exp(-beta E(s))``.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import numbers
 
 import numpy as np
 
 from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm._threads import numba_threads
 from pgm_ebm._validation import as_real_array, check_memory, check_positive_int
 from pgm_ebm.kernels.metropolis import (
     _checkerboard_2d,
@@ -480,7 +480,7 @@ class IsingLattice:
                 else:
                     e4[:] = np.exp(-4 * betas * J)
                     e8[:] = np.exp(-8 * betas * J)
-                with _threads(1 if small else None):
+                with numba_threads(1 if small else None):
                     for color in (0, 1):
                         _checkerboard_split(A, B, color, table, e4, e8, mode, streams)
 
@@ -594,22 +594,6 @@ class IsingLattice:
 #: Lattices (all chains) below this many sites run their sweeps on one thread: waking the
 #: others costs more than a sweep of a few thousand sites.
 SMALL_LATTICE = 1 << 16
-
-
-@contextlib.contextmanager
-def _threads(n):
-    """Temporarily run Numba kernels on ``n`` threads (``None``: leave as is)."""
-    if n is None:
-        yield
-        return
-    import numba
-
-    old = numba.get_num_threads()
-    numba.set_num_threads(min(n, old))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(old)
 
 
 def _split_colors(spins):

@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from pgm_ebm._blas import gemm
 from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm._threads import numba_threads
 from pgm_ebm._validation import (
     check_choice,
     check_dtype,
@@ -720,7 +721,6 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         }
 
     def _epochs(self, X, start, callbacks, checkpoint, monitor):
-        import numba
         from tqdm.auto import tqdm
 
         # Per-batch kernels on ~100 chains take ~0.1 ms: waking a second thread
@@ -730,7 +730,6 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self.batch_size if self.method == "cd" else len(self.h_samples_)
         )
         small = chains * (X.shape[1] + self.n_components) < SMALL_BATCH_WORK
-        threads = numba.get_num_threads()
         n = len(X)
         bs = self.batch_size
         n_batches = math.ceil(n / bs)
@@ -754,13 +753,14 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                     bar.set_postfix(recon_error=f"{self.history_[-1]['reconstruction_error']:.4f}")
                 try:
                     # divergence is detected below, numpy need not warn about it
-                    with np.errstate(over="ignore", invalid="ignore"):
-                        numba.set_num_threads(1 if small else threads)
+                    with (
+                        numba_threads(1 if small else None),
+                        np.errstate(over="ignore", invalid="ignore"),
+                    ):
                         for i in range(n_batches):
                             self._update(X, lr, rows=order[i * bs : (i + 1) * bs])
                             bar.update(1)
                 finally:
-                    numba.set_num_threads(threads)
                     bar.close()
                 self._ws.sync(self)
                 if not all(np.all(np.isfinite(a)) for a in self._params()):
