@@ -14,6 +14,13 @@ i.e. the energy ``E(x) = -beta sum_<ij> x_i x_j - sum_i u_i x_i`` with the unary
   when no noise rate is given).
 - Gaussian noise (``y = x + sigma * noise``, real-valued): ``eta = 1 / sigma^2``.
 
+The mapping to :class:`~pgm_ebm.IsingLattice`'s conventions (``E = -J sum s_i s_j - sum h_i
+s_i``, ``p ~ exp(-beta_ising E)``), stated here once: this posterior is the Ising model with
+``beta_ising * J = beta`` (here ``beta`` is a coupling at unit temperature, not an inverse
+temperature) and ``beta_ising * h_i = eta * y_i - h``: the ``h`` of this module is a bias
+*against* +1 pixels, of the opposite sign to the lattice's field, and free boundaries.  An
+annealing ``beta_schedule`` multiplies the whole energy, as on the lattice.
+
 :func:`denoise` runs one inference method; :func:`compare_methods` runs them side by
 side against a clean image.  The exact MAP (``method="graph-cut"``) is the global
 minimum of E, so every other method can be measured against it.
@@ -310,7 +317,7 @@ def denoise(
     n_sweeps: int | None = None,
     burn_in: int | None = None,
     n_chains: int | None = None,
-    schedule=None,
+    beta_schedule=None,
     damping: float = 0.5,
     tol: float = 1e-6,
     max_iter: int = 1000,
@@ -336,8 +343,9 @@ def denoise(
           (default 4) of ``n_sweeps`` (default 1000) sweeps after ``burn_in`` (default
           200); returns the maximiser of the posterior marginals (MPM).
         - ``"annealing"``: simulated annealing to the MAP: ``n_sweeps`` (default 500)
-          heat-bath sweeps at inverse temperatures ``schedule`` (default geometric from
-          0.1 to 10), then ICM.
+          heat-bath sweeps at the inverse temperatures ``beta_schedule`` (absolute, one
+          per sweep, multiplying the whole energy; default geometric from 0.1 to 10),
+          then ICM.
         - ``"mean-field"``: damped naive mean field (``damping`` is the weight of the old
           value), thresholded at 0.
         - ``"bp"``: damped loopy (sum-product) belief propagation; MPM of its beliefs.
@@ -396,19 +404,23 @@ def denoise(
             st.update(n_sweeps=n_sweeps, burn_in=burn_in, n_chains=n_chains)
         else:
             n_sweeps = check_positive_int(500 if n_sweeps is None else n_sweeps, "n_sweeps")
-            if schedule is None:
+            if beta_schedule is None:
                 temps = np.geomspace(0.1, 10.0, n_sweeps)
             else:
-                temps = np.asarray(schedule, np.float64)
-                if temps.ndim != 1 or len(temps) < 1 or not np.all(np.isfinite(temps)):
-                    raise ValueError("schedule must be a 1-D array of finite inverse temperatures")
+                temps = as_real_array(beta_schedule, "beta_schedule")
+                if temps.ndim != 1 or len(temps) < 1:
+                    raise ValueError(
+                        "beta_schedule must be a 1-D array of finite inverse temperatures"
+                    )
                 if np.any(temps <= 0) or np.any(np.diff(temps) < 0):
-                    raise ValueError("schedule must be positive and non-decreasing")
+                    raise ValueError("beta_schedule must be positive and non-decreasing")
             burn_in = len(temps)
             st.update(
                 n_sweeps=len(temps),
                 n_chains=n_chains,
-                schedule=f"geometric 0.1 -> 10, {n_sweeps} sweeps" if schedule is None else "user",
+                beta_schedule=(
+                    f"geometric 0.1 -> 10, {n_sweeps} sweeps" if beta_schedule is None else "user"
+                ),
             )
         X, acc, trace = _sweeps(
             x0, up, beta, diag, temps, burn_in, n_chains, random_state, progress, method

@@ -520,3 +520,27 @@ def test_cli_denoise_reads_a_grey_png_and_says_it_thresholded(tmp_path, capsys):
     res = json.loads((tmp_path / "o" / "results.json").read_text())
     assert set(res["methods"]) == {"icm", "graph-cut"}
     assert res["methods"]["graph-cut"]["error_rate"] < 0.05
+
+
+def test_the_posterior_is_the_lattice_with_the_stated_mapping():
+    """E_denoise(x) = E of IsingLattice(J = beta, h = eta y - h, open boundaries) at
+    beta_ising = 1 (the mapping the module docstring states)."""
+    from pgm_ebm import IsingLattice
+
+    r = np.random.default_rng(SEED)
+    y = np.where(r.random((5, 7)) < 0.5, 1, -1).astype(np.int8)
+    x = np.where(r.random((5, 7)) < 0.5, 1, -1).astype(np.int8)
+    beta, eta, h = 0.8, 1.3, 0.25
+    lat = IsingLattice((5, 7), J=beta, h=eta * y - h, boundary="open", beta=1.0)
+    assert dn.energy(x, y, beta=beta, eta=eta, h=h) == pytest.approx(float(lat.energy(x)))
+
+
+def test_annealing_takes_a_beta_schedule():
+    noisy = dn.add_flip_noise(dn.builtin_image("shapes", 32), 0.1, random_state=0)
+    r = dn.denoise(
+        noisy, "annealing", beta_schedule=np.geomspace(0.5, 5, 50), random_state=0,
+        return_result=True,
+    )  # fmt: skip
+    assert r.settings["beta_schedule"] == "user" and r.n_iter >= 1
+    with pytest.raises(ValueError, match="beta_schedule must be positive"):
+        dn.denoise(noisy, "annealing", beta_schedule=[1.0, 0.5])
