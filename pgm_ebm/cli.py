@@ -62,7 +62,7 @@ def _cmd_fit(args) -> int:
         random_state=seed,
         checkpoint=ckpt,
         resume=args.resume,
-        verbose=0 if args.quiet else 1,
+        progress=not args.quiet,
         evaluate_test=False,  # below, after model.npz and metrics.json are on disk
     )
     model.save(out / "model.npz")
@@ -259,8 +259,8 @@ def _cmd_logz_ising(args) -> int:
         L,
         betas,
         n_chains=args.chains,
-        temperatures=args.temperatures,
-        seed=args.seed,
+        n_temperatures=args.temperatures,
+        random_state=args.seed,
         progress=not args.quiet,
     )
     (out / "logz.json").write_text(json.dumps({"size": L, "rows": rows}, indent=2))
@@ -298,7 +298,7 @@ def _cmd_logz_rbm(args) -> int:
             f"{model.components_.shape[1]} visible units"
         )
     out = _out_dir(args.out)
-    cmp = ais_comparison(model, temperatures, n_chains=args.chains, seed=args.seed)
+    cmp = ais_comparison(model, temperatures, n_chains=args.chains, random_state=args.seed)
     exact, rows = cmp["exact"], cmp["rows"]
     (out / "rbm_logz.json").write_text(
         json.dumps({"exact": exact.to_dict(), "rows": rows}, indent=2)

@@ -18,7 +18,7 @@ def test_recipe_params_and_its_errors():
 
 def test_fit_recipe_returns_the_model_and_its_metrics():
     params = ex.recipe_params("quick", {"n_components": 8, "n_iter": 2})
-    model, m = ex.fit_recipe(params, limit=300, eval_limit=100, verbose=0)
+    model, m = ex.fit_recipe(params, limit=300, eval_limit=100, progress=False)
     assert isinstance(model, BernoulliRBM) and model.n_iter_ == 2
     assert m["epochs"] == 2 and len(m["history"]) == 2 and m["n_train"] == 300
     t = m["test"]
@@ -31,7 +31,7 @@ def test_ising_scan_and_log_partition_comparison():
     rows = scan["rows"]
     assert [r["T"] for r in rows] == [1.5, 3.5] and set(scan["snapshots"]) == {1.5, 3.5}
     assert rows[0]["abs_m"] > rows[1]["abs_m"]  # ordered below T_c, disordered above
-    lz = ex.log_partition_comparison(4, [0.2, 0.5], n_chains=8, temperatures=50)
+    lz = ex.log_partition_comparison(4, [0.2, 0.5], n_chains=8, n_temperatures=50)
     for r in lz:
         assert r["mean-field"] <= r["exact"] + 1e-9  # a lower bound
         assert abs(r["ais"] - r["exact"]) < 1.0
@@ -40,7 +40,7 @@ def test_ising_scan_and_log_partition_comparison():
 def test_ais_comparison_on_a_small_rbm():
     X = (np.random.default_rng(0).random((60, 10)) < 0.4).astype(float)
     model = BernoulliRBM(4, n_iter=3, random_state=0).fit(X)
-    res = ex.ais_comparison(model, temperatures=(50,), n_chains=20)
+    res = ex.ais_comparison(model, schedule_lengths=(50,), n_chains=20)
     dirs = [r["direction"] for r in res["rows"]]
     assert dirs == ["forward", ex.BLOCK_ONLY, "reverse"]
     for r in res["rows"]:

@@ -8,7 +8,7 @@ import numpy as np
 
 def temperature_scan(
     size: int,
-    temps,
+    temperatures,
     *,
     sampler: str = "wolff",
     n_sweeps: int = 1000,
@@ -30,7 +30,9 @@ def temperature_scan(
     rng = check_random_state(random_state)
     rows, snaps, traces = [], {}, {}
     # delay: a run refused at once (a lattice too large) leaves no bar behind
-    bar = tqdm(temps, desc=f"{sampler} {size}x{size}", disable=not progress, unit="T", delay=0.5)
+    bar = tqdm(
+        temperatures, desc=f"{sampler} {size}x{size}", disable=not progress, unit="T", delay=0.5
+    )
     for T in bar:
         model = IsingLattice((size, size), beta=1.0 / T)
         res = model.sample(
@@ -58,7 +60,13 @@ def temperature_scan(
 
 
 def log_partition_comparison(
-    size: int, betas, *, n_chains: int = 32, temperatures: int = 1000, seed=0, progress=False
+    size: int,
+    betas,
+    *,
+    n_chains: int = 32,
+    n_temperatures: int = 1000,
+    random_state=0,
+    progress=False,
 ):
     """log Z of the ``size x size`` torus at each beta: exact (Kaufman), AIS (with its 95%
     interval), mean field (a lower bound) and Bethe, as a list of rows."""
@@ -75,8 +83,8 @@ def log_partition_comparison(
         ais = m.log_partition(
             "ais",
             n_chains=n_chains,
-            random_state=seed,
-            schedule=np.linspace(0, 1, temperatures + 1),
+            random_state=random_state,
+            schedule=np.linspace(0, 1, n_temperatures + 1),
         )
         mf = m.log_partition("mean-field", init=np.full(L * L, 0.5))
         bethe = m.log_partition("bethe")

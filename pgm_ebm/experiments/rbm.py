@@ -119,7 +119,7 @@ def fit_recipe(
     random_state=0,
     checkpoint=None,
     resume: bool = False,
-    verbose: int = 1,
+    progress: bool = True,
     evaluate_test: bool = True,
 ):
     """Train the recipe's RBM and evaluate it: returns ``(model, metrics)``.
@@ -133,7 +133,7 @@ def fit_recipe(
 
     X, desc = load_data(data, "train", data_home, limit)
     Xt, tdesc = load_data(data, "test", data_home, eval_limit)
-    model = BernoulliRBM(**params, random_state=random_state, verbose=verbose)
+    model = BernoulliRBM(**params, random_state=random_state, verbose=int(progress))
     t0 = time.perf_counter()
     mon = Xt[np.sort(np.random.default_rng(1).choice(len(Xt), min(len(Xt), 200), replace=False))]
     with warnings.catch_warnings():
@@ -154,7 +154,9 @@ def fit_recipe(
     return model, metrics
 
 
-def ais_comparison(model, temperatures=(100, 300, 1000, 3000, 14500), n_chains=100, seed=0):
+def ais_comparison(
+    model, schedule_lengths=(100, 300, 1000, 3000, 14500), n_chains=100, random_state=0
+):
     """Exact log Z of a small RBM (a layer of <= 25 units) against forward AIS (the default,
     and Salakhutdinov & Murray's block-Gibbs-only AIS where the default adds collapsed
     sweeps) and reverse AIS from 1,000-step Gibbs samples, for each schedule length.
@@ -173,20 +175,23 @@ def ais_comparison(model, temperatures=(100, 300, 1000, 3000, 14500), n_chains=1
     exact = model.log_partition("exact")
     W, b, c = model.components_, model.intercept_visible_, model.intercept_hidden_
     base = getattr(model, "base_rate_logit_", None)
-    V0 = model.sample(n_chains, n_steps=1000, random_state=seed)  # reverse-AIS starts
+    V0 = model.sample(n_chains, n_steps=1000, random_state=random_state)  # reverse-AIS starts
     rows = []
-    for K in temperatures:
+    for K in schedule_lengths:
         sched = np.linspace(0, 1, K + 1) if K < 14500 else None
         for direction in ("forward", BLOCK_ONLY, "reverse"):
             if direction == BLOCK_ONLY and rows[-1]["collapse_every"] is None:
                 continue  # a wide hidden layer: the default is block Gibbs only already
             if direction != "reverse":
                 r = rbm_ais(
-                    W, b, c, n_chains=n_chains, schedule=sched, base_bias=base, random_state=seed,
+                    W, b, c, n_chains=n_chains, schedule=sched, base_bias=base,
+                    random_state=random_state,
                     collapse_every=None if direction == BLOCK_ONLY else "auto",
                 )  # fmt: skip
             else:
-                r = rbm_reverse_ais(W, b, c, V0, schedule=sched, base_bias=base, random_state=seed)
+                r = rbm_reverse_ais(
+                    W, b, c, V0, schedule=sched, base_bias=base, random_state=random_state
+                )
             rows.append(
                 {
                     "temperatures": int(K),
