@@ -157,11 +157,11 @@ def plot_ising_observables(rows, size, sampler=""):
     return fig
 
 
-def plot_spin_snapshots(configs, temps):
+def plot_spin_snapshots(configs, temperatures):
     """Spin configurations (black = -1, white = +1) at a few temperatures."""
     plt = _plt()
     fig, axes = plt.subplots(1, len(configs), figsize=(3 * len(configs), 3.2), squeeze=False)
-    for ax, s, T in zip(axes[0], configs, temps, strict=True):
+    for ax, s, T in zip(axes[0], configs, temperatures, strict=True):
         ax.imshow(s, cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
         ax.set_title(f"T = {T:.2f}")
         ax.axis("off")
@@ -176,7 +176,9 @@ def plot_trace(trace, title="energy trace"):
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 3.2))
     e = trace.energy / trace.n_sites
-    sweeps = trace.sweeps if len(trace.sweeps) == e.shape[1] else np.arange(e.shape[1])
+    sweeps = (
+        trace.sweep_numbers if len(trace.sweep_numbers) == e.shape[1] else np.arange(e.shape[1])
+    )
     for k, row in enumerate(e):
         ax.plot(sweeps, row, lw=0.7, label=f"chain {k}")
     rhat = diagnostics.split_rhat(e) if e.shape[1] >= 4 else float("nan")

@@ -437,7 +437,7 @@ class IsingLattice:
             magnetization=np.array(mags).T if mags else np.zeros((len(spins), 0)),
             n_sites=self.n_sites,
             beta=sched[burn_in:] if beta_schedule is not None else self.beta,
-            sweeps=np.array(sweeps, dtype=np.int64),
+            sweep_numbers=np.array(sweeps, dtype=np.int64),
         )
         info = {"wolff_clusters_per_sweep": clusters["n"]} if clusters is not None else {}
         return SampleResult(spins=spins, trace=trace, sampler=sampler, info=info)

@@ -114,14 +114,17 @@ def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="s
     return E.T.copy(), M.T.copy()
 
 
-def tempering(arrays, spin, X, betas, n_sweeps, burn_in, swap_every, sampler, streams, rng,
-              progress=False):  # fmt: skip
+def tempering(arrays, spin, X, betas, n_sweeps, burn_in, swap_every, sampler, streams,
+              random_state, progress=False):  # fmt: skip
     """Replica exchange over the int8 replicas ``X`` (one per entry of the increasing or
     decreasing ``betas``): sweeps, then Metropolis swaps of neighbouring temperatures every
     ``swap_every`` sweeps (even and odd pairs alternating).  Returns (states ordered by
     ``betas``, energies and unit sums per temperature (R, n_measured), swap acceptance)."""
     from tqdm.auto import tqdm
 
+    from pgm_ebm._rng import check_random_state
+
+    rng = check_random_state(random_state)  # the swaps' decisions
     n_sweeps = check_positive_int(n_sweeps, "n_sweeps")
     burn_in = check_positive_int(burn_in, "burn_in", minimum=0)
     swap_every = check_positive_int(swap_every, "swap_every")

@@ -19,7 +19,8 @@ class Trace:
     magnetization: np.ndarray
     n_sites: int
     beta: float | np.ndarray
-    sweeps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: the sweep after which each measurement was taken (empty: one per sweep)
+    sweep_numbers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def observables(self, n_blocks: int = 20) -> dict:
         """Per-spin observables with standard errors (blocked jackknife over measurements).
