@@ -70,7 +70,7 @@ def main(argv=None):
     rows = []
     for name, bm in models.items():
         n = bm.n
-        X0 = bm.sample(0, n_chains=N_CHAINS, random_state=1)
+        X0 = bm.sample(0, n_chains=N_CHAINS, random_state=1).spins
         sweeps = max(1, int(4e6 // (N_CHAINS * n)))  # about 4 million updates per timed call
         res = {}
         for scan in ("sequential", "colored"):

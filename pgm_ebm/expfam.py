@@ -98,7 +98,11 @@ class PairwiseFamily:
             F, p = self._table(theta)
             return p @ F
         if method == "mcmc":
-            X = self.to_model(theta).sample(n_sweeps, n_chains=n_samples, random_state=random_state)
+            X = (
+                self.to_model(theta)
+                .sample(n_sweeps, n_chains=n_samples, random_state=random_state)
+                .spins
+            )
             return self.statistics(X).mean(axis=0)
         if method == "mean-field":
             m = mean_field(self.to_model(theta))
@@ -270,11 +274,11 @@ def fit(
     else:
         rng = check_random_state(random_state)
         model = family.to_model(theta)
-        chains = model.sample(k, n_chains=n_chains, random_state=rng)
+        chains = model.sample(k, n_chains=n_chains, random_state=rng).spins
         avg, n_avg = np.zeros_like(theta), 0
         for t in range(n_iter):
             model = family.to_model(theta)
-            chains = model.sample(k, n_chains=n_chains, random_state=rng, init=chains)
+            chains = model.sample(k, n_chains=n_chains, random_state=rng, init=chains).spins
             grad = data_mean - family.statistics(chains).mean(axis=0) - reg * theta
             theta = theta + learning_rate / np.sqrt(1 + t / 10) * grad
             if t >= n_iter // 2:  # Polyak averaging of the second half: the chains' noise

@@ -34,7 +34,8 @@ def test_samples_p_beta(sampler, units, kind):
     Jd = bm.J.toarray() if sp.issparse(bm.J) else bm.J
     exact = BoltzmannMachine(beta * Jd, beta * bm.b, units=units)
     mu, C = exact.moments()
-    X = bm.sample(40, n_chains=4000, sampler=sampler, beta=beta, random_state=SEED).astype(float)
+    X = bm.sample(40, n_chains=4000, sampler=sampler, beta=beta, random_state=SEED)
+    X = X.spins.astype(float)
     n = len(X)
     m_hat, C_hat = X.mean(0), X.T @ X / n
     se_m = np.sqrt(np.maximum(mu - mu**2 if units == "binary" else 1 - mu**2, 1e-12) / n)
@@ -90,7 +91,7 @@ def test_annealing_finds_the_ground_state_of_a_small_glass():
     X = glass.sample(
         2000, n_chains=16, sampler="metropolis", beta_schedule=np.geomspace(0.1, 5, 2000),
         random_state=0,
-    )  # fmt: skip
+    ).spins  # fmt: skip
     E = glass.energy(X)
     assert E.min() == e0 and np.mean(E == e0) >= 0.75
 
@@ -101,7 +102,7 @@ def test_annealing_is_independent_of_threads_and_jit():
 
     def run():
         return glass.sample(60, n_chains=6, sampler="metropolis", beta_schedule=sched,
-                            random_state=5)  # fmt: skip
+                            random_state=5).spins  # fmt: skip
 
     one, two = outputs_with_one_and_two_threads(run)
     np.testing.assert_array_equal(one, two)
@@ -111,7 +112,7 @@ def test_annealing_is_independent_of_threads_and_jit():
         "g = spin_glass((6, 6), random_state=1)\n"
         "for s in ('metropolis', 'heatbath'):\n"
         "    X = g.sample(20, n_chains=3, sampler=s, beta_schedule=np.geomspace(0.2, 3, 20),"
-        " random_state=5)\n"
+        " random_state=5).spins\n"
         "    print(X.tolist(), g.energy(X).tolist())\n"
     )
     assert_same_output_with_jit_off(code)

@@ -52,9 +52,9 @@ def test_sparse_and_dense_agree():
     np.testing.assert_allclose(
         dense.log_partition().log_z, sparse.log_partition().log_z, rtol=1e-12
     )
-    X = dense.sample(3, n_chains=5, random_state=1)
+    X = dense.sample(3, n_chains=5, random_state=1).spins
     np.testing.assert_allclose(dense.energy(X), sparse.energy(X))
-    np.testing.assert_array_equal(X, sparse.sample(3, n_chains=5, random_state=1))
+    np.testing.assert_array_equal(X, sparse.sample(3, n_chains=5, random_state=1).spins)
 
 
 @pytest.mark.parametrize("units", ["binary", "spin"])
@@ -62,7 +62,7 @@ def test_sparse_and_dense_agree():
 def test_gibbs_scans_sample_the_exact_distribution(units, scan):
     bm = _random_model(7, units)
     _, p = bm.probabilities()
-    X = bm.sample(300, n_chains=6000, scan=scan, random_state=SEED)
+    X = bm.sample(300, n_chains=6000, scan=scan, random_state=SEED).spins
     idx = (X == bm.values[1]).astype(int) @ (1 << np.arange(6, -1, -1))
     c = np.bincount(idx, minlength=2**7)
     e = p * len(X)
@@ -85,7 +85,7 @@ def test_coloring_is_proper_and_scans_deterministic():
     assert np.all(color[rows] != color[cols]) and sorted(units) == list(range(n))
     for scan in ("sequential", "random", "colored"):
         one, two = outputs_with_one_and_two_threads(
-            lambda s=scan: bm.sample(4, n_chains=6, scan=s, random_state=3)
+            lambda s=scan: bm.sample(4, n_chains=6, scan=s, random_state=3).spins
         )
         np.testing.assert_array_equal(one, two)
 
@@ -233,7 +233,8 @@ def test_gibbs_scans_same_bits_with_jit_off():
         "    for units in ('binary', 'spin'):\n"
         "        bm = BoltzmannMachine(Jm, r.normal(size=6), units)\n"
         "        for scan in ('sequential', 'random', 'colored'):\n"
-        "            print(bm.sample(20, n_chains=3, scan=scan, random_state=5).ravel().tolist())\n"
+        "            res = bm.sample(20, n_chains=3, scan=scan, random_state=5)\n"
+        "            print(res.spins.ravel().tolist())\n"
     )
     assert_same_output_with_jit_off(code, min_chars=500)
 

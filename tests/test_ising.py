@@ -167,7 +167,7 @@ def _dos_pvalue(shape, beta, energies, boundary="periodic"):
 def test_energy_histogram_matches_exact_density_of_states(sampler):
     """4x4 torus: final states of independent chains, chi-square against g(E) e^(-beta E) / Z."""
     m = IsingLattice((4, 4), beta=0.4)
-    S = m.sample(60, n_chains=4000, sampler=sampler, random_state=SEED, burn_in=20)
+    S = m.sample(60, n_chains=4000, sampler=sampler, random_state=SEED, burn_in=20).spins
     if sampler == "multispin":
         S = S[::64]  # one replica per word: the 64 replicas of a word share random numbers
     assert _dos_pvalue((4, 4), 0.4, m.energy(S)) > 1e-3
@@ -177,7 +177,7 @@ def test_energy_histogram_matches_exact_density_of_states(sampler):
 def test_open_boundaries_and_field_sample_the_exact_distribution(sampler):
     h = np.array([[0.3, -0.2, 0.1], [0.0, 0.5, -0.4], [0.2, 0.2, -0.1]])
     m = IsingLattice((3, 3), beta=0.6, h=h, boundary="open")
-    S = m.sample(40, n_chains=6000, sampler=sampler, random_state=SEED, burn_in=10)
+    S = m.sample(40, n_chains=6000, sampler=sampler, random_state=SEED, burn_in=10).spins
     E = ex.ising_energies_all_states((3, 3), h=h, boundary="open")
     p = np.exp(-0.6 * (E - E.min()))
     p /= p.sum()
@@ -194,7 +194,7 @@ def test_open_boundaries_and_field_sample_the_exact_distribution(sampler):
 def test_chi_square_detects_a_wrong_temperature():
     """The histogram test can fail: samples at beta = 0.5 are rejected against beta = 0.4."""
     m = IsingLattice((4, 4), beta=0.5)
-    S = m.sample(60, n_chains=4000, random_state=SEED, burn_in=20)
+    S = m.sample(60, n_chains=4000, random_state=SEED, burn_in=20).spins
     assert _dos_pvalue((4, 4), 0.4, m.energy(S)) < 1e-6
 
 
@@ -202,7 +202,7 @@ def test_1d_and_3d_sample_their_exact_distribution():
     for shape in [(8,), (2, 2, 4)]:
         for sampler in ("metropolis", "wolff"):
             m = IsingLattice(shape, beta=0.5)
-            S = m.sample(40, n_chains=4000, sampler=sampler, random_state=SEED, burn_in=10)
+            S = m.sample(40, n_chains=4000, sampler=sampler, random_state=SEED, burn_in=10).spins
             assert _dos_pvalue(shape, 0.5, m.energy(S)) > 1e-3, (shape, sampler)
 
 
@@ -281,8 +281,10 @@ def test_annealing_reaches_the_ground_state():
 @pytest.mark.parametrize("sampler", SAMPLERS)
 def test_same_bits_with_one_or_two_threads(sampler):
     one, two = outputs_with_one_and_two_threads(
-        lambda: IsingLattice((16, 12), beta=0.4).sample(
-            5, n_chains=3, sampler=sampler, random_state=SEED
+        lambda: (
+            IsingLattice((16, 12), beta=0.4)
+            .sample(5, n_chains=3, sampler=sampler, random_state=SEED)
+            .spins
         )
     )
     np.testing.assert_array_equal(one, two)
@@ -294,8 +296,10 @@ def test_same_bits_with_jit_off():
         "from pgm_ebm import IsingLattice\n"
         "for s in ('metropolis', 'heatbath', 'wolff', 'swendsen-wang', 'multispin'):\n"
         "    r = IsingLattice((4, 6), beta=0.4).sample(2, n_chains=2, sampler=s, random_state=3)\n"
+        "    r = r.spins\n"
         "    print(s, r.reshape(len(r), -1).sum(axis=1).tolist(), r[0].ravel().tolist())\n"
         "r = IsingLattice((3, 5), beta=0.4, h=0.2, boundary='open').sample(2, 2, random_state=3)\n"
+        "r = r.spins\n"
         "print(r.ravel().tolist())\n"
     )
     assert_same_output_with_jit_off(code, min_chars=200)
@@ -304,11 +308,11 @@ def test_same_bits_with_jit_off():
 def test_seed_reproducible_and_input_untouched():
     m = IsingLattice((8, 8), beta=0.4)
     init = np.ones((2, 8, 8), dtype=np.int8)
-    a = m.sample(10, n_chains=2, random_state=1, init=init)
-    b = m.sample(10, n_chains=2, random_state=1, init=init)
+    a = m.sample(10, n_chains=2, random_state=1, init=init).spins
+    b = m.sample(10, n_chains=2, random_state=1, init=init).spins
     np.testing.assert_array_equal(a, b)
     assert np.all(init == 1)
-    assert not np.array_equal(a, m.sample(10, n_chains=2, random_state=2, init=init))
+    assert not np.array_equal(a, m.sample(10, n_chains=2, random_state=2, init=init).spins)
 
 
 @pytest.mark.slow

@@ -102,3 +102,26 @@ def test_samplers_share_the_vocabulary():
     ]:  # fmt: skip
         params = set(inspect.signature(fn).parameters)
         assert names <= params, (fn.__qualname__, names - params)
+
+
+def test_every_lattice_and_pairwise_sampler_returns_a_sample_result():
+    """One result type: ``.spins`` always, ``.trace`` a Trace or None (never NumPy's trace
+    of an array, as when ``sample`` returned the bare states)."""
+    import numpy as np
+
+    from pgm_ebm import BoltzmannMachine, IsingLattice
+    from pgm_ebm.samplers import SampleResult, Trace
+
+    lat = IsingLattice((4, 4), beta=0.4)
+    bm = BoltzmannMachine(np.array([[0, 0.5], [0.5, 0]]), np.zeros(2), units="spin")
+    for res, traced in [
+        (lat.sample(3, random_state=0), False),
+        (lat.sample(3, random_state=0, return_trace=True), True),
+        (lat.parallel_tempering([0.2, 0.4], 3, random_state=0), True),
+        (bm.sample(3, random_state=0), False),
+        (bm.sample(3, scan="colored", random_state=0), False),
+        (bm.sample(3, sampler="metropolis", beta=0.5, random_state=0, return_trace=True), True),
+        (bm.parallel_tempering([0.2, 0.4], 3, random_state=0), True),
+    ]:
+        assert isinstance(res, SampleResult) and res.spins.dtype == np.int8
+        assert isinstance(res.trace, Trace) if traced else res.trace is None

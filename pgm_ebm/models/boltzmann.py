@@ -230,7 +230,10 @@ class BoltzmannMachine:
         return_trace: bool = False,
         progress: bool = False,
     ):
-        """Run ``n_chains`` chains for ``n_sweeps`` sweeps; returns int8 states (n_chains, n).
+        """Run ``n_chains`` chains for ``n_sweeps`` sweeps.
+
+        Returns a :class:`~pgm_ebm.samplers.SampleResult`: ``spins`` the int8 states
+        (n_chains, n), ``trace`` (with ``return_trace``, else None), ``sampler``, ``info``.
 
         Parameters
         ----------
@@ -253,8 +256,8 @@ class BoltzmannMachine:
             simulated annealing, e.g. ``np.geomspace(0.1, 3, n_sweeps)``.  Instead of
             ``beta``.
         return_trace : bool
-            Return a :class:`~pgm_ebm.samplers.SampleResult` whose ``trace`` holds each
-            chain's energy and sum of units after every sweep.
+            Record each chain's energy and sum of units after every sweep in the result's
+            ``trace`` (not with ``scan="random"``/``"colored"``).
         progress : bool
             Show a progress bar.
 
@@ -265,9 +268,9 @@ class BoltzmannMachine:
         >>> import numpy as np
         >>> from pgm_ebm.models.boltzmann import spin_glass
         >>> glass = spin_glass((16, 16), random_state=0)
-        >>> X = glass.sample(500, n_chains=4, sampler="metropolis",
-        ...                  beta_schedule=np.geomspace(0.1, 3.0, 500), random_state=0)
-        >>> bool(np.all(glass.energy(X) / 256 < -1.3))
+        >>> res = glass.sample(500, n_chains=4, sampler="metropolis",
+        ...                    beta_schedule=np.geomspace(0.1, 3.0, 500), random_state=0)
+        >>> bool(np.all(glass.energy(res.spins) / 256 < -1.3))
         True
         """
         for name, v, lo in (("n_sweeps", n_sweeps, 0), ("n_chains", n_chains, 1)):
@@ -307,11 +310,10 @@ class BoltzmannMachine:
                 progress,
                 desc=f"{sampler} sweeps",
             )
-            if not return_trace:
-                return X
+            trace = Trace(energy=E, magnetization=M, n_sites=self.n, beta=betas)
             return SampleResult(
                 spins=X,
-                trace=Trace(energy=E, magnetization=M, n_sites=self.n, beta=betas),
+                trace=trace if return_trace else None,
                 sampler=sampler,
                 info={"beta_schedule": betas},
             )
@@ -338,7 +340,7 @@ class BoltzmannMachine:
             streams = seed_streams(rng, n_chains)
             kernel = _gibbs_sequential if scan == "sequential" else _gibbs_random_scan
             kernel(X, *args, n_sweeps, streams)
-        return X
+        return SampleResult(spins=X, trace=None, sampler=sampler, info={"scan": scan})
 
     def parallel_tempering(
         self,

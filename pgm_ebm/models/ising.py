@@ -357,7 +357,13 @@ class IsingLattice:
         measure_every : int
             Record energy and magnetization every this many sweeps.
         return_trace : bool
-            Return a :class:`SampleResult` with the :class:`Trace`; otherwise the spins.
+            Measure energies and magnetizations: the result's ``trace`` (else None).
+
+        Returns
+        -------
+        SampleResult
+            ``spins`` (n_chains, *shape) int8, ``trace`` (with ``return_trace``), the
+            ``sampler`` and ``info``: what every sampler of the library returns.
         beta_schedule : array of length ``burn_in + n_sweeps``, optional
             Inverse temperature per sweep (simulated annealing); default ``self.beta``.
         progress : bool
@@ -430,8 +436,9 @@ class IsingLattice:
         bar.close()
         sync()
         spins = _unpack(state) if multispin else state
+        info = {"wolff_clusters_per_sweep": clusters["n"]} if clusters is not None else {}
         if not return_trace:
-            return spins
+            return SampleResult(spins=spins, trace=None, sampler=sampler, info=info)
         trace = Trace(
             energy=np.array(energies).T if energies else np.zeros((len(spins), 0)),
             magnetization=np.array(mags).T if mags else np.zeros((len(spins), 0)),
@@ -439,7 +446,6 @@ class IsingLattice:
             beta=sched[burn_in:] if beta_schedule is not None else self.beta,
             sweep_numbers=np.array(sweeps, dtype=np.int64),
         )
-        info = {"wolff_clusters_per_sweep": clusters["n"]} if clusters is not None else {}
         return SampleResult(spins=spins, trace=trace, sampler=sampler, info=info)
 
     def _runner(self, sampler, state, n_chains, streams):
