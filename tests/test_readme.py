@@ -23,7 +23,7 @@ def _run(code, cwd):
 
 
 def test_the_readme_has_its_snippets():
-    assert len(_snippets()) == 3
+    assert len(_snippets()) == 4
 
 
 @pytest.mark.slow
@@ -48,3 +48,9 @@ def test_ising_snippet(tmp_path):
 def test_denoise_snippet(tmp_path):
     noisy, restored = map(float, _run(_snippets()[2], tmp_path).split())
     assert noisy == pytest.approx(0.1028, abs=1e-3) and restored == pytest.approx(0.0089, abs=1e-3)
+
+
+def test_annealing_snippet(tmp_path):
+    mean = float(_run(_snippets()[3], tmp_path))
+    # integer couplings and per-chain streams: the same bits on every machine and thread count
+    assert mean == pytest.approx(-1.38482666015625, abs=1e-12)
