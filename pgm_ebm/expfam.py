@@ -60,7 +60,7 @@ class PairwiseFamily:
         return BoltzmannMachine(J + J.T, theta[: self.n], self.units)
 
     def from_model(self, model: BoltzmannMachine) -> np.ndarray:
-        J = model._dense_J()
+        J = model.couplings_dense()
         return np.concatenate([model.b, J[self.edges[:, 0], self.edges[:, 1]]])
 
     def _check_theta(self, theta):
@@ -154,7 +154,7 @@ def mean_field(
     ``m = sigmoid(b + J m)`` (binary) or ``m = tanh(b + J m)`` (spin), from ``init``
     (default: no preference, which is itself a fixed point of a symmetric model).
     With ``return_info``, also ``(converged, iterations)``."""
-    J = model._J_csr
+    J = model.couplings_csr
     damping = check_real(damping, "damping", 0.0, 1.0, high_open=True)
     tol = check_real(tol, "tol", 0.0, low_open=True)
     max_iter = check_positive_int(max_iter, "max_iter")

@@ -19,7 +19,7 @@ def _random_model(n, units, scale=0.6, seed=SEED):
 
 def _brute(bm):
     S = np.array(list(itertools.product(bm.values, repeat=bm.n)), float)
-    J = bm._dense_J()
+    J = bm.couplings_dense()
     neg_e = 0.5 * np.einsum("si,ij,sj->s", S, J, S) + S @ bm.b
     return S, neg_e
 
@@ -43,7 +43,7 @@ def test_exact_log_z_energy_and_conditionals(units, n):
 
 def test_sparse_and_dense_agree():
     bm = _random_model(9, "spin")
-    J = bm._dense_J()
+    J = bm.couplings_dense()
     J[np.abs(J) < 0.4] = 0
     dense, sparse = (
         BoltzmannMachine(J, bm.b, "spin"),
@@ -220,7 +220,9 @@ def test_mean_field_and_mcmc_moments():
         fam.mean(independent, method="mean-field"), fam.mean(independent), atol=1e-9
     )  # exact without couplings
     m = mean_field(fam.to_model(theta))
-    np.testing.assert_allclose(m, np.tanh(0.2 + fam.to_model(theta)._dense_J() @ m), atol=1e-9)
+    np.testing.assert_allclose(
+        m, np.tanh(0.2 + fam.to_model(theta).couplings_dense() @ m), atol=1e-9
+    )
 
 
 def test_gibbs_scans_same_bits_with_jit_off():

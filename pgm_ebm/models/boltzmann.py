@@ -120,7 +120,13 @@ class BoltzmannMachine:
     def values(self):
         return (-1, 1) if self.spin else (0, 1)
 
-    def _dense_J(self):
+    @property
+    def couplings_csr(self):
+        """The couplings as a ``scipy.sparse`` CSR matrix (whichever form J was given in)."""
+        return self._J_csr
+
+    def couplings_dense(self):
+        """The couplings as a dense (n, n) array (a new array when J was given sparse)."""
         return self._J_dense if self._J_dense is not None else self._J_csr.toarray()
 
     def check_states(self, X, name="X"):
@@ -183,7 +189,7 @@ class BoltzmannMachine:
         chunk_bits = min(self.n, 12)
         n_chunks = 1 << (self.n - chunk_bits)
         mx, sm = np.empty(n_chunks), np.empty(n_chunks)
-        _pairwise_logz_chunks(self._dense_J(), self.b, self.spin, chunk_bits, mx, sm)
+        _pairwise_logz_chunks(self.couplings_dense(), self.b, self.spin, chunk_bits, mx, sm)
         top = mx.max()
         return LogZResult(
             log_z=float(top + math.log(np.sum(sm * np.exp(mx - top)))),

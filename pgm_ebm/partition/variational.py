@@ -24,7 +24,7 @@ from pgm_ebm.partition.result import LogZResult
 
 def _to_spin(model: BoltzmannMachine):
     """(J_csr, b, const) of the spin model with the same log Z minus const."""
-    J = sp.csr_matrix(model._J_csr)
+    J = sp.csr_matrix(model.couplings_csr)
     if model.spin:
         return J, model.b.copy(), 0.0
     # x = (1 + s) / 2: 1/2 x.J.x + b.x = 1/8 s.J.s + (b/2 + J 1 / 4).s + (1.J.1 / 8 + sum b / 2)
