@@ -18,8 +18,8 @@ import scipy.optimize
 import scipy.sparse as sp
 
 from pgm_ebm._rng import check_random_state
-from pgm_ebm._validation import as_real_array, check_positive_int, check_real
 from pgm_ebm.models.boltzmann import BoltzmannMachine
+from pgm_ebm.partition.variational import mean_field
 
 
 class PairwiseFamily:
@@ -140,43 +140,6 @@ class PairwiseFamily:
         g_b = resid.mean(axis=0)
         g_J = (resid[:, i] * Xf[:, j] + resid[:, j] * Xf[:, i]).mean(axis=0)
         return float(val.sum(axis=1).mean()), np.concatenate([g_b, g_J])
-
-
-def mean_field(
-    model: BoltzmannMachine,
-    damping: float = 0.5,
-    tol: float = 1e-10,
-    max_iter: int = 10000,
-    init=None,
-    return_info: bool = False,
-):
-    """Naive mean-field magnetizations: the damped fixed point of
-    ``m = sigmoid(b + J m)`` (binary) or ``m = tanh(b + J m)`` (spin), from ``init``
-    (default: no preference, which is itself a fixed point of a symmetric model).
-    With ``return_info``, also ``(converged, iterations)``."""
-    J = model.couplings_csr
-    damping = check_real(damping, "damping", 0.0, 1.0, high_open=True)
-    tol = check_real(tol, "tol", 0.0, low_open=True)
-    max_iter = check_positive_int(max_iter, "max_iter")
-    if init is not None:
-        m = as_real_array(init, "init", ndim=1)
-        if m.shape != (model.n,):
-            raise ValueError(f"init must have shape ({model.n},), got {m.shape}")
-        lo, hi = (-1.0, 1.0) if model.spin else (0.0, 1.0)
-        if np.any(m < lo) or np.any(m > hi):
-            raise ValueError(f"init must hold mean values in [{lo:g}, {hi:g}]")
-    else:
-        m = np.zeros(model.n) if model.spin else np.full(model.n, 0.5)
-    converged, it = False, 0
-    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        f = model.b + J @ m
-        new = np.tanh(f) if model.spin else 1 / (1 + np.exp(-f))
-        step = (1 - damping) * (new - m)
-        m = m + step
-        if np.max(np.abs(step)) < tol:
-            converged = True
-            break
-    return (m, converged, it) if return_info else m
 
 
 @dataclass

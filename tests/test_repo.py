@@ -36,3 +36,70 @@ def test_package_init_does_not_import_cuda():
         check=True,
     ).stdout.strip()
     assert out == "False"
+
+
+def _import_graph():
+    """Module -> the pgm_ebm modules it imports (function-level imports included; imports of
+    the top-level package ``pgm_ebm`` itself are not edges)."""
+    import ast
+
+    pkg_dir = ROOT / "pgm_ebm"
+    modules = {}
+    for f in pkg_dir.rglob("*.py"):
+        parts = f.relative_to(ROOT).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = f
+
+    def resolve(name):
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name if name and name != "pgm_ebm" else None
+
+    graph = {}
+    for mod, f in modules.items():
+        targets = set()
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            for n in names:
+                if n.split(".")[0] == "pgm_ebm" and (t := resolve(n)) and t != mod:
+                    targets.add(t)
+        graph[mod] = targets
+    return graph
+
+
+def test_no_import_cycles_between_modules():
+    """Layers import downwards: no module can reach itself through imports (Tarjan's
+    strongly connected components of the import graph)."""
+    graph = _import_graph()
+    index, low, stack, on, cycles = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                cycles.append(sorted(comp))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    assert len(graph) > 30
+    assert not cycles, cycles

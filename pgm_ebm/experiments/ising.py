@@ -74,20 +74,22 @@ def log_partition_comparison(
 
     from pgm_ebm import IsingLattice
     from pgm_ebm.partition import ising_exact as ex
+    from pgm_ebm.partition import log_partition
 
     L = size
     rows = []
     for beta in tqdm(betas, desc=f"log Z, {L}x{L}", disable=not progress, unit="beta", delay=0.5):
         m = IsingLattice((L, L), beta=float(beta))
         exact = ex.kaufman_log_partition((L, L), float(beta)).log_z
-        ais = m.log_partition(
+        ais = log_partition(
+            m,
             "ais",
             n_chains=n_chains,
             random_state=random_state,
             schedule=np.linspace(0, 1, n_temperatures + 1),
         )
-        mf = m.log_partition("mean-field", init=np.full(L * L, 0.5))
-        bethe = m.log_partition("bethe")
+        mf = log_partition(m, "mean-field", init=np.full(L * L, 0.5))
+        bethe = log_partition(m, "bethe")
         rows.append(
             {
                 "beta": float(beta),

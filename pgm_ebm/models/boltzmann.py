@@ -170,20 +170,18 @@ class BoltzmannMachine:
             )
 
     def log_partition(self, method: str = "exact", **options) -> LogZResult:
-        """log Z: ``"exact-enumeration"`` (Gray-code enumeration, chunked, parallel, float64,
-        n <= 30; ``"exact"`` and ``"auto"`` pick it), ``"mean-field"`` (a lower bound) or
-        ``"bethe"`` (loopy belief propagation).  Same as
-        :func:`pgm_ebm.partition.log_partition`."""
-        if method in ("mean-field", "bethe"):
-            from pgm_ebm.partition.variational import bethe_log_partition, mean_field_log_partition
-
-            fn = mean_field_log_partition if method == "mean-field" else bethe_log_partition
-            return fn(self, **options)
+        """Exact log Z by Gray-code enumeration (chunked, parallel, float64, n <= 30):
+        ``"exact-enumeration"`` (``"exact"`` and ``"auto"`` pick it).  The approximations
+        (``"mean-field"``, ``"bethe"``) are :func:`pgm_ebm.partition.log_partition`'s: a model
+        does not depend on the estimators built on it."""
         if method not in ("exact", "auto", "exact-enumeration"):
             raise ValueError(
-                "method must be one of ('auto', 'exact', 'exact-enumeration', 'mean-field', "
-                f"'bethe'), got {method!r}"
+                "BoltzmannMachine.log_partition is exact ('auto', 'exact', "
+                f"'exact-enumeration'), got {method!r}; for '{method}' use "
+                "pgm_ebm.partition.log_partition(model, method)"
             )
+        if options:
+            raise ValueError(f"exact enumeration takes no options, got {sorted(options)}")
         self._check_enumerable(MAX_ENUMERATED, "exact log Z")
         t0 = time.perf_counter()
         chunk_bits = min(self.n, 12)

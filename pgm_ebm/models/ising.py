@@ -30,16 +30,6 @@ from pgm_ebm.samplers.result import SampleResult, Trace
 
 SAMPLERS = ("metropolis", "heatbath", "wolff", "swendsen-wang", "multispin")
 EXACT_METHODS = ("exact-enumeration", "exact-kaufman", "exact-transfer-matrix")
-#: The log Z methods of an Ising lattice (what :meth:`IsingLattice.log_partition` takes).
-LOG_Z_METHODS = (
-    "auto",
-    "exact",
-    *EXACT_METHODS,
-    "ais",
-    "thermodynamic-integration",
-    "mean-field",
-    "bethe",
-)
 _CHECKERBOARD = ("metropolis", "heatbath", "multispin")
 _CLUSTER = ("wolff", "swendsen-wang")
 
@@ -224,25 +214,18 @@ class IsingLattice:
         A = sp.coo_matrix((w, (bonds[:, 0], bonds[:, 1])), shape=(self.n_sites, self.n_sites))
         return BoltzmannMachine((A + A.T).tocsr(), self.beta * self._field_flat(), "spin")
 
-    def log_partition(self, method: str = "auto", **ais_options) -> LogZResult:
-        """log Z: ``"exact-enumeration"`` (N <= 24), ``"exact-kaufman"`` (2D torus, no
-        field), ``"exact-transfer-matrix"`` (2D strips of width <= 12, uniform field),
-        ``"exact"`` or ``"auto"`` (the first of these that applies), ``"ais"``,
-        ``"thermodynamic-integration"``, ``"mean-field"`` or ``"bethe"``; the result's
-        ``method`` is the name given (``"exact"``/``"auto"``: the one chosen).  Same as
-        :func:`pgm_ebm.partition.log_partition`."""
-        if method == "ais":
-            from pgm_ebm.partition.ais import ising_ais
-
-            return ising_ais(self, **ais_options)
-        if method in ("mean-field", "bethe"):
-            return self.as_boltzmann_machine().log_partition(method, **ais_options)
-        if method == "thermodynamic-integration":
-            from pgm_ebm.partition.ais import ising_thermodynamic_integration
-
-            return ising_thermodynamic_integration(self, **ais_options)
+    def log_partition(self, method: str = "auto") -> LogZResult:
+        """Exact log Z: ``"exact-enumeration"`` (N <= 24), ``"exact-kaufman"`` (2D torus, no
+        field), ``"exact-transfer-matrix"`` (2D strips of width <= 12, uniform field), or
+        ``"exact"``/``"auto"`` (the first of these that applies; the result says which).
+        The estimates (``"ais"``, ``"thermodynamic-integration"``, ``"mean-field"``,
+        ``"bethe"``) are :func:`pgm_ebm.partition.log_partition`'s: a model does not depend
+        on the estimators built on it."""
         if method not in ("auto", "exact", *EXACT_METHODS):
-            raise ValueError(f"method must be one of {LOG_Z_METHODS}, got {method!r}")
+            raise ValueError(
+                f"IsingLattice.log_partition is exact {('auto', 'exact', *EXACT_METHODS)}, got "
+                f"{method!r}; for estimates use pgm_ebm.partition.log_partition(model, method)"
+            )
         two_d = len(self.shape) == 2
         if method in ("auto", "exact"):
             if self.n_sites <= 20:

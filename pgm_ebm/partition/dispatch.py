@@ -79,4 +79,18 @@ def log_partition(model, method: str = "auto", **options) -> LogZResult:
                 **options,
             )  # fmt: skip
         return model.log_partition(method, **options)
+    if method in ("mean-field", "bethe"):
+        from pgm_ebm.partition.variational import bethe_log_partition, mean_field_log_partition
+
+        bm = model.as_boltzmann_machine() if kind == "IsingLattice" else model
+        fn = mean_field_log_partition if method == "mean-field" else bethe_log_partition
+        return fn(bm, **options)
+    if method == "ais":
+        from pgm_ebm.partition.ais import ising_ais
+
+        return ising_ais(model, **options)
+    if method == "thermodynamic-integration":
+        from pgm_ebm.partition.ais import ising_thermodynamic_integration
+
+        return ising_thermodynamic_integration(model, **options)
     return model.log_partition(method, **options)

@@ -1,5 +1,7 @@
 """Variational approximations of log Z for pairwise binary models.
 
+- :func:`mean_field`: the damped naive mean-field fixed point ``m = tanh(b + J m)``
+  (spins) or ``sigmoid(b + J m)`` (binary units);
 - :func:`mean_field_log_partition`: the naive mean-field value
   ``max_q E_q[-E] + H(q)`` over fully factorised q (damped fixed point): a *lower bound*
   on log Z for whatever fixed point is reached;
@@ -41,6 +43,43 @@ def _entropy(p):
     return -np.sum(p * np.log(p))
 
 
+def mean_field(
+    model: BoltzmannMachine,
+    damping: float = 0.5,
+    tol: float = 1e-10,
+    max_iter: int = 10000,
+    init=None,
+    return_info: bool = False,
+):
+    """Naive mean-field magnetizations: the damped fixed point of
+    ``m = sigmoid(b + J m)`` (binary) or ``m = tanh(b + J m)`` (spin), from ``init``
+    (default: no preference, which is itself a fixed point of a symmetric model).
+    With ``return_info``, also ``(converged, iterations)``."""
+    J = model.couplings_csr
+    damping = check_real(damping, "damping", 0.0, 1.0, high_open=True)
+    tol = check_real(tol, "tol", 0.0, low_open=True)
+    max_iter = check_positive_int(max_iter, "max_iter")
+    if init is not None:
+        m = as_real_array(init, "init", ndim=1)
+        if m.shape != (model.n,):
+            raise ValueError(f"init must have shape ({model.n},), got {m.shape}")
+        lo, hi = (-1.0, 1.0) if model.spin else (0.0, 1.0)
+        if np.any(m < lo) or np.any(m > hi):
+            raise ValueError(f"init must hold mean values in [{lo:g}, {hi:g}]")
+    else:
+        m = np.zeros(model.n) if model.spin else np.full(model.n, 0.5)
+    converged, it = False, 0
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+        f = model.b + J @ m
+        new = np.tanh(f) if model.spin else 1 / (1 + np.exp(-f))
+        step = (1 - damping) * (new - m)
+        m = m + step
+        if np.max(np.abs(step)) < tol:
+            converged = True
+            break
+    return (m, converged, it) if return_info else m
+
+
 def mean_field_log_partition(
     model: BoltzmannMachine,
     *,
@@ -51,10 +90,8 @@ def mean_field_log_partition(
 ) -> LogZResult:
     """Naive mean-field log Z (a lower bound): ``1/2 m.J.m + b.m + sum_i H((1 + m_i) / 2)``
     at the damped fixed point ``m = tanh(b + J m)`` of the spin form (the fixed point of
-    :func:`pgm_ebm.expfam.mean_field`), started from ``init`` given in the model's own units
+    :func:`mean_field`), started from ``init`` given in the model's own units
     (means in [0, 1] for binary units, in [-1, 1] for spins)."""
-    from pgm_ebm.expfam import mean_field
-
     t0 = time.perf_counter()
     J, b, const = _to_spin(model)
     if init is not None and not model.spin:
