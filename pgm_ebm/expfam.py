@@ -489,8 +489,7 @@ def stack_rbms(X, layer_sizes, *, dbm: bool = True, random_state=None, **rbm_par
         )
         up = 2.0 if dbm and k == 0 and L > 1 else 1.0
         down = 2.0 if dbm and k == L - 1 and L > 1 else 1.0
-        rbm._up_scale, rbm._down_scale = up, down
-        rbm.fit(data)
+        rbm.fit(data, layer_scales=(up, down))
         rbms.append(rbm)
         pre = up * (data @ rbm.components_.T.astype(np.float64)) + rbm.intercept_hidden_
         data = 1 / (1 + np.exp(-pre))

@@ -368,3 +368,20 @@ def test_bad_sampling_arguments():
         m.sample(3, beta_schedule=[0.1, 0.2])
     with pytest.raises(ValueError, match="spins -1 or \\+1"):
         m.energy(np.full((4, 4), 2))
+
+
+@pytest.mark.parametrize("sampler", ["metropolis", "heatbath", "swendsen-wang"])
+def test_init_step_measure_drive_the_same_chains_as_sample(sampler):
+    """The explicit chain interface (what AIS uses) runs the very sweeps of ``sample``:
+    the same states for the same seed, and ``measure`` agrees with ``energy``."""
+    lat = IsingLattice((8, 8), beta=0.4)
+    ref = lat.sample(5, n_chains=3, sampler=sampler, random_state=0).spins
+    state = lat.init_chains(3, sampler=sampler, random_state=0)
+    for _ in range(5):
+        lat.step(state, np.full(3, 0.4))
+    e, m = lat.measure(state)
+    np.testing.assert_array_equal(state.spins, ref)
+    np.testing.assert_allclose(e, lat.energy(ref))
+    np.testing.assert_array_equal(m, ref.reshape(3, -1).sum(axis=1))
+    with pytest.raises(ValueError, match="multispin"):
+        lat.init_chains(2, sampler="multispin")

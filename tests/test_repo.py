@@ -103,3 +103,47 @@ def test_no_import_cycles_between_modules():
             visit(v)
     assert len(graph) > 30
     assert not cycles, cycles
+
+
+#: Private names of other libraries read on purpose (Numba has no public cache-locator API;
+#: pgm_ebm/_numba_cache.py says why and falls back when they change).
+FOREIGN_PRIVATE = {("_numba_cache.py", "_locator_classes"), ("_numba_cache.py", "_CacheImpl"),
+                   ("_numba_cache.py", "_UserWideCacheLocator")}  # fmt: skip
+
+
+def test_no_private_attribute_is_read_across_modules():
+    """``obj._name`` is used only where ``_name`` is defined: a method, a class, a module
+    name, or a ``self._name`` assignment of the same module (so one module never reaches
+    into another's privates; kernels are imported by name, which is not flagged)."""
+    import ast
+
+    bad = []
+    for f in sorted((ROOT / "pgm_ebm").rglob("*.py")):
+        tree = ast.parse(f.read_text())
+        defined = set()
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                defined.add(node.id)
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.ctx, ast.Store)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in ("self", "cls")
+            ):
+                defined.add(node.attr)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                defined.add(node.value)  # self.__dict__.get("_cache")
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Attribute):
+                continue
+            name = node.attr
+            if not name.startswith("_") or name.startswith("__"):
+                continue
+            if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                continue
+            if name in defined or (f.name, name) in FOREIGN_PRIVATE:
+                continue
+            bad.append(f"{f.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+    assert not bad, "\n".join(bad)

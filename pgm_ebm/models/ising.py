@@ -26,7 +26,7 @@ from pgm_ebm.kernels.metropolis import (
 )
 from pgm_ebm.partition import ising_exact
 from pgm_ebm.partition.result import LogZResult
-from pgm_ebm.samplers.result import SampleResult, Trace
+from pgm_ebm.samplers.result import ChainState, SampleResult, Trace
 
 SAMPLERS = ("metropolis", "heatbath", "wolff", "swendsen-wang", "multispin")
 EXACT_METHODS = ("exact-enumeration", "exact-kaufman", "exact-transfer-matrix")
@@ -280,6 +280,44 @@ class IsingLattice:
         if s.shape[0] != n_chains:
             raise ValueError(f"init must hold n_chains={n_chains} configurations, got {s.shape[0]}")
         return np.array(s, dtype=np.int8)  # a copy: the caller's array is never modified
+
+    # ------------------------------------------------------------------ chains: init / step
+    def init_chains(
+        self, n_chains: int, *, sampler: str = "metropolis", init="random", random_state=None
+    ) -> ChainState:
+        """Chains ready to be stepped: configurations from ``init`` ("random", "up",
+        "down" or spins), one stream per chain and lattice row, and the ``sampler``'s sweep.
+        AIS, tempering and annealing loops drive them with :meth:`step` and
+        :meth:`measure` (the single-layout samplers: metropolis, heatbath, wolff,
+        swendsen-wang)."""
+        n_chains = check_positive_int(n_chains, "n_chains")
+        self._check_sampler(sampler)
+        if sampler == "multispin":
+            raise ValueError("init_chains runs one chain per configuration: not 'multispin'")
+        rng = check_random_state(random_state)
+        streams = seed_streams(rng, n_chains * self.shape[0])
+        spins = self._initial(init, n_chains, rng)
+        run = self._runner(sampler, spins, n_chains, streams)
+        return ChainState(
+            spins=spins,
+            streams=streams,
+            sampler=sampler,
+            advance=run,
+            sync=getattr(run, "sync", lambda: None),
+        )
+
+    def step(self, state: ChainState, betas) -> ChainState:
+        """One sweep of every chain of ``state`` (in place), chain ``c`` at ``betas[c]``."""
+        state.advance(np.asarray(betas, dtype=np.float64))
+        return state
+
+    def measure(self, state: ChainState):
+        """``(energies, magnetizations)`` of the chains of ``state``, each (n_chains,)."""
+        state.sync()
+        n = len(state.spins)
+        e, m = np.empty(n), np.empty(n)
+        self._measure(state.spins, e, m)
+        return e, m
 
     def _check_sampler(self, sampler):
         if sampler not in SAMPLERS:

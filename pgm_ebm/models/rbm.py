@@ -662,6 +662,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         checkpoint: str | Path | None = None,
         resume: bool = False,
         monitor=None,
+        layer_scales: tuple[float, float] = (1.0, 1.0),
     ):
         """Fit the model to X (reseeds from ``random_state``).
 
@@ -680,12 +681,21 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         monitor : array-like, optional
             Held-out binary data; its mean pseudo-log-likelihood is added to
             the per-epoch metrics.
+        layer_scales : (float, float), default (1, 1)
+            Multipliers of the bottom-up input ``W v`` and the top-down input ``W^T h`` in
+            the training chains: the greedy pretraining of a deep Boltzmann machine counts
+            the input of its first layer and the top-down input of its last twice
+            (Salakhutdinov & Hinton 2009; :func:`pgm_ebm.expfam.stack_rbms`).
 
         Returns
         -------
         self
         """
         dt = self._check_params()
+        if len(layer_scales) != 2:
+            raise ValueError(f"layer_scales must be (up, down), got {layer_scales!r}")
+        self._up_scale = check_real(layer_scales[0], "layer_scales[0]", low=0.0, low_open=True)
+        self._down_scale = check_real(layer_scales[1], "layer_scales[1]", low=0.0, low_open=True)
         X = self._validate(X, reset=True)
         if len(X) < 1:
             raise ValueError("X must hold at least one sample")

@@ -352,22 +352,15 @@ def ising_ais(
 
     t0 = time.perf_counter()
     s = check_schedule(np.linspace(0, 1, 1001) if schedule is None else schedule)
-    model._check_sampler(sampler)
-    rng = check_random_state(random_state)
-    streams = seed_streams(rng, n_chains * model.shape[0])
-    state = model._initial("random", n_chains, rng)  # exact samples of beta = 0
-    runner = model._runner(sampler, state, n_chains, streams)
-    sync = getattr(runner, "sync", lambda: None)
-    e = np.empty(n_chains)
-    m = np.empty(n_chains)
+    # uniform random spins: exact samples of beta = 0
+    state = model.init_chains(n_chains, sampler=sampler, random_state=random_state)
     log_w = np.zeros(n_chains)
     betas = np.empty(n_chains)
     for k in tqdm(range(1, len(s)), disable=not progress, desc="Ising AIS", unit="T"):
-        sync()
-        model._measure(state, e, m)
+        e, _ = model.measure(state)
         log_w -= (s[k] - s[k - 1]) * model.beta * e
         betas[:] = s[k] * model.beta
-        runner(betas)
+        model.step(state, betas)
     settings = {
         "n_chains": n_chains,
         "n_temperatures": len(s) - 1,

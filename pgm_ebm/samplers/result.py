@@ -8,7 +8,7 @@ import numpy as np
 
 from pgm_ebm import diagnostics
 
-__all__ = ["SampleResult", "Trace"]
+__all__ = ["ChainState", "SampleResult", "Trace"]
 
 
 @dataclass
@@ -69,3 +69,22 @@ class SampleResult:
     trace: Trace | None = None
     sampler: str = ""
     info: dict = field(default_factory=dict)
+
+
+@dataclass
+class ChainState:
+    """The explicit state of running chains: what a model's ``init_chains`` returns and its
+    ``step`` advances (after BlackJAX: a model is a density, a sampler is init + step).
+
+    ``spins``: the chains' configurations (int8 ``(n_chains, *shape)``; some samplers keep a
+    working layout of their own and write it back into ``spins`` when ``sync`` is called);
+    ``streams``: one random stream per chain (or lattice row); ``sampler``: the move;
+    ``advance``: one sweep at per-chain inverse temperatures, in place; ``sync``: bring
+    ``spins`` up to date.
+    """
+
+    spins: np.ndarray
+    streams: np.ndarray
+    sampler: str
+    advance: object = field(repr=False)
+    sync: object = field(repr=False, default=lambda: None)
