@@ -10,6 +10,7 @@ finiteness): see :func:`require_array`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -68,6 +69,22 @@ def _read_npy(path, f, size: int, what: str) -> np.ndarray:
     return np.array(arr, order="C")  # writable, owned, native layout
 
 
+@contextlib.contextmanager
+def _file_errors(path, what: str):
+    """Whatever a reader raises on a broken file becomes a :class:`ModelFileError` naming
+    it (the zip and npy modules raise many types on crafted input: BadZipFile,
+    NotImplementedError for an unknown version, RuntimeError for encryption, zlib.error,
+    EOFError, ...)."""
+    try:
+        yield
+    except ModelFileError:
+        raise
+    except (MemoryError, OverflowError) as exc:
+        raise _fail(path, f"declares arrays that cannot be allocated ({exc})") from None
+    except Exception as exc:
+        raise _fail(path, f"{what} ({type(exc).__name__}: {exc})") from None
+
+
 def _existing_file(path, what: str) -> Path:
     p = Path(path)
     if not p.exists():
@@ -86,16 +103,8 @@ def read_npy(path) -> np.ndarray:
     """A single ``.npy`` array from a file of unknown origin (never unpickles); any defect
     is a :class:`ModelFileError` naming the file."""
     p = _existing_file(path, "a .npy file")
-    try:
-        size = p.stat().st_size
-        with open(p, "rb") as f:
-            return _read_npy(p, f, size, "the file")
-    except ModelFileError:
-        raise
-    except (MemoryError, OverflowError) as exc:
-        raise _fail(p, f"declares an array that cannot be allocated ({exc})") from None
-    except Exception as exc:
-        raise _fail(p, f"not a readable .npy array ({type(exc).__name__}: {exc})") from None
+    with _file_errors(p, "not a readable .npy array"), open(p, "rb") as f:
+        return _read_npy(p, f, p.stat().st_size, "the file")
 
 
 def read_npz(path) -> dict[str, np.ndarray]:
@@ -126,22 +135,15 @@ def read_npz(path) -> dict[str, np.ndarray]:
     except Exception as exc:
         raise _fail(p, f"not an .npz archive, or truncated ({exc})") from None
     out = {}
-    with zf:
-        try:
-            for info in zf.infolist():
-                name = info.filename
-                if not name.endswith(".npy") or "/" in name:
-                    raise _fail(p, f"unexpected member {name!r} (an .npz holds .npy arrays)")
-                key = name[:-4]
-                if key in out:
-                    raise _fail(p, f"member {name!r} appears twice")
-                out[key] = _read_member(p, zf, info)
-        except ModelFileError:
-            raise
-        except (MemoryError, OverflowError) as exc:
-            raise _fail(p, f"declares arrays that cannot be allocated ({exc})") from None
-        except Exception as exc:
-            raise _fail(p, f"corrupt archive ({type(exc).__name__}: {exc})") from None
+    with zf, _file_errors(p, "corrupt archive"):
+        for info in zf.infolist():
+            name = info.filename
+            if not name.endswith(".npy") or "/" in name:
+                raise _fail(p, f"unexpected member {name!r} (an .npz holds .npy arrays)")
+            key = name[:-4]
+            if key in out:
+                raise _fail(p, f"member {name!r} appears twice")
+            out[key] = _read_member(p, zf, info)
     return out
 
 

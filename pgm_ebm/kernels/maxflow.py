@@ -15,6 +15,21 @@ from numba import njit
 
 
 @njit(cache=True, error_model="numpy")
+def _seed_levels(sources, src, level, queue):
+    """Level 1 (and a place in the BFS queue) for each pixel the source still feeds; every
+    other level reset to -1.  Returns the queue length."""
+    level[:] = -1
+    qt = 0
+    for j in range(len(sources)):
+        v = sources[j]
+        if src[v] > 0.0:
+            level[v] = 1
+            queue[qt] = v
+            qt += 1
+    return qt
+
+
+@njit(cache=True, error_model="numpy")
 def _grid_max_flow(cap, src, snk, off, opp, reach):
     """Dinic's maximum flow on a pixel grid with implicit adjacency.
 
@@ -47,14 +62,7 @@ def _grid_max_flow(cap, src, snk, off, opp, reach):
     total = 0.0
     while True:
         # ---- levels from the source, stopped once the sink's level is known
-        level[:] = -1
-        qt = 0
-        for j in range(n_src):
-            v = sources[j]
-            if src[v] > 0.0:
-                level[v] = 1
-                queue[qt] = v
-                qt += 1
+        qt = _seed_levels(sources, src, level, queue)
         qh = 0
         t_level = -1
         while qh < qt:
@@ -130,14 +138,7 @@ def _grid_max_flow(cap, src, snk, off, opp, reach):
                 v = path_v[depth]
                 it[v] += 1
     # ---- the source side: everything still reachable from the source
-    level[:] = -1
-    qt = 0
-    for j in range(n_src):
-        v = sources[j]
-        if src[v] > 0.0:
-            level[v] = 1
-            queue[qt] = v
-            qt += 1
+    qt = _seed_levels(sources, src, level, queue)
     qh = 0
     while qh < qt:
         v = queue[qh]
