@@ -26,6 +26,7 @@ from pgm_ebm.kernels.metropolis import (
 )
 from pgm_ebm.partition import ising_exact
 from pgm_ebm.partition.result import LogZResult
+from pgm_ebm.samplers.exchange import swap_neighbours
 from pgm_ebm.samplers.result import ChainState, SampleResult, Trace
 
 SAMPLERS = ("metropolis", "heatbath", "wolff", "swendsen-wang", "multispin")
@@ -600,14 +601,8 @@ class IsingLattice:
             runner(b[np.argsort(where)])  # replica r runs at the temperature it holds
             getattr(runner, "sync", lambda: None)()
             self._measure(state, e, m)
-            if (t + 1) % swap_every == 0:
-                for k in range(t % 2, R - 1, 2):  # even / odd pairs alternate
-                    ra, rb = where[k], where[k + 1]
-                    delta = (b[k] - b[k + 1]) * (e[ra] - e[rb])
-                    tried[k] += 1
-                    if delta >= 0 or rng.random() < math.exp(delta):
-                        where[k], where[k + 1] = rb, ra
-                        accepted[k] += 1
+            if (t + 1) % swap_every == 0:  # even / odd pairs alternate
+                swap_neighbours(b, e, where, t % 2, accepted, tried, rng)
             if t >= burn_in:
                 E.append(e[where].copy())
                 M.append(m[where].copy())

@@ -14,6 +14,7 @@ import numpy as np
 
 from pgm_ebm._validation import check_choice, check_positive_int
 from pgm_ebm.kernels.anneal import _sweeps_dense, _sweeps_sparse, _sweeps_sparse_int
+from pgm_ebm.samplers.exchange import swap_neighbours
 
 #: The samplers of :func:`run_sweeps` (the names IsingLattice uses for the same moves).
 PAIRWISE_SAMPLERS = ("metropolis", "heatbath")
@@ -147,13 +148,7 @@ def tempering(arrays, spin, X, betas, n_sweeps, burn_in, swap_every, sampler, st
             t += k
             bar.update(k)
             if t % swap_every == 0:
-                e = E[:, -1]
-                for j in range((t // swap_every) % 2, R - 1, 2):
-                    ra, rb = where[j], where[j + 1]
-                    delta = (betas[j] - betas[j + 1]) * (e[ra] - e[rb])
-                    tried[j] += 1
-                    if delta >= 0 or rng.random() < math.exp(delta):
-                        where[j], where[j + 1] = rb, ra
-                        accepted[j] += 1
+                first = (t // swap_every) % 2
+                swap_neighbours(betas, E[:, -1], where, first, accepted, tried, rng)
     rate = np.divide(accepted, tried, out=np.zeros(R - 1), where=tried > 0)
     return X[where].copy(), np.array(E_out).T, np.array(M_out).T, rate
