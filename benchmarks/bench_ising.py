@@ -61,6 +61,7 @@ def main(argv=None):
     import pgm_ebm
     from pgm_ebm import IsingLattice
     from pgm_ebm._rng import seed_streams
+    from pgm_ebm.samplers.lattice import sweep_runner
 
     rows = []
     for L in (int(x) for x in args.sizes.split(",")):
@@ -69,8 +70,8 @@ def main(argv=None):
         spins = (rng.integers(0, 2, size=(1, L, L), dtype=np.int8) * 2 - 1).astype(np.int8)
         words = rng.integers(0, 2**63, size=(1, L, L), dtype=np.uint64)
         betas = np.array([BETA])
-        metro = m._runner("metropolis", spins, 1, seed_streams(0, L))
-        multi = m._runner("multispin", words, 1, seed_streams(1, L))
+        metro = sweep_runner(m, "metropolis", spins, 1, seed_streams(0, L))
+        multi = sweep_runner(m, "multispin", words, 1, seed_streams(1, L))
         target = 1.5e8  # spin-flip attempts per timed call
         n_m = max(1, int(target // (L * L)))
         n_ms = max(1, int(16 * target // (64 * L * L)))
@@ -117,7 +118,7 @@ def main(argv=None):
         f"{peak / 2**20:.0f} MiB (the spins: {8 * 4096**2 / 2**20:.0f} MiB)"
     )
     words = np.random.default_rng(0).integers(0, 2**63, size=(8, 4096, 4096), dtype=np.uint64)
-    run = m._runner("multispin", words, 8, seed_streams(2, 8 * 4096))
+    run = sweep_runner(m, "multispin", words, 8, seed_streams(2, 8 * 4096))
     tracemalloc.start()
     run(np.full(8, BETA))
     peak = tracemalloc.get_traced_memory()[1]

@@ -120,3 +120,16 @@ def check_unit_interval(X: np.ndarray, name: str = "X", binary: bool = False) ->
             f"{name} must hold {what}; {int(bad.sum())} entries do not{neg}, "
             f"the first at index {idx} is {float(X[idx])!r}"
         )
+
+
+def check_spins(spins, shape, name: str = "spins") -> np.ndarray:
+    """``spins`` as int8 +-1 with trailing shape ``shape`` (a new array), or ValueError."""
+    a = np.asarray(spins)
+    if a.shape[-len(shape) :] != tuple(shape):
+        raise ValueError(f"{name} must have trailing shape {tuple(shape)}, got {a.shape}")
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be real numbers with values +-1, got dtype {a.dtype}")
+    if not np.all((a == 1) | (a == -1)):
+        bad = a[(a != 1) & (a != -1)].ravel()[0]
+        raise ValueError(f"{name} must hold spins -1 or +1; found {bad!r}")
+    return a.astype(np.int8)

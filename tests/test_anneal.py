@@ -8,6 +8,7 @@ from conftest import SEED, assert_same_output_with_jit_off, outputs_with_one_and
 from pgm_ebm import BoltzmannMachine
 from pgm_ebm.diagnostics import batch_means
 from pgm_ebm.models.boltzmann import spin_glass
+from pgm_ebm.samplers.pairwise import arrays_of
 
 
 def _model(n, units, dense, seed=SEED, scale=0.6, integer=False):
@@ -29,7 +30,7 @@ def test_samples_p_beta(sampler, units, kind):
     standard errors of the exact moments of exp(-0.7 E) (enumeration).  "integer": integer
     couplings, which run the tabulated-threshold kernel."""
     bm = _model(7, units, kind == "dense", integer=kind == "integer")
-    assert bm._mcmc_arrays()[0] == {"dense": "dense", "sparse": "sparse", "integer": "int"}[kind]
+    assert arrays_of(bm)[0] == {"dense": "dense", "sparse": "sparse", "integer": "int"}[kind]
     beta = 0.7
     Jd = bm.J.toarray() if sp.issparse(bm.J) else bm.J
     exact = BoltzmannMachine(beta * Jd, beta * bm.b, units=units)

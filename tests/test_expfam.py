@@ -77,7 +77,7 @@ def test_coloring_is_proper_and_scans_deterministic():
     A = sp.random(n, n, density=0.08, random_state=1, data_rvs=lambda k: r.normal(size=k))
     A = sp.triu(A, 1)
     bm = BoltzmannMachine(A + A.T, np.zeros(n), "spin")
-    ptr, units = bm._coloring()
+    ptr, units = bm.coloring()
     color = np.empty(n, int)
     for c in range(len(ptr) - 1):
         color[units[ptr[c] : ptr[c + 1]]] = c

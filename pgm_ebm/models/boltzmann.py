@@ -12,31 +12,17 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm._validation import as_real_array, check_choice, check_memory
+from pgm_ebm._rng import check_random_state
+from pgm_ebm._validation import as_real_array, check_choice
 from pgm_ebm.kernels.enumerate import _pairwise_logz_chunks
-from pgm_ebm.kernels.gibbs import (
-    _gibbs_colored,
-    _gibbs_dense,
-    _gibbs_random_scan,
-    _gibbs_sequential,
-    greedy_coloring,
-)
+from pgm_ebm.kernels.gibbs import greedy_coloring
 from pgm_ebm.partition.result import LogZResult
-from pgm_ebm.samplers.pairwise import (
-    PAIRWISE_SAMPLERS,
-    check_betas,
-    model_arrays,
-    run_sweeps,
-    tempering,
-)
-from pgm_ebm.samplers.result import SampleResult, Trace
+from pgm_ebm.samplers import pairwise as _pairwise
 
 #: Largest model enumerated by ``log_partition(method="exact")``.
 MAX_ENUMERATED = 30
 #: Largest model whose full state table (probabilities, moments) is built.
 MAX_TABLE = 20
-SCANS = ("sequential", "random", "colored")
 
 
 def _check_J_b(J, b):
@@ -99,6 +85,9 @@ class BoltzmannMachine:
     >>> bool(round(bm.log_partition().log_z, 6) == round(np.log(2 * np.e + 2 / np.e), 6))
     True
     """
+
+    #: the samplers of the registry that move it (:mod:`pgm_ebm.samplers`)
+    sampler_kind = "pairwise"
 
     def __init__(self, J, b, units: str = "binary"):
         if units not in ("binary", "spin"):
@@ -277,74 +266,10 @@ class BoltzmannMachine:
         >>> bool(np.all(glass.energy(res.spins) / 256 < -1.3))
         True
         """
-        for name, v, lo in (("n_sweeps", n_sweeps, 0), ("n_chains", n_chains, 1)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-                raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-        if scan not in SCANS:
-            raise ValueError(f"scan must be one of {SCANS}, got {scan!r}")
-        if device not in ("cpu", "auto"):
-            raise ValueError(f"device must be 'cpu' or 'auto' for BoltzmannMachine, got {device!r}")
-        check_choice(sampler, "sampler", PAIRWISE_SAMPLERS)
-        betas = check_betas(
-            1.0 if beta is None and beta_schedule is None else beta, beta_schedule, n_sweeps
-        )
-        legacy = (
-            sampler == "heatbath"
-            and beta_schedule is None
-            and (beta is None or beta == 1)
-            and not return_trace
-        )
-        if not legacy and scan != "sequential":
-            raise ValueError(
-                f"scan={scan!r} runs heat-bath sampling at beta = 1 only; use "
-                "scan='sequential' with sampler, beta, beta_schedule or return_trace"
-            )
-        check_memory(n_chains * (self.n * 10.0 + 16), f"{n_chains} chains", "n_chains")
-        rng = check_random_state(random_state)
-        X = self._initial_states(init, n_chains, rng)
-        if not legacy:
-            streams = seed_streams(rng, n_chains)
-            E, M = run_sweeps(
-                self._mcmc_arrays(),
-                self.spin,
-                X,
-                np.repeat(betas[:, None], n_chains, axis=1),
-                sampler,
-                streams,
-                progress,
-                desc=f"{sampler} sweeps",
-            )
-            trace = Trace(energy=E, magnetization=M, n_sites=self.n, beta=betas)
-            return SampleResult(
-                spins=X,
-                trace=trace if return_trace else None,
-                sampler=sampler,
-                info={"beta_schedule": betas},
-            )
-        A = self._J_csr
-        args = (A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data, self.b, self.spin)
-        if scan == "colored":
-            streams = seed_streams(rng, n_chains * self.n)
-            ptr, units = self._coloring()
-            _gibbs_colored(X, *args, ptr, units, n_sweeps, streams)
-        elif self._J_dense is not None:  # dense: incrementally kept local fields
-            streams = seed_streams(rng, n_chains)
-            if not hasattr(self, "_J32"):
-                self._J32 = self._J_dense.astype(np.float32)
-            _gibbs_dense(
-                X,
-                self._J32,
-                self.b.astype(np.float32),
-                self.spin,
-                n_sweeps,
-                scan == "random",
-                streams,
-            )
-        else:
-            streams = seed_streams(rng, n_chains)
-            kernel = _gibbs_sequential if scan == "sequential" else _gibbs_random_scan
-            kernel(X, *args, n_sweeps, streams)
-        return SampleResult(spins=X, trace=None, sampler=sampler, info={"scan": scan})
+        return _pairwise.sample(
+            self, n_sweeps, n_chains, scan, random_state, init, device, sampler, beta,
+            beta_schedule, return_trace, progress,
+        )  # fmt: skip
 
     def parallel_tempering(
         self,
@@ -366,55 +291,15 @@ class BoltzmannMachine:
         ``burn_in``, and whose ``info`` holds ``swap_acceptance`` (one rate per neighbouring
         pair) and the ``betas``.
         """
-        b = np.asarray(betas)
-        if b.dtype.kind not in "iuf" or b.ndim != 1 or len(b) < 2:
-            raise ValueError(f"betas must be >= 2 finite values >= 0, got {betas!r}")
-        b = b.astype(np.float64)
-        if not np.all(np.isfinite(b)) or np.any(b < 0):
-            raise ValueError(f"betas must be >= 2 finite values >= 0, got {betas!r}")
-        check_choice(sampler, "sampler", PAIRWISE_SAMPLERS)
-        check_memory(len(b) * (self.n * 10.0 + 16), "parallel tempering", "betas")
-        rng = check_random_state(random_state)
-        X = self._initial_states(init, len(b), rng)
-        streams = seed_streams(rng, len(b))
-        states, E, M, rate = tempering(
-            self._mcmc_arrays(),
-            self.spin,
-            X,
-            b,
-            n_sweeps,
-            burn_in,
-            swap_every,
-            sampler,
-            streams,
-            rng,
-            progress,
-        )
-        return SampleResult(
-            spins=states,
-            trace=Trace(energy=E, magnetization=M, n_sites=self.n, beta=b),
-            sampler=f"parallel-tempering/{sampler}",
-            info={"swap_acceptance": rate, "betas": b},
+        return _pairwise.parallel_tempering(
+            self, betas, n_sweeps, sampler, random_state, burn_in, swap_every, init, progress
         )
 
-    def _initial_states(self, init, n_chains, rng):
-        lo, hi = self.values
-        if init is None:
-            return np.where(rng.random((n_chains, self.n)) < 0.5, hi, lo).astype(np.int8)
-        X = self.check_states(init, "init").astype(np.int8)
-        X = np.array(np.broadcast_to(X, (n_chains, self.n)) if len(X) == 1 else X)
-        if len(X) != n_chains:
-            raise ValueError(f"init must hold 1 or n_chains={n_chains} states, got {len(X)}")
-        return X
-
-    def _mcmc_arrays(self):
-        """The couplings as the annealing kernels take them, built once per model."""
-        if "_mcmc" not in self.__dict__:
-            self._mcmc = model_arrays(self._J_dense, self._J_csr, self.b, self.spin)
-        return self._mcmc
-
-    def _coloring(self):
-        if not hasattr(self, "_colors"):
+    def coloring(self):
+        """A greedy colouring of the interaction graph, computed once: ``(ptr, units)``,
+        the units of colour ``k`` being ``units[ptr[k]:ptr[k + 1]]`` (no two coupled units
+        share a colour)."""
+        if "_colors" not in self.__dict__:
             A = self._J_csr
             self._colors = greedy_coloring(A.indptr, A.indices, self.n)
         return self._colors
@@ -422,7 +307,7 @@ class BoltzmannMachine:
     @property
     def n_colors(self) -> int:
         """Number of colours of the greedy colouring of the interaction graph."""
-        return len(self._coloring()[0]) - 1
+        return len(self.coloring()[0]) - 1
 
 
 def spin_glass(shape, random_state=None, boundary: str = "periodic", field: float = 0.0):

@@ -11,40 +11,15 @@ import numbers
 
 import numpy as np
 
-from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm._threads import numba_threads
-from pgm_ebm._validation import as_real_array, check_memory, check_positive_int
-from pgm_ebm.kernels.metropolis import (
-    _checkerboard_2d,
-    _checkerboard_generic,
-    _checkerboard_split,
-    _energy_magnetization,
-    _energy_magnetization_2d,
-    _multispin_2d,
-    _swendsen_wang,
-    _wolff,
-)
+from pgm_ebm._validation import as_real_array, check_spins
+from pgm_ebm.kernels.metropolis import _energy_magnetization, _energy_magnetization_2d
 from pgm_ebm.partition import ising_exact
 from pgm_ebm.partition.result import LogZResult
-from pgm_ebm.samplers.exchange import swap_neighbours
-from pgm_ebm.samplers.result import ChainState, SampleResult, Trace
+from pgm_ebm.samplers import lattice as _lattice
+from pgm_ebm.samplers.registry import get_sampler
+from pgm_ebm.samplers.result import ChainState
 
-SAMPLERS = ("metropolis", "heatbath", "wolff", "swendsen-wang", "multispin")
 EXACT_METHODS = ("exact-enumeration", "exact-kaufman", "exact-transfer-matrix")
-_CHECKERBOARD = ("metropolis", "heatbath", "multispin")
-_CLUSTER = ("wolff", "swendsen-wang")
-
-
-def _check_spins(spins, shape, name="spins"):
-    a = np.asarray(spins)
-    if a.shape[-len(shape) :] != tuple(shape):
-        raise ValueError(f"{name} must have trailing shape {tuple(shape)}, got {a.shape}")
-    if a.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must be real numbers with values +-1, got dtype {a.dtype}")
-    if not np.all((a == 1) | (a == -1)):
-        bad = a[(a != 1) & (a != -1)].ravel()[0]
-        raise ValueError(f"{name} must hold spins -1 or +1; found {bad!r}")
-    return a.astype(np.int8)
 
 
 class IsingLattice:
@@ -70,6 +45,9 @@ class IsingLattice:
     >>> res.spins.shape
     (4, 16, 16)
     """
+
+    #: the samplers of the registry that move it (:mod:`pgm_ebm.samplers`)
+    sampler_kind = "lattice"
 
     def __init__(self, shape, J: float = 1.0, h=0.0, beta: float = 1.0, boundary: str = "periodic"):
         if isinstance(shape, numbers.Integral):
@@ -125,11 +103,12 @@ class IsingLattice:
     def zero_field(self) -> bool:
         return bool(np.all(np.asarray(self.h) == 0))
 
-    def _field_2d(self):
+    def field_grid(self):
         """The field as a (L1, L2) array; a zero-stride view when uniform (no N-sized copy)."""
         return np.broadcast_to(np.asarray(self.h, np.float64), self.shape)
 
-    def _field_flat(self):
+    def field_flat(self):
+        """The field as a flat (N,) float64 array (a copy)."""
         return np.broadcast_to(np.asarray(self.h, dtype=np.float64), self.shape).ravel().copy()
 
     def bonds(self) -> np.ndarray:
@@ -156,24 +135,25 @@ class IsingLattice:
             self._cache["nbr"] = np.stack(cols, axis=1).astype(np.int64)
         return self._cache["nbr"]
 
-    def _colors(self):
+    def colors(self):
+        """The flat site indices of the two checkerboard colours (even, odd coordinate sum)."""
         coords = np.indices(self.shape).reshape(len(self.shape), -1)
         parity = coords.sum(axis=0) % 2
         return np.flatnonzero(parity == 0), np.flatnonzero(parity == 1)
 
     # ------------------------------------------------------------------ energies
-    def _measure(self, spins, out_e, out_m):
+    def energy_magnetization(self, spins, out_e, out_m):
         """Energies and magnetizations of int8 spins (n, *shape) into out_e, out_m."""
         spins = np.ascontiguousarray(spins)
         if len(self.shape) == 2:
             _energy_magnetization_2d(
-                spins, self._field_2d(), self.J, self.boundary == "periodic", out_e, out_m
+                spins, self.field_grid(), self.J, self.boundary == "periodic", out_e, out_m
             )
         else:
             _energy_magnetization(
                 spins.reshape(len(spins), -1),
                 self.bonds(),
-                self._field_flat(),
+                self.field_flat(),
                 self.J,
                 out_e,
                 out_m,
@@ -181,25 +161,25 @@ class IsingLattice:
 
     def energy(self, spins):
         """Energy of one configuration (``shape``) or of each of a batch (``(n, *shape)``)."""
-        s = _check_spins(spins, self.shape)
+        s = check_spins(spins, self.shape)
         batch = s.reshape(-1, *self.shape)
         e = np.empty(len(batch))
         m = np.empty(len(batch))
-        self._measure(batch, e, m)
+        self.energy_magnetization(batch, e, m)
         return float(e[0]) if s.ndim == len(self.shape) else e
 
     def magnetization(self, spins):
         """Sum of the spins (per configuration)."""
-        s = _check_spins(spins, self.shape)
+        s = check_spins(spins, self.shape)
         m = s.reshape(-1, self.n_sites).sum(axis=1, dtype=np.int64)
         return int(m[0]) if s.ndim == len(self.shape) else m
 
     def local_field(self, spins):
         """``J * sum of neighbours + h`` at every site (the field each spin feels)."""
-        s = _check_spins(spins, self.shape).reshape(-1, self.n_sites).astype(np.float64)
+        s = check_spins(spins, self.shape).reshape(-1, self.n_sites).astype(np.float64)
         nbr = self.neighbours()
         padded = np.concatenate([s, np.zeros((len(s), 1))], axis=1)  # index -1 -> 0
-        out = self.J * padded[:, nbr].sum(axis=2) + self._field_flat()
+        out = self.J * padded[:, nbr].sum(axis=2) + self.field_flat()
         return out.reshape(np.shape(spins)).astype(np.float64)
 
     # ------------------------------------------------------------------ exact
@@ -213,7 +193,7 @@ class IsingLattice:
         bonds = self.bonds()
         w = np.full(len(bonds), self.beta * self.J)
         A = sp.coo_matrix((w, (bonds[:, 0], bonds[:, 1])), shape=(self.n_sites, self.n_sites))
-        return BoltzmannMachine((A + A.T).tocsr(), self.beta * self._field_flat(), "spin")
+        return BoltzmannMachine((A + A.T).tocsr(), self.beta * self.field_flat(), "spin")
 
     def log_partition(self, method: str = "auto") -> LogZResult:
         """Exact log Z: ``"exact-enumeration"`` (N <= 24), ``"exact-kaufman"`` (2D torus, no
@@ -257,91 +237,25 @@ class IsingLattice:
             shape, self.beta, self.J, self.h, self.boundary
         )
 
-    # ------------------------------------------------------------------ sampling
-    def _bytes_needed(self, sampler, n_chains):
-        """An upper estimate of what a run allocates: spins and the half-lattice copies,
-        streams, and the per-chain work arrays and neighbour table of the cluster moves."""
-        N = float(self.n_sites)
-        per_site = {"multispin": 24.0, "wolff": 20.0, "swendsen-wang": 40.0}.get(sampler, 3.0)
-        shared = 16.0 * len(self.shape) * N if sampler in ("wolff", "swendsen-wang") else 0.0
-        return n_chains * (per_site * N + 16.0 * self.shape[0]) + shared
-
-    def _initial(self, init, n_chains, rng):
-        if isinstance(init, str):
-            if init == "random":
-                s = rng.integers(0, 2, size=(n_chains, *self.shape), dtype=np.int8)
-                s *= 2  # in place: no temporaries on large lattices
-                s -= 1
-                return s
-            if init in ("up", "down"):
-                return np.full((n_chains, *self.shape), 1 if init == "up" else -1, dtype=np.int8)
-            raise ValueError(f"init must be 'random', 'up', 'down' or an array, got {init!r}")
-        s = _check_spins(init, self.shape, name="init")
-        s = np.broadcast_to(s, (n_chains, *self.shape)) if s.ndim == len(self.shape) else s
-        if s.shape[0] != n_chains:
-            raise ValueError(f"init must hold n_chains={n_chains} configurations, got {s.shape[0]}")
-        return np.array(s, dtype=np.int8)  # a copy: the caller's array is never modified
-
     # ------------------------------------------------------------------ chains: init / step
     def init_chains(
         self, n_chains: int, *, sampler: str = "metropolis", init="random", random_state=None
     ) -> ChainState:
         """Chains ready to be stepped: configurations from ``init`` ("random", "up",
-        "down" or spins), one stream per chain and lattice row, and the ``sampler``'s sweep.
-        AIS, tempering and annealing loops drive them with :meth:`step` and
-        :meth:`measure` (the single-layout samplers: metropolis, heatbath, wolff,
-        swendsen-wang)."""
-        n_chains = check_positive_int(n_chains, "n_chains")
-        self._check_sampler(sampler)
-        if sampler == "multispin":
-            raise ValueError("init_chains runs one chain per configuration: not 'multispin'")
-        rng = check_random_state(random_state)
-        streams = seed_streams(rng, n_chains * self.shape[0])
-        spins = self._initial(init, n_chains, rng)
-        run = self._runner(sampler, spins, n_chains, streams)
-        return ChainState(
-            spins=spins,
-            streams=streams,
-            sampler=sampler,
-            advance=run,
-            sync=getattr(run, "sync", lambda: None),
-        )
+        "down" or spins), one stream per chain and lattice row, and the ``sampler``'s sweep
+        (the registry's ``init``: :func:`pgm_ebm.samplers.get_sampler`).  AIS, tempering and
+        annealing loops drive them with :meth:`step` and :meth:`measure` (the
+        single-layout samplers: metropolis, heatbath, wolff, swendsen-wang)."""
+        move = get_sampler(sampler, self)
+        return move.init(self, n_chains, init=init, random_state=random_state)
 
     def step(self, state: ChainState, betas) -> ChainState:
         """One sweep of every chain of ``state`` (in place), chain ``c`` at ``betas[c]``."""
-        state.advance(np.asarray(betas, dtype=np.float64))
-        return state
+        return get_sampler(state.sampler, self).step(self, state, betas)
 
     def measure(self, state: ChainState):
         """``(energies, magnetizations)`` of the chains of ``state``, each (n_chains,)."""
-        state.sync()
-        n = len(state.spins)
-        e, m = np.empty(n), np.empty(n)
-        self._measure(state.spins, e, m)
-        return e, m
-
-    def _check_sampler(self, sampler):
-        if sampler not in SAMPLERS:
-            raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
-        if sampler in _CLUSTER and (not self.zero_field or self.J <= 0):
-            raise ValueError(
-                f"sampler={sampler!r} needs h=0 and J>0; use 'metropolis' or 'heatbath'"
-            )
-        if sampler in _CHECKERBOARD and self.boundary == "periodic":
-            odd = [L for L in self.shape if L > 1 and L % 2]
-            if odd:
-                raise ValueError(
-                    f"the checkerboard sampler {sampler!r} needs even sizes on a periodic lattice, "
-                    f"got shape {self.shape}; use an even size, boundary='open', or "
-                    "sampler='wolff' / 'swendsen-wang' (no field)"
-                )
-        if sampler == "multispin" and (
-            len(self.shape) != 2
-            or self.boundary != "periodic"
-            or not self.zero_field
-            or self.J <= 0
-        ):
-            raise ValueError("sampler='multispin' needs a 2D periodic lattice with h=0 and J>0")
+        return _lattice.measure(self, state)
 
     def sample(
         self,
@@ -391,169 +305,10 @@ class IsingLattice:
         progress : bool
             Show a progress bar.
         """
-        from tqdm.auto import tqdm
-
-        for name, v, lo in (
-            ("n_sweeps", n_sweeps, 0),
-            ("n_chains", n_chains, 1),
-            ("burn_in", burn_in, 0),
-            ("measure_every", measure_every, 1),
-        ):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo:
-                raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-        if device not in ("cpu", "auto"):
-            raise ValueError(
-                f"device must be 'cpu' or 'auto' for IsingLattice, got {device!r}"
-                + (" (no CUDA path for lattices yet)" if device == "cuda" else "")
-            )
-        self._check_sampler(sampler)
-        check_memory(
-            self._bytes_needed(sampler, n_chains),
-            f"{n_chains} chain(s) of the {' x '.join(map(str, self.shape))} lattice ({sampler})",
-            "the lattice or n_chains",
-        )
-        total = burn_in + n_sweeps
-        if beta_schedule is not None:
-            sched = np.asarray(beta_schedule, dtype=np.float64)
-            if sched.shape != (total,) or not np.all(np.isfinite(sched)) or np.any(sched < 0):
-                raise ValueError(
-                    f"beta_schedule must hold {total} finite values >= 0, got shape {sched.shape}"
-                )
-        else:
-            sched = np.full(total, self.beta)
-        rng = check_random_state(random_state)
-        rows = self.shape[0]
-        streams = seed_streams(rng, n_chains * rows)
-        multispin = sampler == "multispin"
-        if multispin:
-            if isinstance(init, str) and init == "random":  # random bits are random spins
-                state = rng.integers(
-                    0, 2**64, size=(n_chains, *self.shape), dtype=np.uint64, endpoint=False
-                )
-            else:
-                state = _pack(self._initial(init, 64 * n_chains, rng))
-        else:
-            state = self._initial(init, n_chains, rng)
-        runner = self._runner(sampler, state, n_chains, streams)
-        betas = np.empty(n_chains)
-        energies, mags, sweeps = [], [], []
-        bar = tqdm(total=total, disable=not progress, desc=f"{sampler} sweeps", unit="sweep")
-        clusters = getattr(runner, "clusters", None)
-        sync = getattr(runner, "sync", lambda: None)  # split layouts write back into state
-        for t in range(total):
-            if clusters is not None and t == burn_in:
-                clusters["adapt"] = False  # fixed number of Wolff clusters per sweep from here
-            betas[:] = sched[t]
-            runner(betas)
-            bar.update(1)
-            if return_trace and t >= burn_in and (t - burn_in) % measure_every == 0:
-                sync()
-                spins = _unpack(state) if multispin else state
-                e = np.empty(len(spins))
-                m = np.empty(len(spins))
-                self._measure(spins, e, m)
-                energies.append(e)
-                mags.append(m)
-                sweeps.append(t)
-        bar.close()
-        sync()
-        spins = _unpack(state) if multispin else state
-        info = {"wolff_clusters_per_sweep": clusters["n"]} if clusters is not None else {}
-        if not return_trace:
-            return SampleResult(spins=spins, trace=None, sampler=sampler, info=info)
-        trace = Trace(
-            energy=np.array(energies).T if energies else np.zeros((len(spins), 0)),
-            magnetization=np.array(mags).T if mags else np.zeros((len(spins), 0)),
-            n_sites=self.n_sites,
-            beta=sched[burn_in:] if beta_schedule is not None else self.beta,
-            sweep_numbers=np.array(sweeps, dtype=np.int64),
-        )
-        return SampleResult(spins=spins, trace=trace, sampler=sampler, info=info)
-
-    def _runner(self, sampler, state, n_chains, streams):
-        """A function ``run(betas)`` doing one sweep of ``sampler`` on ``state`` in place,
-        chain ``c`` at inverse temperature ``betas[c]``."""
-        rows = self.shape[0]
-        J = self.J
-        if sampler in ("metropolis", "heatbath") and len(self.shape) == 2:
-            heat = sampler == "heatbath"
-            periodic = self.boundary == "periodic"
-            if not (self.field_uniform and periodic):  # open boundaries or a site field
-                field2d = self._field_2d()
-
-                def run(betas):
-                    for color in (0, 1):
-                        _checkerboard_2d(state, color, field2d, betas, J, periodic, heat, streams)
-
-                return run
-            # periodic with a uniform field: the checkerboard-split layout (same bits)
-            A, B = _split_colors(state)
-            table = np.zeros((n_chains, 10), dtype=np.float32)
-            e4 = np.zeros(n_chains, dtype=np.float32)
-            e8 = np.zeros(n_chains, dtype=np.float32)
-            h = float(self.h)
-            mode = 1 if heat else (2 if h == 0.0 and J > 0 else 0)
-            nb = np.arange(-4, 5, 2, dtype=np.float64)
-            small = state.size < SMALL_LATTICE
-
-            def run(betas):
-                bb = betas[:, None]
-                if mode == 1:
-                    table[:, :5] = 1 / (1 + np.exp(-2 * bb * (J * nb + h)))
-                elif mode == 0:
-                    for si, sp in enumerate((-1.0, 1.0)):
-                        table[:, 5 * si : 5 * si + 5] = np.minimum(
-                            1.0, np.exp(-bb * 2 * sp * (J * nb + h))
-                        )
-                else:
-                    e4[:] = np.exp(-4 * betas * J)
-                    e8[:] = np.exp(-8 * betas * J)
-                with numba_threads(1 if small else None):
-                    for color in (0, 1):
-                        _checkerboard_split(A, B, color, table, e4, e8, mode, streams)
-
-            run.sync = lambda: _merge_colors(A, B, state)
-            return run
-        if sampler == "multispin":
-
-            def run(betas):
-                beta = float(betas[0])
-                p4, p8 = np.float32(math.exp(-4 * beta * J)), np.float32(math.exp(-8 * beta * J))
-                for color in (0, 1):
-                    _multispin_2d(state, color, p4, p8, streams)
-
-            return run
-        flat = state.reshape(n_chains, -1)
-        if sampler in ("metropolis", "heatbath"):
-            s0, s1 = self._colors()
-            nbr, hflat, heat = self.neighbours(), self._field_flat(), sampler == "heatbath"
-
-            def run(betas):
-                _checkerboard_generic(flat, s0, s1, nbr, hflat, betas, J, heat, streams, rows)
-
-            return run
-        if sampler == "wolff":
-            nbr = self.neighbours()
-            flipped = np.zeros(n_chains, dtype=np.int64)
-            clusters = {"n": 1, "adapt": True}
-
-            def run(betas):
-                # clusters per sweep: N / mean cluster size, re-estimated only while
-                # adapt is on (burn-in); fixed afterwards, so the chain is a fixed
-                # composition of Wolff steps and samples the Boltzmann distribution
-                _wolff(flat, nbr, 1 - np.exp(-2 * betas * J), clusters["n"], streams, rows, flipped)
-                if clusters["adapt"]:
-                    mean_size = flipped.mean() / clusters["n"]
-                    clusters["n"] = max(1, int(round(self.n_sites / mean_size)))
-
-            run.clusters = clusters
-            return run
-        bonds = self.bonds()
-
-        def run(betas):  # swendsen-wang
-            _swendsen_wang(flat, bonds, 1 - np.exp(-2 * betas * J), streams, rows)
-
-        return run
+        return _lattice.sample(
+            self, n_sweeps, n_chains, sampler, random_state, device, init, burn_in,
+            measure_every, return_trace, beta_schedule, progress,
+        )  # fmt: skip
 
     def parallel_tempering(
         self,
@@ -572,90 +327,6 @@ class IsingLattice:
         holds each temperature's energies and magnetizations, and whose ``info`` holds
         ``swap_acceptance`` (one rate per neighbouring pair) and the ``betas``.
         """
-        from tqdm.auto import tqdm
-
-        b = np.asarray(betas, dtype=np.float64)
-        if b.ndim != 1 or len(b) < 2 or not np.all(np.isfinite(b)) or np.any(b < 0):
-            raise ValueError(f"betas must be >= 2 finite values >= 0, got {betas!r}")
-        if sampler not in ("metropolis", "heatbath", "wolff", "swendsen-wang"):
-            raise ValueError(f"sampler must be a single-chain sampler, got {sampler!r}")
-        n_sweeps = check_positive_int(n_sweeps, "n_sweeps")
-        burn_in = check_positive_int(burn_in, "burn_in", minimum=0)
-        swap_every = check_positive_int(swap_every, "swap_every")
-        self._check_sampler(sampler)
-        rng = check_random_state(random_state)
-        R = len(b)
-        check_memory(self._bytes_needed(sampler, R), "parallel tempering", "the lattice or betas")
-        rows = self.shape[0]
-        streams = seed_streams(rng, R * rows)
-        state = self._initial("random", R, rng)
-        runner = self._runner(sampler, state, R, streams)
-        where = np.arange(R)  # where[k] = replica currently at temperature k
-        accepted = np.zeros(R - 1)
-        tried = np.zeros(R - 1)
-        E, M = [], []
-        e = np.empty(R)
-        m = np.empty(R)
-        total = burn_in + n_sweeps
-        for t in tqdm(range(total), disable=not progress, desc="parallel tempering"):
-            runner(b[np.argsort(where)])  # replica r runs at the temperature it holds
-            getattr(runner, "sync", lambda: None)()
-            self._measure(state, e, m)
-            if (t + 1) % swap_every == 0:  # even / odd pairs alternate
-                swap_neighbours(b, e, where, t % 2, accepted, tried, rng)
-            if t >= burn_in:
-                E.append(e[where].copy())
-                M.append(m[where].copy())
-        trace = Trace(
-            energy=np.array(E).T, magnetization=np.array(M).T, n_sites=self.n_sites, beta=b
+        return _lattice.parallel_tempering(
+            self, betas, n_sweeps, sampler, random_state, burn_in, swap_every, progress
         )
-        info = {"betas": b, "swap_acceptance": accepted / np.maximum(tried, 1)}
-        return SampleResult(spins=state[where].copy(), trace=trace, sampler=sampler, info=info)
-
-
-#: Lattices (all chains) below this many sites run their sweeps on one thread: waking the
-#: others costs more than a sweep of a few thousand sites.
-SMALL_LATTICE = 1 << 16
-
-
-def _split_colors(spins):
-    """int8 (n, L1, L2), L2 even -> (A, B): A[c, i, k] = s[c, i, 2k + i%2], B the other colour."""
-    A = np.empty((spins.shape[0], spins.shape[1], spins.shape[2] // 2), dtype=np.int8)
-    B = np.empty_like(A)
-    A[:, 0::2] = spins[:, 0::2, 0::2]
-    A[:, 1::2] = spins[:, 1::2, 1::2]
-    B[:, 0::2] = spins[:, 0::2, 1::2]
-    B[:, 1::2] = spins[:, 1::2, 0::2]
-    return A, B
-
-
-def _merge_colors(A, B, out):
-    """Inverse of :func:`_split_colors`, written into ``out``."""
-    out[:, 0::2, 0::2] = A[:, 0::2]
-    out[:, 1::2, 1::2] = A[:, 1::2]
-    out[:, 0::2, 1::2] = B[:, 0::2]
-    out[:, 1::2, 0::2] = B[:, 1::2]
-    return out
-
-
-def _pack(spins):
-    """int8 spins (64 n, L1, L2) -> uint64 words (n, L1, L2), replica r of word c = spins[64 c + r].
-
-    One replica at a time, so temporaries stay the size of one lattice."""
-    n = spins.shape[0] // 64
-    words = np.zeros((n, *spins.shape[1:]), dtype=np.uint64)
-    for c in range(n):
-        for r in range(64):
-            words[c] |= (spins[64 * c + r] > 0).astype(np.uint64) << np.uint64(r)
-    return words
-
-
-def _unpack(words):
-    """uint64 words (n, L1, L2) -> int8 spins (64 n, L1, L2), one replica at a time."""
-    out = np.empty((64 * words.shape[0], *words.shape[1:]), dtype=np.int8)
-    for c in range(words.shape[0]):
-        for r in range(64):
-            bit = ((words[c] >> np.uint64(r)) & np.uint64(1)).astype(np.int8)
-            np.multiply(bit, 2, out=out[64 * c + r])
-            out[64 * c + r] -= 1
-    return out

@@ -44,6 +44,7 @@ from pgm_ebm.kernels.checks import _count_outside
 from pgm_ebm.kernels.enumerate import _rbm_pseudo_loglik
 from pgm_ebm.partition.exact import rbm_log_partition_exact
 from pgm_ebm.partition.result import LogZResult
+from pgm_ebm.samplers.registry import get_sampler
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     >>> rbm.transform(X).shape
     (100, 4)
     """
+
+    #: the samplers of the registry that move it (:mod:`pgm_ebm.samplers`)
+    sampler_kind = "rbm"
 
     def __init__(
         self,
@@ -421,11 +425,15 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return float(np.mean(self.score_samples(X)))
 
     # ------------------------------------------------------------------ sampling
-    def _streams_for(self, n):
+    def _stream_rng(self):
+        """The estimator's own generator (from ``random_state``), kept across calls."""
         rng = self.__dict__.get("_rng")
         if rng is None:
             rng = self._rng = check_random_state(self.random_state)
-        return seed_streams(rng, n)
+        return rng
+
+    def _streams_for(self, n):
+        return seed_streams(self._stream_rng(), n)
 
     def gibbs(self, v):
         """One block-Gibbs step ``v -> h -> v'``; returns the new visible states (bool)."""
@@ -474,38 +482,23 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         check_is_fitted(self)
         n_samples = check_positive_int(n_samples, "n_samples")
         n_steps = check_positive_int(n_steps, "n_steps")
-        W, b, c = self._params()
-        check_memory(
-            n_samples * (16 + 2 * W.itemsize * (W.shape[0] + W.shape[1]) + W.shape[1]),
-            f"sampling {n_samples} chains",
-            "n_samples",
-        )
-        streams = (
-            seed_streams(random_state, n_samples)
-            if random_state is not None
-            else self._streams_for(n_samples)
-        )
-        Vp = np.empty((n_samples, W.shape[1]), dtype=W.dtype)
-        Vs = np.empty_like(Vp)
         if init is None:
-            Vp[:] = 0.0
-            _sample_bernoulli(Vp, b, streams, Vs)
+            init = "random"
         else:
             init = self._validate(init, reset=False, name="init")
             if len(init) != n_samples:
                 raise ValueError(f"init must have n_samples={n_samples} rows, got {len(init)}")
-            Vs[:] = init
-        H = np.empty((n_samples, W.shape[0]), dtype=W.dtype)
-        Hs = np.empty_like(H)
+        move = get_sampler("block-gibbs", self)
+        if random_state is None:  # the estimator's own stream
+            random_state = self._stream_rng()
+        state = move.init(self, n_samples, init=init, random_state=random_state)
+        ones = np.ones(n_samples)
         from tqdm.auto import trange
 
         for _ in trange(n_steps, desc="sampling", disable=not self.verbose, leave=False):
-            np.matmul(Vs, W.T, out=H)
-            _sample_bernoulli(H, c, streams, Hs)
-            np.matmul(Hs, W, out=Vp)
-            _sample_bernoulli(Vp, b, streams, Vs)
-        out = Vs.astype(np.uint8)
-        return (out, Vp.copy()) if return_probabilities else out
+            move.step(self, state, ones)
+        out = state.spins.astype(np.uint8)
+        return (out, state.work["Vp"].copy()) if return_probabilities else out
 
     # ------------------------------------------------------------------ training
     def _n_chains(self, n_samples):

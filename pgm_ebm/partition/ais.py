@@ -28,6 +28,7 @@ from pgm_ebm.kernels.block_gibbs import (
     _collapsed_step,
 )
 from pgm_ebm.partition.result import LogZResult
+from pgm_ebm.samplers.registry import get_sampler
 
 
 def default_schedule() -> np.ndarray:
@@ -353,14 +354,15 @@ def ising_ais(
     t0 = time.perf_counter()
     s = check_schedule(np.linspace(0, 1, 1001) if schedule is None else schedule)
     # uniform random spins: exact samples of beta = 0
-    state = model.init_chains(n_chains, sampler=sampler, random_state=random_state)
+    move = get_sampler(sampler, model, steppable=True)
+    state = move.init(model, n_chains, random_state=random_state)
     log_w = np.zeros(n_chains)
     betas = np.empty(n_chains)
     for k in tqdm(range(1, len(s)), disable=not progress, desc="Ising AIS", unit="T"):
         e, _ = model.measure(state)
         log_w -= (s[k] - s[k - 1]) * model.beta * e
         betas[:] = s[k] * model.beta
-        model.step(state, betas)
+        move.step(model, state, betas)
     settings = {
         "n_chains": n_chains,
         "n_temperatures": len(s) - 1,

@@ -1,5 +1,9 @@
 """Metropolis and heat-bath sweeps at any inverse temperature for pairwise binary models:
-fixed beta, simulated annealing along an absolute ``beta_schedule``, parallel tempering.
+fixed beta, simulated annealing along an absolute ``beta_schedule``, parallel tempering,
+registered under the ``"pairwise"`` kind (:class:`~pgm_ebm.BoltzmannMachine` and anything
+declaring ``sampler_kind = "pairwise"`` with ``J``, ``b``, ``n``, ``spin``, ``values``,
+``couplings_csr``, ``check_states`` and ``coloring``), and the loops of
+``BoltzmannMachine.sample`` and ``parallel_tempering``.
 
 The model is given as arrays (:func:`model_arrays`), computed once per model and cached on
 it, so that repeated calls (one per temperature, one per read) pay neither a graph
@@ -9,12 +13,26 @@ conversion nor a colouring; the chains' streams are seeded once per call (one pe
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
+import scipy.sparse as sp
 
-from pgm_ebm._validation import check_choice, check_positive_int
+from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm._validation import check_choice, check_memory, check_positive_int
 from pgm_ebm.kernels.anneal import _sweeps_dense, _sweeps_sparse, _sweeps_sparse_int
+from pgm_ebm.kernels.gibbs import (
+    _gibbs_colored,
+    _gibbs_dense,
+    _gibbs_random_scan,
+    _gibbs_sequential,
+)
 from pgm_ebm.samplers.exchange import swap_neighbours
+from pgm_ebm.samplers.registry import Sampler, get_sampler, register
+from pgm_ebm.samplers.result import ChainState, SampleResult, Trace
+
+KIND = "pairwise"
+SCANS = ("sequential", "random", "colored")
 
 #: The samplers of :func:`run_sweeps` (the names IsingLattice uses for the same moves).
 PAIRWISE_SAMPLERS = ("metropolis", "heatbath")
@@ -152,3 +170,171 @@ def tempering(arrays, spin, X, betas, n_sweeps, burn_in, swap_every, sampler, st
                 swap_neighbours(betas, E[:, -1], where, first, accepted, tried, rng)
     rate = np.divide(accepted, tried, out=np.zeros(R - 1), where=tried > 0)
     return X[where].copy(), np.array(E_out).T, np.array(M_out).T, rate
+
+
+# ---------------------------------------------------------------------------- per-model arrays
+#: the kernels' arrays of each live model, built once (a model's couplings never change)
+_ARRAYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def arrays_of(model):
+    """:func:`model_arrays` of ``model``, computed on first use and kept while it lives."""
+    got = _ARRAYS.get(model)
+    if got is None:
+        J = model.J
+        got = _ARRAYS[model] = model_arrays(
+            None if sp.issparse(J) else J, model.couplings_csr, model.b, model.spin
+        )
+    return got
+
+
+_DENSE32: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _dense32(model):
+    """The float32 dense couplings of the dense Gibbs kernel, built once per model."""
+    got = _DENSE32.get(model)
+    if got is None:
+        got = _DENSE32[model] = np.asarray(model.J, dtype=np.float32)
+    return got
+
+
+def initial_states(model, init, n_chains, random_state):
+    """int8 (n_chains, n) starting states: uniformly random (``init`` None or "random"),
+    or the given states (one, broadcast, or ``n_chains``; copied)."""
+    rng = check_random_state(random_state)
+    lo, hi = model.values
+    if init is None or (isinstance(init, str) and init == "random"):
+        return np.where(rng.random((n_chains, model.n)) < 0.5, hi, lo).astype(np.int8)
+    X = model.check_states(init, "init").astype(np.int8)
+    X = np.array(np.broadcast_to(X, (n_chains, model.n)) if len(X) == 1 else X)
+    if len(X) != n_chains:
+        raise ValueError(f"init must hold 1 or n_chains={n_chains} states, got {len(X)}")
+    return X
+
+
+# ---------------------------------------------------------------------------- the registry
+def _init(name):
+    def init_chains(model, n_chains, *, init="random", random_state=None):
+        n_chains = check_positive_int(n_chains, "n_chains")
+        rng = check_random_state(random_state)
+        X = initial_states(model, init, n_chains, rng)
+        streams = seed_streams(rng, n_chains)
+        arrays = arrays_of(model)
+
+        def advance(betas):
+            run_sweeps(arrays, model.spin, X, np.asarray(betas, np.float64)[None, :], name,
+                       streams)  # fmt: skip
+
+        return ChainState(spins=X, streams=streams, sampler=name, advance=advance)
+
+    return init_chains
+
+
+def _step(model, state, betas):
+    state.advance(betas)
+    return state
+
+
+register(Sampler("metropolis", KIND, "single-unit Metropolis sweeps", _init("metropolis"), _step))
+register(
+    Sampler("heatbath", KIND, "single-unit heat-bath (Gibbs) sweeps", _init("heatbath"), _step)
+)
+
+
+# ---------------------------------------------------------------------------- the loops
+def sample(model, n_sweeps, n_chains, scan, random_state, init, device, sampler, beta,
+           beta_schedule, return_trace, progress):  # fmt: skip
+    """The loop of :meth:`BoltzmannMachine.sample` (see there)."""
+    for name, v, lo in (("n_sweeps", n_sweeps, 0), ("n_chains", n_chains, 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+    if scan not in SCANS:
+        raise ValueError(f"scan must be one of {SCANS}, got {scan!r}")
+    if device not in ("cpu", "auto"):
+        raise ValueError(f"device must be 'cpu' or 'auto' for BoltzmannMachine, got {device!r}")
+    get_sampler(sampler, model)
+    betas = check_betas(
+        1.0 if beta is None and beta_schedule is None else beta, beta_schedule, n_sweeps
+    )
+    legacy = (
+        sampler == "heatbath"
+        and beta_schedule is None
+        and (beta is None or beta == 1)
+        and not return_trace
+    )
+    if not legacy and scan != "sequential":
+        raise ValueError(
+            f"scan={scan!r} runs heat-bath sampling at beta = 1 only; use "
+            "scan='sequential' with sampler, beta, beta_schedule or return_trace"
+        )
+    check_memory(n_chains * (model.n * 10.0 + 16), f"{n_chains} chains", "n_chains")
+    rng = check_random_state(random_state)
+    X = initial_states(model, init, n_chains, rng)
+    if not legacy:
+        streams = seed_streams(rng, n_chains)
+        E, M = run_sweeps(
+            arrays_of(model),
+            model.spin,
+            X,
+            np.repeat(betas[:, None], n_chains, axis=1),
+            sampler,
+            streams,
+            progress,
+            desc=f"{sampler} sweeps",
+        )
+        trace = Trace(energy=E, magnetization=M, n_sites=model.n, beta=betas)
+        return SampleResult(
+            spins=X,
+            trace=trace if return_trace else None,
+            sampler=sampler,
+            info={"beta_schedule": betas},
+        )
+    A = model.couplings_csr
+    args = (A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data, model.b, model.spin)
+    if scan == "colored":
+        streams = seed_streams(rng, n_chains * model.n)
+        ptr, units = model.coloring()
+        _gibbs_colored(X, *args, ptr, units, n_sweeps, streams)
+    elif not sp.issparse(model.J):  # dense: incrementally kept local fields
+        streams = seed_streams(rng, n_chains)
+        _gibbs_dense(
+            X,
+            _dense32(model),
+            model.b.astype(np.float32),
+            model.spin,
+            n_sweeps,
+            scan == "random",
+            streams,
+        )
+    else:
+        streams = seed_streams(rng, n_chains)
+        kernel = _gibbs_sequential if scan == "sequential" else _gibbs_random_scan
+        kernel(X, *args, n_sweeps, streams)
+    return SampleResult(spins=X, trace=None, sampler=sampler, info={"scan": scan})
+
+
+def parallel_tempering(model, betas, n_sweeps, sampler, random_state, burn_in, swap_every,
+                       init, progress):  # fmt: skip
+    """The loop of :meth:`BoltzmannMachine.parallel_tempering` (see there)."""
+    b = np.asarray(betas)
+    if b.dtype.kind not in "iuf" or b.ndim != 1 or len(b) < 2:
+        raise ValueError(f"betas must be >= 2 finite values >= 0, got {betas!r}")
+    b = b.astype(np.float64)
+    if not np.all(np.isfinite(b)) or np.any(b < 0):
+        raise ValueError(f"betas must be >= 2 finite values >= 0, got {betas!r}")
+    get_sampler(sampler, model, steppable=True)
+    check_memory(len(b) * (model.n * 10.0 + 16), "parallel tempering", "betas")
+    rng = check_random_state(random_state)
+    X = initial_states(model, init, len(b), rng)
+    streams = seed_streams(rng, len(b))
+    states, E, M, rate = tempering(
+        arrays_of(model), model.spin, X, b, n_sweeps, burn_in, swap_every, sampler, streams,
+        rng, progress,
+    )  # fmt: skip
+    return SampleResult(
+        spins=states,
+        trace=Trace(energy=E, magnetization=M, n_sites=model.n, beta=b),
+        sampler=f"parallel-tempering/{sampler}",
+        info={"swap_acceptance": rate, "betas": b},
+    )

@@ -80,7 +80,7 @@ class ChainState:
     working layout of their own and write it back into ``spins`` when ``sync`` is called);
     ``streams``: one random stream per chain (or lattice row); ``sampler``: the move;
     ``advance``: one sweep at per-chain inverse temperatures, in place; ``sync``: bring
-    ``spins`` up to date.
+    ``spins`` up to date.  Found by name in :mod:`pgm_ebm.samplers.registry`.
     """
 
     spins: np.ndarray
@@ -88,3 +88,5 @@ class ChainState:
     sampler: str
     advance: object = field(repr=False)
     sync: object = field(repr=False, default=lambda: None)
+    #: a sampler's working arrays (e.g. the RBM's last ``p(v = 1 | h)`` in ``"Vp"``)
+    work: dict = field(repr=False, default_factory=dict)
