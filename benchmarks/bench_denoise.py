@@ -25,7 +25,8 @@ from _common import machine, timed
 from numba import njit
 
 from pgm_ebm import denoise as dn
-from pgm_ebm.denoise import _pad, _sweeps
+from pgm_ebm.denoise.images import pad
+from pgm_ebm.samplers import get_sampler, grid
 
 N_SWEEPS = 1000
 
@@ -173,7 +174,9 @@ def speed(repeats):
     clean = dn.builtin_image("shapes", 512)
     noisy = dn.add_flip_noise(clean, 0.1, random_state=0)
     u = 2.1 * noisy.astype(np.float64)
-    up = _pad(u, np.float64)
+    post = dn.GridPosterior(u, 1.0)
+    up = post.padded_field()
+    heatbath = get_sampler("heatbath", post)
     ones = np.ones(N_SWEEPS)
     t_gc = timed(lambda: dn.denoise(noisy, "graph-cut"), repeats)
     t_sp = timed(lambda: scipy_min_cut(u, 1.0), repeats)
@@ -181,7 +184,13 @@ def speed(repeats):
     e_sp = dn.energy(scipy_min_cut(u, 1.0), noisy)
     t_icm = timed(lambda: dn.denoise(noisy, "icm"), repeats)
     t_ours = timed(
-        lambda: _sweeps(noisy, up, 1.0, False, ones, N_SWEEPS, 1, 0, False, "", track=False),
+        lambda: grid.run(
+            post,
+            heatbath.init(post, 1, init=noisy, random_state=0),
+            ones,
+            burn_in=N_SWEEPS,
+            track=False,
+        ),
         repeats,
     )
     t_full = timed(
@@ -191,7 +200,7 @@ def speed(repeats):
         repeats,
     )
     t_np = timed(lambda: numpy_gibbs(noisy, u, 1.0, N_SWEEPS, np.random.default_rng(0)), repeats)
-    Xn = _pad(noisy, np.float64)
+    Xn = pad(noisy, np.float64)
     t_nb = timed(lambda: naive_numba(Xn.copy(), up, 1.0, N_SWEEPS), repeats)
     print(f"machine: {machine()}; 512 x 512, 10% flips, beta 1, eta 2.1, median of {repeats}")
     print()

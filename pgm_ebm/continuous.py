@@ -19,18 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm.kernels.continuous import _langevin_kernel, _random_walk_kernel
-
-
-@dataclass
-class ContinuousSamples:
-    """``samples`` (n_chains, n_kept, d), final states ``x`` and per-chain ``acceptance`` rates."""
-
-    samples: np.ndarray
-    x: np.ndarray
-    acceptance: np.ndarray
-    method: str
+from pgm_ebm.samplers import continuous as _continuous
+from pgm_ebm.samplers.registry import get_sampler
+from pgm_ebm.samplers.result import SampleResult
 
 
 def _prepare(x0, n_chains, n_steps, step_size, thin):
@@ -48,6 +39,26 @@ def _prepare(x0, n_chains, n_steps, step_size, thin):
     return X, out
 
 
+@dataclass(frozen=True, eq=False)
+class EnergyModel:
+    """A continuous density ``p(x) ~ exp(-energy(x))``: Numba-compiled ``energy(x) -> float``
+    and, for the Langevin samplers, ``grad(x) -> array`` of a 1-D float64 ``x``."""
+
+    energy: object
+    grad: object = None
+
+    #: the samplers of the registry that move it (:mod:`pgm_ebm.samplers.continuous`)
+    sampler_kind = "continuous"
+
+
+def _run(model, sampler, X, n_steps, step_size, thin, random_state):
+    move = get_sampler(sampler, model)
+    state = move.init(model, len(X), init=X, random_state=random_state, step_size=step_size)
+    out = _continuous.run(model, state, n_steps, thin)
+    acceptance = state.work["accepted"] / n_steps
+    return SampleResult(spins=state.spins, sampler=sampler, samples=out, acceptance=acceptance)
+
+
 def langevin(
     energy,
     grad,
@@ -59,13 +70,12 @@ def langevin(
     n_chains: int | None = None,
     thin: int = 1,
     random_state=None,
-) -> ContinuousSamples:
-    """Langevin dynamics (MALA when ``adjust``, else ULA) from ``x0`` (d,) or (n_chains, d)."""
-    X, out = _prepare(x0, n_chains, n_steps, step_size, thin)
-    acc = np.zeros(X.shape[0], dtype=np.int64)
-    streams = seed_streams(check_random_state(random_state), X.shape[0])
-    _langevin_kernel(energy, grad, X, float(step_size), n_steps, adjust, thin, out, acc, streams)
-    return ContinuousSamples(out, X, acc / n_steps, "mala" if adjust else "ula")
+) -> SampleResult:
+    """Langevin dynamics (MALA when ``adjust``, else ULA) from ``x0`` (d,) or (n_chains, d):
+    the registry's ``"mala"`` / ``"ula"`` samplers of :class:`EnergyModel`."""
+    X, _ = _prepare(x0, n_chains, n_steps, step_size, thin)
+    sampler = "mala" if adjust else "ula"
+    return _run(EnergyModel(energy, grad), sampler, X, n_steps, step_size, thin, random_state)
 
 
 def metropolis_hastings(
@@ -77,13 +87,12 @@ def metropolis_hastings(
     n_chains: int | None = None,
     thin: int = 1,
     random_state=None,
-) -> ContinuousSamples:
-    """Gaussian random-walk Metropolis-Hastings from ``x0`` (d,) or (n_chains, d)."""
-    X, out = _prepare(x0, n_chains, n_steps, step_size, thin)
-    acc = np.zeros(X.shape[0], dtype=np.int64)
-    streams = seed_streams(check_random_state(random_state), X.shape[0])
-    _random_walk_kernel(energy, X, float(step_size), n_steps, thin, out, acc, streams)
-    return ContinuousSamples(out, X, acc / n_steps, "random-walk-mh")
+) -> SampleResult:
+    """Gaussian random-walk Metropolis-Hastings from ``x0`` (d,) or (n_chains, d): the
+    registry's ``"random-walk-metropolis"`` sampler of :class:`EnergyModel`."""
+    X, _ = _prepare(x0, n_chains, n_steps, step_size, thin)
+    model = EnergyModel(energy)
+    return _run(model, "random-walk-metropolis", X, n_steps, step_size, thin, random_state)
 
 
 def product_of_experts(*experts):

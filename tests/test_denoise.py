@@ -134,7 +134,7 @@ def _scipy_min_cut_value(u, beta, diag):
 def test_grid_max_flow_matches_scipy_on_larger_images(diag, seed):
     """Images too large to enumerate (40 x 57), integer capacities so that SciPy's int32
     solver is exact: the same flow value, and the cut's energy is the minimum it implies."""
-    from pgm_ebm.denoise import _graph_cut
+    from pgm_ebm.denoise.inference import _graph_cut
 
     r = np.random.default_rng(SEED + seed)
     u = r.integers(-6, 7, (40, 57)) / 2.0
@@ -205,10 +205,11 @@ def test_gibbs_energy_trace_is_the_energy():
     clean = dn.builtin_image("shapes", 24)
     noisy = dn.add_flip_noise(clean, 0.1, random_state=SEED)
     for nbh in (4, 8):
-        from pgm_ebm.denoise import _pad, _sweeps
+        from pgm_ebm.denoise.inference import _sweeps
 
-        up = _pad(2.1 * noisy.astype(float), np.float64)
-        X, _, trace = _sweeps(noisy, up, 1.0, nbh == 8, np.ones(7), 7, 3, SEED, False, "")
+        post = dn.GridPosterior(2.1 * noisy.astype(float), 1.0, nbh)
+        up = post.padded_field()
+        X, _, trace = _sweeps(post, noisy, np.ones(7), 7, 3, SEED, False, "")
         for c in range(3):
             assert_allclose(
                 trace[-1, c],
@@ -221,16 +222,18 @@ def test_marginal_accumulator_sums_every_chain_after_burn_in():
     """acc = sum over sweeps k >= burn_in and chains of the spins (odd sizes, 2 chains; the
     chains' rows run in parallel, which once raced on a shared accumulator)."""
     from pgm_ebm._rng import seed_streams
-    from pgm_ebm.denoise import _pad, _sweeps
+    from pgm_ebm.denoise.images import pad
+    from pgm_ebm.denoise.inference import _sweeps
     from pgm_ebm.kernels.denoise import _energies, _gibbs_sweeps
 
     clean = dn.builtin_image("shapes", 37)[:, :31]
     noisy = dn.add_flip_noise(clean, 0.1, random_state=SEED)
-    up = _pad(2.1 * noisy.astype(float), np.float64)
+    post = dn.GridPosterior(2.1 * noisy.astype(float), 1.0)
+    up = post.padded_field()
     temps = np.linspace(0.5, 1.0, 9)
-    X, acc, trace = _sweeps(noisy, up, 1.0, False, temps, 4, 2, SEED, False, "")
+    X, acc, trace = _sweeps(post, noisy, temps, 4, 2, SEED, False, "")
     # the same sweeps one at a time, summing the states by hand
-    Y = np.repeat(_pad(noisy, np.int8)[None], 2, axis=0)
+    Y = np.repeat(pad(noisy, np.int8)[None], 2, axis=0)
     streams = seed_streams(np.random.default_rng(SEED), 2 * noisy.shape[0])
     e = np.empty(2)
     _energies(Y, up, 1.0, False, e)

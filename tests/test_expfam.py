@@ -8,7 +8,8 @@ from scipy import stats
 from scipy.special import logsumexp
 
 from pgm_ebm import BoltzmannMachine
-from pgm_ebm.expfam import PairwiseFamily, fit, inverse_ising, mean_field, sample_exact
+from pgm_ebm.expfam import PairwiseFamily, fit, inverse_ising, sample_exact
+from pgm_ebm.partition.variational import mean_field
 
 
 def _random_model(n, units, scale=0.6, seed=SEED):

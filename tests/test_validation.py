@@ -6,10 +6,9 @@ import scipy.sparse as sp
 
 from pgm_ebm import BernoulliRBM, BoltzmannMachine, IsingLattice
 from pgm_ebm import denoise as dn
-from pgm_ebm.expfam import mean_field
 from pgm_ebm.partition.ais import rbm_ais, rbm_reverse_ais
 from pgm_ebm.partition.exact import rbm_log_partition_exact
-from pgm_ebm.partition.variational import bethe_log_partition, mean_field_log_partition
+from pgm_ebm.partition.variational import bethe_log_partition, mean_field, mean_field_log_partition
 
 J = np.array([[0.0, 0.5], [0.5, 0.0]])
 

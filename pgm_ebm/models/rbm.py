@@ -488,6 +488,12 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             init = self._validate(init, reset=False, name="init")
             if len(init) != n_samples:
                 raise ValueError(f"init must have n_samples={n_samples} rows, got {len(init)}")
+        W = self.components_
+        check_memory(
+            n_samples * (16 + 2 * W.itemsize * (W.shape[0] + W.shape[1]) + W.shape[1]),
+            f"sampling {n_samples} chains",
+            "n_samples",
+        )
         move = get_sampler("block-gibbs", self)
         if random_state is None:  # the estimator's own stream
             random_state = self._stream_rng()

@@ -3,6 +3,11 @@ Swendsen-Wang clusters, multispin coding, registered under the ``"lattice"`` kin
 loops that run them (``IsingLattice.sample`` and ``parallel_tempering`` call
 :func:`sample` and :func:`parallel_tempering`).
 
+Wolff's state keeps ``work["clusters"]``: the clusters flipped per sweep ``"n"``,
+re-estimated after each sweep (N / mean cluster size) while ``"adapt"`` is True; ``sample``
+and ``parallel_tempering`` freeze it after ``burn_in``, so that every measured sweep is one
+fixed composition of Wolff steps.
+
 The model gives its geometry and energies through public methods (``shape``, ``J``,
 ``field_grid``, ``neighbours``, ``bonds``, ``colors``, ``energy_magnetization``); nothing here
 imports the model class.
@@ -104,12 +109,14 @@ def _init(name):
         streams = seed_streams(rng, n_chains * model.shape[0])
         spins = initial_spins(model, init, n_chains, rng)
         run = sweep_runner(model, name, spins, n_chains, streams)
+        clusters = getattr(run, "clusters", None)
         return ChainState(
             spins=spins,
             streams=streams,
             sampler=name,
             advance=run,
             sync=getattr(run, "sync", lambda: None),
+            work={} if clusters is None else {"clusters": clusters},
         )
 
     return init_chains
@@ -177,7 +184,7 @@ def sample(model, n_sweeps, n_chains, sampler, random_state, device, init, burn_
             f"device must be 'cpu' or 'auto' for IsingLattice, got {device!r}"
             + (" (no CUDA path for lattices yet)" if device == "cuda" else "")
         )
-    get_sampler(sampler, model)
+    move = get_sampler(sampler, model)
     check_memory(
         bytes_needed(model, sampler, n_chains),
         f"{n_chains} chain(s) of the {' x '.join(map(str, model.shape))} lattice ({sampler})",
@@ -193,19 +200,25 @@ def sample(model, n_sweeps, n_chains, sampler, random_state, device, init, burn_
     else:
         sched = np.full(total, model.beta)
     rng = check_random_state(random_state)
-    rows = model.shape[0]
-    streams = seed_streams(rng, n_chains * rows)
     multispin = sampler == "multispin"
-    if multispin:
+    if multispin:  # 64 replicas per word: its own layout, not init / step
+        streams = seed_streams(rng, n_chains * model.shape[0])
         if isinstance(init, str) and init == "random":  # random bits are random spins
             state = rng.integers(
                 0, 2**64, size=(n_chains, *model.shape), dtype=np.uint64, endpoint=False
             )
         else:
             state = pack(initial_spins(model, init, 64 * n_chains, rng))
-    else:
-        state = initial_spins(model, init, n_chains, rng)
-    runner = sweep_runner(model, sampler, state, n_chains, streams)
+        runner = sweep_runner(model, sampler, state, n_chains, streams)
+    else:  # any steppable sampler of the registry, the user's included
+        chains = move.init(model, n_chains, init=init, random_state=rng)
+        state = chains.spins
+
+        def runner(betas):
+            move.step(model, chains, betas)
+
+        runner.sync = chains.sync
+        runner.clusters = chains.work.get("clusters")
     betas = np.empty(n_chains)
     energies, mags, sweeps = [], [], []
     bar = tqdm(total=total, disable=not progress, desc=f"{sampler} sweeps", unit="sweep")
@@ -263,7 +276,10 @@ def parallel_tempering(model, betas, n_sweeps, sampler, random_state, burn_in, s
     tried = np.zeros(R - 1)
     E, M = [], []
     total = burn_in + n_sweeps
+    clusters = state.work.get("clusters")
     for t in tqdm(range(total), disable=not progress, desc="parallel tempering"):
+        if clusters is not None and t == burn_in:
+            clusters["adapt"] = False  # as in sample: a fixed Wolff step from here
         move.step(model, state, b[np.argsort(where)])  # replica r runs at its temperature
         e, m = measure(model, state)
         if (t + 1) % swap_every == 0:  # even / odd pairs alternate

@@ -236,10 +236,34 @@ def _step(model, state, betas):
     return state
 
 
-register(Sampler("metropolis", KIND, "single-unit Metropolis sweeps", _init("metropolis"), _step))
-register(
-    Sampler("heatbath", KIND, "single-unit heat-bath (Gibbs) sweeps", _init("heatbath"), _step)
-)
+#: the library's own samplers of this kind (``sample`` runs them on the fused kernels)
+_BUILTIN: dict = {}
+for _name, _desc in (
+    ("metropolis", "single-unit Metropolis sweeps"),
+    ("heatbath", "single-unit heat-bath (Gibbs) sweeps"),
+):
+    _BUILTIN[_name] = register(Sampler(_name, KIND, _desc, _init(_name), _step))
+
+
+def _sample_by_steps(model, move, n_chains, init, rng, betas, return_trace, progress):
+    """``sample`` through a registered sampler's init / step, one sweep at a time."""
+    from tqdm.auto import tqdm
+
+    state = move.init(model, n_chains, init="random" if init is None else init, random_state=rng)
+    E = np.empty((n_chains, len(betas)))
+    M = np.empty((n_chains, len(betas)))
+    for t in tqdm(range(len(betas)), disable=not progress, desc=f"{move.name} sweeps"):
+        move.step(model, state, np.full(n_chains, betas[t]))
+        if return_trace:
+            state.sync()
+            X = state.spins.astype(np.float64)
+            E[:, t] = model.energy(X)
+            M[:, t] = X.sum(axis=1)
+    state.sync()
+    trace = Trace(energy=E, magnetization=M, n_sites=model.n, beta=betas) if return_trace else None
+    return SampleResult(
+        spins=state.spins, trace=trace, sampler=move.name, info={"beta_schedule": betas}
+    )
 
 
 # ---------------------------------------------------------------------------- the loops
@@ -253,7 +277,7 @@ def sample(model, n_sweeps, n_chains, scan, random_state, init, device, sampler,
         raise ValueError(f"scan must be one of {SCANS}, got {scan!r}")
     if device not in ("cpu", "auto"):
         raise ValueError(f"device must be 'cpu' or 'auto' for BoltzmannMachine, got {device!r}")
-    get_sampler(sampler, model)
+    move = get_sampler(sampler, model)
     betas = check_betas(
         1.0 if beta is None and beta_schedule is None else beta, beta_schedule, n_sweeps
     )
@@ -270,6 +294,8 @@ def sample(model, n_sweeps, n_chains, scan, random_state, init, device, sampler,
         )
     check_memory(n_chains * (model.n * 10.0 + 16), f"{n_chains} chains", "n_chains")
     rng = check_random_state(random_state)
+    if move is not _BUILTIN.get(sampler):  # a sampler of the user's: its init / step
+        return _sample_by_steps(model, move, n_chains, init, rng, betas, return_trace, progress)
     X = initial_states(model, init, n_chains, rng)
     if not legacy:
         streams = seed_streams(rng, n_chains)
@@ -323,7 +349,11 @@ def parallel_tempering(model, betas, n_sweeps, sampler, random_state, burn_in, s
     b = b.astype(np.float64)
     if not np.all(np.isfinite(b)) or np.any(b < 0):
         raise ValueError(f"betas must be >= 2 finite values >= 0, got {betas!r}")
-    get_sampler(sampler, model, steppable=True)
+    if get_sampler(sampler, model, steppable=True) is not _BUILTIN.get(sampler):
+        raise ValueError(
+            f"parallel_tempering of a pairwise model runs the library's own samplers "
+            f"{tuple(_BUILTIN)}, got {sampler!r}"
+        )
     check_memory(len(b) * (model.n * 10.0 + 16), "parallel tempering", "betas")
     rng = check_random_state(random_state)
     X = initial_states(model, init, len(b), rng)

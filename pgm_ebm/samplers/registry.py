@@ -4,8 +4,9 @@ A model says what it is with a class attribute ``sampler_kind`` (``"lattice"``,
 ``"pairwise"``, ``"rbm"``, ``"grid-posterior"``); a sampler is registered for a kind under a
 name, and is the pair ``init`` / ``step`` over an explicit :class:`ChainState`:
 
-- ``init(model, n_chains, *, init="random", random_state=None) -> ChainState``: the chains'
-  configurations, one random stream per chain (or lattice row) and the compiled sweep;
+- ``init(model, n_chains, *, init="random", random_state=None, **options) -> ChainState``:
+  the chains' configurations, one random stream per chain (or lattice row) and the compiled
+  sweep (``options``: a sampler's own settings, e.g. the Langevin ``step_size``);
 - ``step(model, state, betas) -> ChainState``: one sweep of every chain, chain ``c`` at
   inverse temperature ``betas[c]``, in place;
 - ``check(model)``: raises ``ValueError`` naming the reason when the move does not apply to
@@ -30,7 +31,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Sampler", "available_samplers", "get_sampler", "register", "sampler_kind"]
+__all__ = [
+    "Sampler",
+    "available_samplers",
+    "get_sampler",
+    "register",
+    "sampler_kind",
+    "unregister",
+]
 
 
 def _applies(model) -> None:
@@ -67,6 +75,11 @@ def register(sampler: Sampler, *, replace: bool = False) -> Sampler:
         )
     _REGISTRY[key] = sampler
     return sampler
+
+
+def unregister(kind: str, name: str) -> Sampler:
+    """Remove and return the sampler ``name`` of ``kind`` (``KeyError`` if there is none)."""
+    return _REGISTRY.pop((kind, name))
 
 
 def sampler_kind(model) -> str:

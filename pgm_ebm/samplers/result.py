@@ -63,12 +63,17 @@ class Trace:
 
 @dataclass
 class SampleResult:
-    """Final spins (n_chains, *shape) and, when requested, the measured trace."""
+    """What every sampler returns: the chains' final states ``spins`` (n_chains, ...), the
+    measured ``trace`` (a :class:`Trace`, with ``return_trace``; else None), the ``sampler``'s
+    name and ``info``.  The continuous samplers also keep the visited states ``samples``
+    (n_chains, n_kept, d) and each chain's ``acceptance`` rate."""
 
     spins: np.ndarray
     trace: Trace | None = None
     sampler: str = ""
     info: dict = field(default_factory=dict)
+    samples: np.ndarray | None = None
+    acceptance: np.ndarray | None = None
 
 
 @dataclass

@@ -1,39 +1,5 @@
-"""Binary image denoising with an Ising prior.
-
-The posterior of a clean image ``x`` (pixels in {-1, +1}) given a noisy observation
-``y`` is an Ising model on the pixel grid (Besag 1986; Greig, Porteous & Seheult 1989;
-Bishop, *PRML* 8.3.3)::
-
-    p(x | y) ~ exp(beta * sum_<ij> x_i x_j + eta * sum_i x_i y_i - h * sum_i x_i)
-
-i.e. the energy ``E(x) = -beta sum_<ij> x_i x_j - sum_i u_i x_i`` with the unary field
-``u = eta * y - h``, free (image) boundaries and the 4- or 8-neighbourhood.
-
-- Flip noise (each pixel flipped with probability p): ``eta = 0.5 log((1 - p) / p)``
-  is the exact log-likelihood ratio; Bishop's example uses ``eta = 2.1`` (the default
-  when no noise rate is given).
-- Gaussian noise (``y = x + sigma * noise``, real-valued): ``eta = 1 / sigma^2``.
-
-The mapping to :class:`~pgm_ebm.IsingLattice`'s conventions (``E = -J sum s_i s_j - sum h_i
-s_i``, ``p ~ exp(-beta_ising E)``), stated here once: this posterior is the Ising model with
-``beta_ising * J = beta`` (here ``beta`` is a coupling at unit temperature, not an inverse
-temperature) and ``beta_ising * h_i = eta * y_i - h``: the ``h`` of this module is a bias
-*against* +1 pixels, of the opposite sign to the lattice's field, and free boundaries.  An
-annealing ``beta_schedule`` multiplies the whole energy, as on the lattice.
-
-:func:`denoise` runs one inference method; :func:`compare_methods` runs them side by
-side against a clean image.  The exact MAP (``method="graph-cut"``) is the global
-minimum of E, so every other method can be measured against it.
-
-Example
--------
->>> from pgm_ebm import denoise as dn
->>> clean = dn.builtin_image("shapes", size=64)
->>> noisy = dn.add_flip_noise(clean, 0.1, random_state=0)
->>> restored = dn.denoise(noisy, method="graph-cut", beta=1.0, eta=2.1)
->>> float((restored != clean).mean()) < 0.03
-True
-"""
+"""Inference under the Ising-prior posterior of :mod:`pgm_ebm.denoise`: exact MAP by
+minimum cut, ICM, Gibbs sampling (MPM), simulated annealing, mean field, loopy BP."""
 
 from __future__ import annotations
 
@@ -41,40 +7,28 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm._validation import (
-    as_real_array,
-    check_choice,
-    check_memory,
-    check_positive_int,
-    check_real,
-)
+from pgm_ebm._rng import check_random_state
+from pgm_ebm._validation import as_real_array, check_choice, check_positive_int, check_real
+from pgm_ebm.denoise.images import as_spins, from_spins, pad
+from pgm_ebm.denoise.posterior import GridPosterior
+from pgm_ebm.samplers import grid
+from pgm_ebm.samplers.registry import get_sampler
 
 __all__ = [
     "METHODS",
-    "BUILTIN_IMAGES",
     "DenoiseResult",
-    "denoise",
     "compare_methods",
+    "denoise",
     "energy",
-    "add_flip_noise",
-    "add_gaussian_noise",
-    "builtin_image",
-    "read_image",
-    "load_image",
-    "save_image",
     "estimate_parameters",
     "flip_eta",
 ]
 
 #: the inference methods of :func:`denoise`
 METHODS = ("icm", "gibbs", "annealing", "mean-field", "bp", "graph-cut")
-#: names accepted by :func:`builtin_image` (and ``builtin:NAME`` by :func:`load_image`)
-BUILTIN_IMAGES = ("shapes", "text", "digit")
 #: Bishop's parameters (PRML 8.3.3)
 BISHOP_BETA = 1.0
 BISHOP_ETA = 2.1
@@ -126,48 +80,13 @@ class DenoiseResult:
 
     def error_rate(self, clean) -> float:
         """Fraction of pixels that differ from ``clean`` (any binary convention)."""
-        c, _ = _as_spins(clean, "clean")
+        c, _ = as_spins(clean, "clean")
         if c.shape != self.spins.shape:
             raise ValueError(f"clean has shape {c.shape}, the result {self.spins.shape}")
         return float(np.mean(c != self.spins))
 
 
 # --------------------------------------------------------------------------- conventions
-def _as_spins(img, name="y"):
-    """Binary image -> (int8 {-1, +1} copy, convention 'pm1' | '01')."""
-    a = np.asarray(img)
-    if a.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D image, got shape {a.shape}")
-    if a.size == 0:
-        raise ValueError(f"{name} is empty (shape {a.shape})")
-    if a.dtype == bool:
-        return np.where(a, 1, -1).astype(np.int8), "01"
-    if a.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must be real numbers, got dtype {a.dtype}")
-    vals = np.unique(a)
-    if np.all(np.isin(vals, (-1, 1))):
-        return a.astype(np.int8), "pm1"
-    if np.all(np.isin(vals, (0, 1))):
-        return np.where(a > 0, 1, -1).astype(np.int8), "01"
-    raise ValueError(
-        f"{name} must be binary, in {{-1, +1}} or {{0, 1}}; found values such as "
-        f"{vals[~np.isin(vals, (-1, 0, 1))][:3].tolist()} (for real-valued observations use "
-        "noise='gaussian')"
-    )
-
-
-def _from_spins(s, convention, dtype):
-    out = s if convention == "pm1" else (s > 0)
-    return out.astype(dtype)
-
-
-def _pad(a, dtype):
-    H, W = a.shape
-    out = np.zeros((H + 2, W + 2), dtype)
-    out[1:-1, 1:-1] = a
-    return out
-
-
 def flip_eta(noise_rate: float) -> float:
     """``0.5 log((1 - p) / p)``: the coupling of x to y under flip noise of rate p."""
     p = check_real(noise_rate, "noise_rate", 0.0, 0.5, low_open=True, high_open=True)
@@ -181,7 +100,7 @@ def _model(y, noise, beta, eta, h, noise_rate, sigma, neighbourhood):
     h = check_real(h, "h")
     neighbourhood = check_choice(neighbourhood, "neighbourhood", (4, 8))
     if noise == "flip":
-        ys, conv = _as_spins(y, "y")
+        ys, conv = as_spins(y, "y")
         yv = ys.astype(np.float64)
         dtype = np.asarray(y).dtype
         if eta is None:
@@ -223,11 +142,11 @@ def energy(
     from pgm_ebm.kernels.denoise import _energy_2d
 
     u, *_, st = _model(y, noise, beta, eta, h, noise_rate, sigma, neighbourhood)
-    xs, _ = _as_spins(x, "x")
+    xs, _ = as_spins(x, "x")
     if xs.shape != u.shape:
         raise ValueError(f"x has shape {xs.shape}, y {u.shape}")
     return float(
-        _energy_2d(_pad(xs, np.int8), _pad(u, np.float64), st["beta"], st["neighbourhood"] == 8)
+        _energy_2d(pad(xs, np.int8), pad(u, np.float64), st["beta"], st["neighbourhood"] == 8)
     )
 
 
@@ -235,41 +154,19 @@ def energy(
 def _icm_run(x0, up, beta, diag, max_sweeps):
     from pgm_ebm.kernels.denoise import _icm
 
-    X = _pad(x0, np.int8)
+    X = pad(x0, np.int8)
     trace = np.zeros(max_sweeps)
     n = int(_icm(X, up, beta, diag, max_sweeps, trace))
     return X[1:-1, 1:-1].copy(), trace[:n], n
 
 
-def _sweeps(
-    x0, up, beta, diag, inv_temps, burn_in, n_chains, random_state, progress, desc, track=True
-):
-    """Heat-bath sweeps in chunks (for the progress bar); returns (X, acc, trace)."""
-    from tqdm.auto import tqdm
-
-    from pgm_ebm.kernels.denoise import _energies, _gibbs_sweeps
-
-    H, W = x0.shape
-    check_memory(
-        n_chains * ((H + 2) * (W + 2) * 5.0 + 16.0 * H), f"{n_chains} Gibbs chains", "n_chains"
-    )
-    X = np.repeat(_pad(x0, np.int8)[None], n_chains, axis=0)
-    streams = seed_streams(check_random_state(random_state), n_chains * H)
-    e = np.empty(n_chains)
-    _energies(X, up, beta, diag, e)
-    n = len(inv_temps)
-    trace = np.full((n, n_chains), np.nan)
-    acc = np.zeros((n_chains,) + up.shape, np.int32)
-    chunk = max(1, min(n, 50))
-    with tqdm(total=n, disable=not progress, desc=desc, unit="sweep") as bar:
-        for k0 in range(0, n, chunk):
-            k1 = min(n, k0 + chunk)
-            b = max(0, burn_in - k0)
-            _gibbs_sweeps(
-                X, up, beta, diag, inv_temps[k0:k1], b, streams, acc, track, e, trace[k0:k1]
-            )
-            bar.update(k1 - k0)
-    return X, acc.sum(axis=0)[1:-1, 1:-1], trace
+def _sweeps(post, x0, inv_temps, burn_in, n_chains, random_state, progress, desc):
+    """Heat-bath sweeps of the registry's grid sampler from ``x0``; returns the padded
+    chains, the sum of the states after burn-in (H, W) and the energy trace."""
+    move = get_sampler("heatbath", post)
+    state = move.init(post, n_chains, init=x0, random_state=random_state)
+    trace = grid.run(post, state, inv_temps, burn_in=burn_in, progress=progress, desc=desc)
+    return state.spins, state.work["acc"].sum(axis=0)[1:-1, 1:-1], trace
 
 
 def _graph_cut(u, beta, diag):
@@ -382,11 +279,11 @@ def denoise(
     damping = check_real(damping, "damping", 0.0, 1.0, high_open=True)
     tol = check_real(tol, "tol", 0.0, low_open=True)
     max_iter = check_positive_int(max_iter, "max_iter")
-    up = _pad(u, np.float64)
+    up = pad(u, np.float64)
     if init is None:  # the sign of the unary field: the noisy image itself for flip noise
         x0 = np.where(u >= 0, 1, -1).astype(np.int8)
     else:
-        x0, _ = _as_spins(init, "init")
+        x0, _ = as_spins(init, "init")
         if x0.shape != u.shape:
             raise ValueError(f"init has shape {x0.shape}, y {u.shape}")
     out = dict(marginals=None, trace=None, deltas=None, converged=None, exact=None)
@@ -422,9 +319,8 @@ def denoise(
                     f"geometric 0.1 -> 10, {n_sweeps} sweeps" if beta_schedule is None else "user"
                 ),
             )
-        X, acc, trace = _sweeps(
-            x0, up, beta, diag, temps, burn_in, n_chains, random_state, progress, method
-        )
+        post = GridPosterior(u, beta, st["neighbourhood"])
+        X, acc, trace = _sweeps(post, x0, temps, burn_in, n_chains, random_state, progress, method)
         if method == "gibbs":
             n_samples = n_chains * n_sweeps
             m = acc / n_samples  # posterior mean of x
@@ -440,7 +336,7 @@ def denoise(
     elif method == "mean-field":
         from pgm_ebm.kernels.denoise import _mean_field
 
-        M = _pad(x0.astype(np.float64), np.float64)
+        M = pad(x0.astype(np.float64), np.float64)
         deltas = np.zeros(max_iter)
         n = int(_mean_field(M, up, beta, diag, damping, max_iter, tol, deltas))
         m = M[1:-1, 1:-1]
@@ -473,9 +369,9 @@ def denoise(
         out["exact"] = exact
         st.update(info)
         n = 1
-    e = float(_energy_2d(_pad(x, np.int8), up, beta, diag))
+    e = float(_energy_2d(pad(x, np.int8), up, beta, diag))
     res = DenoiseResult(
-        image=_from_spins(x, conv, dtype),
+        image=from_spins(x, conv, dtype),
         spins=x,
         energy=e,
         method=method,
@@ -500,158 +396,6 @@ def compare_methods(
         r.settings["error_rate"] = None if clean is None else r.error_rate(clean)
         out[m] = r
     return out
-
-
-# --------------------------------------------------------------------------- noise
-def add_flip_noise(x, noise_rate: float, random_state=None) -> np.ndarray:
-    """Flip each pixel of the binary image x independently with probability ``noise_rate``
-    (in (0, 0.5)); returns a new image in x's convention."""
-    p = check_real(noise_rate, "noise_rate", 0.0, 0.5, low_open=True, high_open=True)
-    s, conv = _as_spins(x, "x")
-    rng = check_random_state(random_state)
-    flip = rng.random(s.shape) < p
-    return _from_spins(np.where(flip, -s, s).astype(np.int8), conv, np.asarray(x).dtype)
-
-
-def add_gaussian_noise(x, sigma: float, random_state=None) -> np.ndarray:
-    """``y = x + sigma * N(0, 1)`` on the {-1, +1} version of the binary image x (float64)."""
-    sigma = check_real(sigma, "sigma", 0.0, low_open=True)
-    s, _ = _as_spins(x, "x")
-    rng = check_random_state(random_state)
-    return s + sigma * rng.standard_normal(s.shape)
-
-
-# --------------------------------------------------------------------------- images
-def _shapes(n):
-    yy, xx = np.mgrid[0:n, 0:n] / n
-    img = np.zeros((n, n), bool)
-    img |= (xx - 0.28) ** 2 + (yy - 0.3) ** 2 < 0.17**2  # disc
-    img |= ((xx - 0.7) / 0.22) ** 2 + ((yy - 0.7) / 0.14) ** 2 < 1  # ellipse
-    img |= (np.abs(xx - 0.72) < 0.14) & (np.abs(yy - 0.24) < 0.1)  # rectangle
-    # triangle with vertices (0.1, 0.9), (0.45, 0.9), (0.275, 0.58)
-    img |= (yy < 0.9) & (yy > 0.58 + 1.83 * np.abs(xx - 0.275))
-    return img
-
-
-def _text(n):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(1, 1), dpi=n)
-    canvas = FigureCanvasAgg(fig)
-    fig.patch.set_facecolor("white")
-    fig.text(
-        0.5,
-        0.68,
-        "Ising",
-        ha="center",
-        va="center",
-        fontsize=0.30 * 72,
-        weight="bold",
-        family="DejaVu Sans",
-    )
-    fig.text(
-        0.5,
-        0.3,
-        "prior",
-        ha="center",
-        va="center",
-        fontsize=0.30 * 72,
-        weight="bold",
-        family="DejaVu Sans",
-    )
-    canvas.draw()
-    rgba = np.asarray(canvas.buffer_rgba())[:n, :n, :3].astype(np.float64) / 255
-    return rgba.mean(axis=2) >= 0.5  # white background +1, black ink -1
-
-
-def _digit(n):
-    from scipy.ndimage import zoom
-
-    from pgm_ebm.datasets import load_embedded_mnist
-
-    d = load_embedded_mnist("test")[0].reshape(28, 28).astype(np.float64)
-    pad = np.pad(d, 2)
-    return zoom(pad, n / 32, order=1)[:n, :n] >= 0.5
-
-
-def builtin_image(name: str = "shapes", size: int = 128) -> np.ndarray:
-    """A built-in binary test image, int8 in {-1, +1} (+1 is white).
-
-    ``"shapes"``: a disc, an ellipse, a rectangle and a triangle (the image of the
-    quality targets in the docs); ``"text"``: the words
-    "Ising prior" rendered with matplotlib's DejaVu Sans; ``"digit"``: an MNIST test
-    digit (the embedded subset's first) upscaled by linear interpolation and thresholded.
-    Sizes 128 and 512 are the documented ones; any size >= 16 works.
-    """
-    check_choice(name, "name", BUILTIN_IMAGES)
-    size = check_positive_int(size, "size", 16)
-    check_memory(64.0 * size * size, f"a {size} x {size} built-in image", "size")
-    img = {"shapes": _shapes, "text": _text, "digit": _digit}[name](size)
-    return np.where(img, 1, -1).astype(np.int8)
-
-
-def read_image(path, threshold: float = 0.5, *, quiet: bool = False) -> np.ndarray:
-    """Read a PNG or JPEG (matplotlib's reader) as a binary int8 {-1, +1} image.
-
-    Colour is converted to grey (luminance 0.299 R + 0.587 G + 0.114 B; alpha ignored);
-    a grey image is thresholded (grey >= ``threshold`` -> +1, white).  Both steps are
-    announced with a ``UserWarning`` saying how (``quiet=True``: silently).
-    """
-    import matplotlib.image as mpimg
-
-    path = Path(path)
-    threshold = check_real(threshold, "threshold", 0.0, 1.0)
-    if not path.is_file():
-        raise FileNotFoundError(f"image file not found: {path}")
-    try:
-        raw = np.asarray(mpimg.imread(path))
-    except Exception as exc:  # PIL's UnidentifiedImageError, SyntaxError, OSError, ...
-        raise ValueError(f"{path}: not a readable image (PNG or JPEG): {exc}") from None
-    if raw.size == 0 or raw.ndim < 2 or min(raw.shape[:2]) == 0:
-        raise ValueError(f"{path}: the image is empty (shape {raw.shape})")
-    a = raw.astype(np.float64)
-    if raw.dtype.kind in "ui":  # JPEG: 8-bit integers
-        a /= float(np.iinfo(raw.dtype).max)
-    notes = []
-    if a.ndim == 3:
-        if a.shape[2] >= 3 and not (
-            np.array_equal(a[..., 0], a[..., 1]) and np.array_equal(a[..., 1], a[..., 2])
-        ):
-            a = 0.299 * a[..., 0] + 0.587 * a[..., 1] + 0.114 * a[..., 2]
-            notes.append("converted colour to grey (0.299 R + 0.587 G + 0.114 B)")
-        else:
-            a = a[..., 0]
-    vals = np.unique(a)
-    if not np.all(np.isin(vals, (0.0, 1.0))):
-        frac = float(np.mean(a >= threshold))
-        notes.append(
-            f"thresholded grey levels at {threshold:g} (>= {threshold:g} -> white, +1): "
-            f"{100 * frac:.1f}% of pixels white"
-        )
-    if notes and not quiet:
-        warnings.warn(f"{path.name}: " + "; ".join(notes), UserWarning, stacklevel=2)
-    return np.where(a >= threshold, 1, -1).astype(np.int8)
-
-
-def load_image(spec, size: int = 128, threshold: float = 0.5, quiet: bool = False):
-    """``"builtin:NAME"`` -> :func:`builtin_image`; anything else -> :func:`read_image`."""
-    s = str(spec)
-    if s.startswith("builtin:"):
-        return builtin_image(s.split(":", 1)[1], size)
-    return read_image(s, threshold, quiet=quiet)
-
-
-def save_image(path, x) -> None:
-    """Write a binary image (either convention) or marginals in [0, 1] as a grey PNG."""
-    import matplotlib.image as mpimg
-
-    a = np.asarray(x)
-    if a.dtype.kind == "f" and a.min() >= 0 and a.max() <= 1:
-        mpimg.imsave(path, a, cmap="gray", vmin=0.0, vmax=1.0)
-    else:
-        s, _ = _as_spins(a, "x")
-        mpimg.imsave(path, s, cmap="gray", vmin=-1, vmax=1)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -713,7 +457,7 @@ def estimate_parameters(
     method = check_choice(method, "method", ("pseudo-likelihood", "em"))
     neighbourhood = check_choice(neighbourhood, "neighbourhood", (4, 8))
     n_iter = check_positive_int(n_iter, "n_iter")
-    ys, _ = _as_spins(y, "y")
+    ys, _ = as_spins(y, "y")
     diag = neighbourhood == 8
     N = ys.size
     x = np.where(uniform_filter(ys.astype(np.float64), 3, mode="nearest") >= 0, 1, -1)
@@ -725,7 +469,7 @@ def estimate_parameters(
             beta = _pl_beta(x, diag)
             p = _clip_rate(np.mean(x != ys), N)
             eta = flip_eta(p)
-            up = _pad(eta * ys.astype(np.float64), np.float64)
+            up = pad(eta * ys.astype(np.float64), np.float64)
             x, _, _ = _icm_run(x, up, beta, diag, 100)
         else:
             if X is None:
@@ -733,8 +477,8 @@ def estimate_parameters(
                 p = _clip_rate(np.mean(x != ys), N)
                 X = x
             eta = flip_eta(p)
-            up = _pad(eta * ys.astype(np.float64), np.float64)
-            Xs, _, _ = _sweeps(X, up, beta, diag, np.ones(n_sweeps), n_sweeps, 2, rng, False, "")
+            post = GridPosterior(eta * ys.astype(np.float64), beta, 8 if diag else 4)
+            Xs, _, _ = _sweeps(post, X, np.ones(n_sweeps), n_sweeps, 2, rng, False, "")
             samples = Xs[:, 1:-1, 1:-1]
             X = samples[0]
             beta = _pl_beta(samples, diag)

@@ -1,0 +1,73 @@
+"""The denoising posterior as a model: what the samplers of the ``"grid-posterior"`` kind
+move (:mod:`pgm_ebm.samplers.grid`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pgm_ebm._validation import as_real_array, check_choice, check_real
+from pgm_ebm.denoise.images import as_spins, pad
+
+__all__ = ["GridPosterior"]
+
+
+@dataclass(frozen=True, eq=False)
+class GridPosterior:
+    """``p(x | y) ~ exp(-E(x))`` with ``E(x) = -beta sum_<ij> x_i x_j - sum_i u_i x_i`` on a
+    pixel grid (free boundaries, the 4- or 8-neighbourhood), ``x`` in {-1, +1}.
+
+    ``field`` is the unary field ``u = eta * y - h`` (see :mod:`pgm_ebm.denoise`), ``beta``
+    the neighbour coupling at unit temperature.  With 4 neighbours it is
+    :meth:`as_ising_lattice`.
+    """
+
+    field: np.ndarray
+    beta: float
+    neighbourhood: int = 4
+    _padded: dict = field(default_factory=dict, repr=False, compare=False)
+
+    #: the samplers of the registry that move it (:mod:`pgm_ebm.samplers`)
+    sampler_kind = "grid-posterior"
+
+    def __post_init__(self):
+        u = as_real_array(self.field, "field", ndim=2)
+        if u.size == 0:
+            raise ValueError("field must be a non-empty 2-D array")
+        object.__setattr__(self, "field", u)
+        object.__setattr__(self, "beta", check_real(self.beta, "beta", low=0.0))
+        check_choice(self.neighbourhood, "neighbourhood", (4, 8))
+
+    @property
+    def shape(self):
+        return self.field.shape
+
+    @property
+    def diag(self) -> bool:
+        """Whether the diagonal neighbours are coupled (the 8-neighbourhood)."""
+        return self.neighbourhood == 8
+
+    def padded_field(self) -> np.ndarray:
+        """``u`` inside a zero frame, (H + 2, W + 2) float64: the kernels' layout (built once)."""
+        if "u" not in self._padded:
+            self._padded["u"] = pad(self.field, np.float64)
+        return self._padded["u"]
+
+    def energy(self, x) -> float:
+        """``E(x)`` of one image (either convention)."""
+        from pgm_ebm.kernels.denoise import _energy_2d
+
+        xs, _ = as_spins(x, "x")
+        if xs.shape != self.shape:
+            raise ValueError(f"x has shape {xs.shape}, the posterior {self.shape}")
+        return float(_energy_2d(pad(xs, np.int8), self.padded_field(), self.beta, self.diag))
+
+    def as_ising_lattice(self):
+        """The same distribution as an :class:`~pgm_ebm.IsingLattice` (4-neighbourhood):
+        ``J = beta``, ``h = u``, inverse temperature 1, free boundaries."""
+        from pgm_ebm.models.ising import IsingLattice
+
+        if self.diag:
+            raise ValueError("IsingLattice has no diagonal couplings: neighbourhood must be 4")
+        return IsingLattice(self.shape, J=self.beta, h=self.field, beta=1.0, boundary="open")
