@@ -30,8 +30,16 @@ from pgm_ebm import _numba_cache
 _numba_cache.install()
 
 from pgm_ebm.models.boltzmann import BoltzmannMachine  # noqa: E402
+from pgm_ebm.models.dbm import DBM  # noqa: E402
 from pgm_ebm.models.ising import IsingLattice  # noqa: E402
 from pgm_ebm.models.rbm import BernoulliRBM  # noqa: E402
 from pgm_ebm.partition.result import LogZResult  # noqa: E402
 
-__all__ = ["BernoulliRBM", "BoltzmannMachine", "IsingLattice", "LogZResult", "__version__"]
+__all__ = [
+    "DBM",
+    "BernoulliRBM",
+    "BoltzmannMachine",
+    "IsingLattice",
+    "LogZResult",
+    "__version__",
+]

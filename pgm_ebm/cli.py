@@ -3,6 +3,8 @@
 ``pgm-ebm rbm fit``       train a Bernoulli RBM (embedded MNIST subset by default)
 ``pgm-ebm rbm sample``    draw samples from a saved model
 ``pgm-ebm rbm evaluate``  free energy, pseudo-log-likelihood, log-likelihood of a saved model
+``pgm-ebm dbm fit``       train a deep Boltzmann machine (pretraining, then joint training)
+``pgm-ebm dbm evaluate``  its variational lower bound with log Z by AIS
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pgm_ebm.experiments.dbm import DBM_PRESETS, DBM_SETTINGS
 from pgm_ebm.experiments.rbm import PRESETS, RECIPE_SETTINGS
 
 
@@ -159,6 +162,101 @@ def _cmd_evaluate(args) -> int:
     X, desc = load_data(args.data, args.split, args.data_home, args.limit)
     print(json.dumps(evaluate(model, X, desc), indent=2))
     return 0
+
+
+def _cmd_dbm_fit(args) -> int:
+    from pgm_ebm import DBM, plotting
+    from pgm_ebm.experiments import dbm_params, evaluate_dbm, fit_dbm, load_data
+    from pgm_ebm.io import write_text_atomic
+
+    out = _out_dir(args.out)
+    ckpt = out / "checkpoint.npz"
+    if args.resume:
+        if not ckpt.exists():
+            raise ValueError(
+                f"--resume: no checkpoint at {ckpt}; run without --resume to start a new run"
+            )
+        params = DBM.checkpoint_params(ckpt)
+        params.pop("progress", None)
+        seed = params.pop("random_state")
+        if args.n_iter is not None:
+            params["n_iter"] = args.n_iter
+        print(f"resuming the run in {ckpt} with its saved settings")
+    else:
+        over = {k: getattr(args, k, None) for k in DBM_SETTINGS}
+        over["layer_sizes"] = args.layers
+        over["centering"] = None if args.centering is None else args.centering == "on"
+        params = dbm_params(args.preset, over)
+        seed = args.seed
+    model, metrics = fit_dbm(
+        params, data=args.data, data_home=args.data_home, limit=args.limit,
+        eval_limit=args.eval_limit, random_state=seed, checkpoint=ckpt, resume=args.resume,
+        progress=not args.quiet, evaluate_test=False,
+    )  # fmt: skip
+    model.save(out / "model.npz")
+    metrics = {"preset": None if args.resume else args.preset, "resumed": bool(args.resume),
+               **metrics}  # fmt: skip
+    write_text_atomic(out / "metrics.json", json.dumps(metrics, indent=2))
+    if model.stop_reason_ == "interrupted":
+        print(
+            f"interrupted: kept the model after epoch {model.n_iter_} in {out}/model.npz, "
+            "metrics.json and checkpoint.npz (continue with --resume)",
+            file=sys.stderr,
+        )
+        return 130
+    Xt, tdesc = load_data(args.data, "test", args.data_home, args.eval_limit)
+    metrics["test"] = t = evaluate_dbm(model, Xt, tdesc, random_state=seed)
+    write_text_atomic(out / "metrics.json", json.dumps(metrics, indent=2))
+    if not args.no_figures:
+        plotting.save(plotting.plot_filters(model.weights_[0].T, title="first-layer filters"),
+                      out / "filters.png")  # fmt: skip
+        plotting.save(
+            plotting.plot_samples(model.chains_[0][:100], title="persistent chains (visible)"),
+            out / "samples.png",
+        )
+        plotting.save(plotting.plot_training(model.history_), out / "training.png")
+    lz = t["log_partition"]
+    print(
+        f"trained a {'-'.join(map(str, model.sizes))} DBM: pretraining "
+        f"{metrics['pretrain_seconds'] or 0:.0f} s, {model.n_iter_} joint epochs, "
+        f"{metrics['train_seconds']:.0f} s in all ({model.stop_reason_ or 'completed'})"
+    )
+    print(
+        f"test ({tdesc}): variational lower bound {t['mean_lower_bound']:.2f} +/- "
+        f"{t['lower_bound_stderr'] or 0:.2f} nats (log Z {lz['method']}: {lz['log_z']:.3f}"
+        + (
+            f", 95% interval [{lz['interval'][0]:.3f}, {lz['interval'][1]:.3f}])"
+            if lz["interval"]
+            else ")"
+        )  # fmt: skip
+    )
+    if "mean_lower_bound_reverse_ais" in t:
+        print(f"  with log Z by reverse AIS: {t['mean_lower_bound_reverse_ais']:.2f} nats")
+    print(f"wrote {out}/: model.npz, metrics.json"
+          + ("" if args.no_figures else ", filters.png, samples.png, training.png"))  # fmt: skip
+    return 0
+
+
+def _cmd_dbm_evaluate(args) -> int:
+    from pgm_ebm import DBM
+    from pgm_ebm.experiments import evaluate_dbm, load_data
+
+    model = DBM.load(args.model)
+    X, desc = load_data(args.data, args.split, args.data_home, args.limit)
+    print(json.dumps(evaluate_dbm(model, X, desc, random_state=args.seed), indent=2))
+    return 0
+
+
+def _layers(text: str):
+    try:
+        sizes = tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected sizes like 784,500,1000, got {text!r}"
+        ) from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected at least two sizes >= 1, got {text!r}")
+    return sizes
 
 
 def _parse_temps(spec: str, option: str = "--temps", what: str = "temperatures") -> np.ndarray:
@@ -578,6 +676,35 @@ def build_parser() -> argparse.ArgumentParser:
     lr.add_argument("--out", default="runs/logz", help="output folder")
     lr.add_argument("--no-figures", action="store_true", help="write no figures")
     lr.set_defaults(func=_cmd_logz_rbm)
+
+    dbm = sub.add_parser("dbm", help="deep Boltzmann machines")
+    dsub = dbm.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    df = dsub.add_parser("fit", help="pretrain and jointly train a DBM; model, metrics, figures")
+    data_args(df)
+    df.add_argument(
+        "--preset", default="quick", choices=sorted(DBM_PRESETS),
+        help="quick: 784-100-200 for 5+5 epochs (seconds on the embedded subset); mnist: "
+        "784-500-1000, 50 pretraining epochs per RBM, 100 joint epochs with centering",
+    )  # fmt: skip
+    df.add_argument("--layers", type=_layers, help="layer sizes, visible first (784,500,1000)")
+    df.add_argument("--n-iter", type=_count(0), help="joint-training epochs")
+    df.add_argument("--pretrain-iter", type=_count(0), help="epochs of each pretraining RBM")
+    df.add_argument("--learning-rate", type=_real(0.0, low_open=True), help="joint training")
+    df.add_argument("--batch-size", type=_count(), help="default: the preset's")
+    df.add_argument("--n-chains", type=_count(), help="persistent chains")
+    df.add_argument("--centering", choices=("on", "off"), help="default: the preset's (on)")
+    df.add_argument("--seed", type=_count(0), default=0, help="random seed")
+    df.add_argument("--eval-limit", type=_count(), default=None, help="evaluate on N test images")
+    df.add_argument("--out", default="runs/dbm", help="output folder")
+    df.add_argument("--resume", action="store_true", help="continue OUT/checkpoint.npz")
+    df.add_argument("--no-figures", action="store_true", help="write no figures")
+    df.add_argument("--quiet", action="store_true", help="no progress bars")
+    df.set_defaults(func=_cmd_dbm_fit)
+    de = dsub.add_parser("evaluate", help="variational lower bound, log Z by AIS")
+    de.add_argument("model", help="a model.npz written by dbm fit")
+    data_args(de, default_split="test")
+    de.add_argument("--seed", type=_count(0), default=0, help="seed of the AIS chains")
+    de.set_defaults(func=_cmd_dbm_evaluate)
 
     dz = sub.add_parser("denoise", help="restore a binary image with an Ising prior, every method")
     dz.add_argument(

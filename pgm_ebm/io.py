@@ -19,7 +19,18 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ModelFileError", "read_npy", "read_npz", "require_array", "write_npz_atomic"]
+__all__ = [
+    "BIT_GENERATORS",
+    "ModelFileError",
+    "meta_int",
+    "params_from_meta",
+    "read_model_meta",
+    "read_npy",
+    "read_npz",
+    "require_array",
+    "rng_from_meta",
+    "write_npz_atomic",
+]
 
 #: Largest archive member this reader accepts (2 GiB: a 784 x 500 float64 model is 3 MB).
 MAX_MEMBER_BYTES = 1 << 31
@@ -211,3 +222,71 @@ def write_text_atomic(path, text: str) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+# ---------------------------------------------------------------------------- model files
+#: NumPy bit generators a checkpoint may name (nothing else is instantiated from a file)
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
+def rng_from_meta(path, meta):
+    """The training generator of a checkpoint: only NumPy's own bit generators, by name."""
+    name = meta.get("rng_class")
+    if name not in BIT_GENERATORS:
+        raise ModelFileError(f"{path}: rng_class must be one of {BIT_GENERATORS}, got {name!r}")
+    bitgen = getattr(np.random, name)()
+    try:
+        bitgen.state = meta.get("rng_state")
+    except (TypeError, ValueError, KeyError, OverflowError, AttributeError) as exc:
+        raise ModelFileError(f"{path}: invalid rng_state for {name} ({exc})") from None
+    return np.random.Generator(bitgen)
+
+
+def meta_int(path, meta, key, minimum):
+    """``meta[key]`` as an integer >= ``minimum``, or ModelFileError naming the file."""
+    v = meta.get(key)
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise ModelFileError(f"{path}: {key} must be an integer >= {minimum}, got {v!r}")
+    return v
+
+
+def params_from_meta(path, meta, cls, check):
+    """The estimator parameters stored in a file, checked by ``check(estimator)`` (the
+    class's own parameter validation) before anything is built from them."""
+    p = meta.get("params")
+    names = set(cls().get_params())
+    if not isinstance(p, dict) or not set(p) <= names:
+        extra = sorted(set(p) - names) if isinstance(p, dict) else p
+        raise ModelFileError(
+            f"{path}: params must be a dict of {cls.__name__}'s parameters, got {extra!r}"
+        )
+    p = dict(p)
+    if p.get("lr_schedule") == "callable":  # a callable is not saved; the model is
+        p["lr_schedule"] = "constant"
+    rs = p.get("random_state")
+    if rs is not None and (isinstance(rs, bool) or not isinstance(rs, int)):
+        raise ModelFileError(f"{path}: params.random_state must be an integer or null")
+    if not isinstance(p.get("verbose", 0), int):
+        raise ModelFileError(f"{path}: params.verbose must be an integer")
+    try:
+        check(cls(**p))
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(f"{path}: invalid parameters ({exc})") from None
+    return p
+
+
+def read_model_meta(path, arrays, cls_name: str, format_version: int) -> dict:
+    """The checked metadata of a model file: a known format version (at most
+    ``format_version``, the newest this class writes) and the class ``cls_name``."""
+    meta = read_meta(path, arrays)
+    version = meta.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ModelFileError(f"{path}: invalid format version {version!r}")
+    if version > format_version:
+        raise ModelFileError(
+            f"{path}: format version {version!r} is newer than this pgm_ebm supports "
+            f"({format_version}); upgrade pgm_ebm to read it"
+        )
+    if meta.get("class") != cls_name:
+        raise ModelFileError(f"{path}: holds a {meta.get('class')!r}, not a {cls_name}")
+    return meta

@@ -83,11 +83,18 @@ def plot_samples(samples, shape=None, ax=None, title="samples"):
 
 
 def plot_training(history, title="training curves"):
-    """Reconstruction error (and monitored pseudo-log-likelihood, if any) against epoch."""
+    """The recorded training metrics against epoch: reconstruction error and monitored
+    pseudo-log-likelihood (RBM), mean-field iterations and weight norm (DBM)."""
     plt = _plt()
     keys = [
         k
-        for k in ("reconstruction_error", "monitor_pseudo_log_likelihood")
+        for k in (
+            "reconstruction_error",
+            "monitor_pseudo_log_likelihood",
+            "mf_iter_mean",
+            "weight_norm",
+            "monitor_lower_bound",
+        )  # fmt: skip
         if history and k in history[0]
     ]
     fig, axes = plt.subplots(
@@ -97,6 +104,9 @@ def plot_training(history, title="training curves"):
     labels = {
         "reconstruction_error": "reconstruction error (MSE per pixel)",
         "monitor_pseudo_log_likelihood": "held-out pseudo-log-likelihood (nats)",
+        "mf_iter_mean": "mean-field iterations per batch",
+        "weight_norm": "weight norm (Frobenius)",
+        "monitor_lower_bound": "held-out -F_q(v) (nats, without log Z)",
     }
     for ax, k in zip(axes[0], keys, strict=False):
         ax.plot(epochs, [h[k] for h in history], marker="o", ms=3)

@@ -324,3 +324,43 @@ def test_logz_rbm_table_and_figure(tmp_path, capsys):
     }
     assert {r["collapse_every"] for r in data["rows"] if r["direction"] == "forward"} == {5}
     assert "exact log Z" in capsys.readouterr().out
+
+
+def test_dbm_fit_evaluate_and_resume(tmp_path, capsys):
+    out = tmp_path / "dbm"
+    args = ["dbm", "fit", "--limit", "300", "--eval-limit", "100", "--layers", "784,20,10",
+            "--n-iter", "2", "--pretrain-iter", "1", "--out", str(out), "--quiet"]  # fmt: skip
+    assert main(args) == 0
+    for f in ("model.npz", "metrics.json", "filters.png", "samples.png", "training.png",
+              "checkpoint.npz"):  # fmt: skip
+        assert (out / f).stat().st_size > 0, f
+    m = json.loads((out / "metrics.json").read_text())
+    t = m["test"]
+    assert t["log_partition"]["method"] == "exact-enumeration"  # 20 odd units: exact
+    assert t["mean_lower_bound"] <= t["mean_log_likelihood_exact"] + 1e-6
+    assert "variational" in t["lower_bound_note"]
+    printed = capsys.readouterr().out
+    assert "variational lower bound" in printed
+    assert main(["dbm", "fit", "--resume", "--n-iter", "3", "--limit", "300", "--eval-limit",
+                 "100", "--out", str(out), "--quiet"]) == 0  # fmt: skip
+    assert json.loads((out / "metrics.json").read_text())["epochs"] == 3
+    capsys.readouterr()
+    assert main(["dbm", "evaluate", str(out / "model.npz"), "--limit", "50"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_samples"] == 50
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["dbm", "fit", "--layers", "784,x"], "--layers"),
+        (["dbm", "fit", "--layers", "784"], "at least two sizes"),
+        (["dbm", "fit", "--centering", "maybe"], "--centering"),
+        (["dbm", "evaluate", "missing.npz"], "missing.npz"),
+        (["dbm", "fit", "--resume", "--out", "nowhere"], "no checkpoint"),
+    ],
+)
+def test_dbm_mistakes_are_one_line(tmp_path, monkeypatch, capsys, argv, needle):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("pgm-ebm: error: ") and needle in err[0]

@@ -1,8 +1,9 @@
 """The studies the command line runs, as library functions that return data: the RBM
-recipe and its evaluation, exact log Z against AIS, the Ising temperature scan and log Z
-comparison, and the denoising comparison.  ``pgm_ebm.cli`` only parses, calls these,
-prints and plots."""
+recipe and its evaluation, the DBM recipe and its variational bound, exact log Z against AIS,
+the Ising temperature scan and log Z comparison, and the denoising comparison.
+``pgm_ebm.cli`` only parses, calls these, prints and plots."""
 
+from pgm_ebm.experiments.dbm import DBM_PRESETS, DBM_SETTINGS, dbm_params, evaluate_dbm, fit_dbm
 from pgm_ebm.experiments.denoise import denoise_experiment
 from pgm_ebm.experiments.ising import log_partition_comparison, temperature_scan
 from pgm_ebm.experiments.rbm import (
@@ -18,9 +19,14 @@ from pgm_ebm.experiments.rbm import (
 
 __all__ = [
     "BLOCK_ONLY",
+    "DBM_PRESETS",
+    "DBM_SETTINGS",
     "PRESETS",
     "RECIPE_SETTINGS",
     "ais_comparison",
+    "dbm_params",
+    "evaluate_dbm",
+    "fit_dbm",
     "denoise_experiment",
     "evaluate",
     "fit_recipe",

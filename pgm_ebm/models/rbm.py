@@ -38,7 +38,16 @@ from pgm_ebm._validation import (
     check_real,
     check_unit_interval,
 )
-from pgm_ebm.io import ModelFileError, read_meta, read_npz, require_array, write_npz_atomic
+from pgm_ebm.io import (
+    ModelFileError,
+    meta_int,
+    params_from_meta,
+    read_model_meta,
+    read_npz,
+    require_array,
+    rng_from_meta,
+    write_npz_atomic,
+)
 from pgm_ebm.kernels.block_gibbs import _add_bias_sigmoid, _apply_velocity, _sample_bernoulli
 from pgm_ebm.kernels.checks import _count_outside
 from pgm_ebm.kernels.enumerate import _rbm_pseudo_loglik
@@ -167,6 +176,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         shuffle: bool = True,
         dtype: str = "float32",
         device: str = "cpu",
+        centering: bool = False,
+        offset_rate: float = 0.01,
     ):
         self.n_components = n_components
         self.learning_rate = learning_rate
@@ -184,6 +195,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.shuffle = shuffle
         self.dtype = dtype
         self.device = device
+        self.centering = centering
+        self.offset_rate = offset_rate
 
     # ------------------------------------------------------------------ checks
     def _check_params(self):
@@ -201,6 +214,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             check_choice(self.lr_schedule, "lr_schedule", _SCHEDULES)
         check_choice(self.visible_init, "visible_init", ("base_rate", "zero"))
         check_choice(self.device, "device", ("cpu", "cuda", "auto"))
+        if not isinstance(self.centering, (bool, np.bool_)):
+            raise ValueError(f"centering must be True or False, got {self.centering!r}")
+        check_real(self.offset_rate, "offset_rate", 0.0, 1.0, low_open=True)
         if self.device == "cuda":
             raise ValueError(
                 "device='cuda' is not available for BernoulliRBM yet: its training loop "
@@ -540,6 +556,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.h_samples_ = np.zeros((n_chains, self.n_components), dtype=dt)
         self._velocity = _zero_velocity(self)
         self._streams = seed_streams(rng, self._n_streams(len(X)))
+        # centering offsets (Melchior et al. 2016): the data's mean visible activity and a
+        # running mean of the hidden units' data-driven activity (0.5 at the start)
+        self.offset_visible_ = (p if self.centering else np.zeros_like(p)).astype(dt)
+        self.offset_hidden_ = np.full(self.n_components, 0.5 if self.centering else 0.0, dt)
         self.n_iter_ = 0
         self.history_ = []
         self.stop_reason_ = None
@@ -616,6 +636,15 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         w = ws.row_weights(n, m, dt(lr / n), dt(-lr / m))
         gb = w @ Vcat
         gc = w @ Hcat
+        centered = self.centering
+        if centered:
+            # the gradient in centered coordinates: the row weights sum to 0, so
+            # sum_r w_r (v_r - o_v)(h_r - o_h)^T needs only the states shifted in place
+            ov, oh = self.offset_visible_, self.offset_hidden_
+            h_data_mean = H0.mean(axis=0)
+            Vcat -= ov
+            Hcat -= oh
+            W_oh, WT_ov = WT @ oh, ov @ WT  # the plain biases' share, before the step
         Hcat *= w[:, None]
         mom, decay = dt(self.momentum), dt(lr * self.weight_decay)
         if mom or decay:
@@ -631,6 +660,12 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 p += vel
             else:
                 p += g
+        if centered:
+            # b' = b_c - W o_h and c' = c_c - W^T o_v: the plain biases follow the step
+            # of W at fixed offsets; then the hidden offset moves towards the data's mean
+            b -= WT @ oh - W_oh
+            c -= ov @ WT - WT_ov
+            oh += dt(self.offset_rate) * (h_data_mean - oh)
 
     def partial_fit(self, X, y=None):
         """One update on X taken as a single mini-batch (continues the stream)."""
@@ -718,10 +753,16 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         finally:
             del self._ws
 
+    def _offsets(self):
+        """The centering offsets (visible, hidden), or none for a model without them."""
+        if "offset_visible_" not in self.__dict__:
+            return ()
+        return (self.offset_visible_, self.offset_hidden_)
+
     def _snapshot(self):
         """Everything an epoch changes, for going back to the last finished epoch."""
         return {
-            "params": [a.copy() for a in (*self._params(), self.h_samples_)],
+            "params": [a.copy() for a in (*self._params(), self.h_samples_, *self._offsets())],
             "velocity": [v.copy() for v in self._velocity],
             "streams": self._streams.copy(),
             "rng": self._rng.bit_generator.state,
@@ -831,7 +872,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         logger.debug("[BernoulliRBM] %s", metrics)
 
     def _restore(self, good):
-        for p, g in zip((*self._params(), self.h_samples_), good["params"], strict=True):
+        for p, g in zip(
+            (*self._params(), self.h_samples_, *self._offsets()), good["params"], strict=True
+        ):
             p[...] = g
         for v, g in zip(self._velocity, good["velocity"], strict=True):
             v[...] = g
@@ -860,6 +903,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 if hasattr(self, "base_rate_logit_")
                 else {}
             ),
+            **dict(zip(("offset_visible_", "offset_hidden_"), self._offsets(), strict=False)),
         }
 
     def _meta(self):
@@ -903,14 +947,14 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """
         path = Path(path)
         arrays = read_npz(path)
-        meta = _read_meta(path, arrays, cls.__name__)
-        model = cls(**_params_from_meta(path, meta, cls))
+        meta = read_model_meta(path, arrays, cls.__name__, FORMAT_VERSION)
+        model = cls(**params_from_meta(path, meta, cls, _check))
         model._set_state(path, arrays, meta)
         return model
 
     def _set_state(self, path, arrays, meta):
         dt = check_dtype(self.dtype)
-        n_feat = _meta_int(path, meta, "n_features_in_", 1)
+        n_feat = meta_int(path, meta, "n_features_in_", 1)
         nh = self.n_components
         state = {
             "components_": require_array(path, arrays, "components_", (nh, n_feat), dt),
@@ -925,7 +969,13 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         base = None
         if "base_rate_logit_" in arrays:
             base = require_array(path, arrays, "base_rate_logit_", (n_feat,), np.float64)
-        n_iter_ = _meta_int(path, meta, "n_iter_", 0)
+        offsets = ()
+        if "offset_visible_" in arrays or self.centering:
+            offsets = (
+                require_array(path, arrays, "offset_visible_", (n_feat,), dt, values=(0.0, 1.0)),
+                require_array(path, arrays, "offset_hidden_", (nh,), dt, values=(0.0, 1.0)),
+            )
+        n_iter_ = meta_int(path, meta, "n_iter_", 0)
         history = meta.get("history_", [])
         if not isinstance(history, list) or not all(
             isinstance(h, dict)
@@ -940,6 +990,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             setattr(self, name, a)
         if base is not None:
             self.base_rate_logit_ = base
+        if offsets:
+            self.offset_visible_, self.offset_hidden_ = offsets
         self.n_features_in_ = n_feat
         self.n_iter_ = n_iter_
         self.history_ = history
@@ -958,14 +1010,14 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def checkpoint_params(cls, path) -> dict:
         """The estimator parameters a checkpoint was written with (checked like :meth:`load`)."""
         path = Path(path)
-        meta = _read_meta(path, read_npz(path), cls.__name__)
-        return _params_from_meta(path, meta, cls)
+        meta = read_model_meta(path, read_npz(path), cls.__name__, FORMAT_VERSION)
+        return params_from_meta(path, meta, cls, _check)
 
     def _load_checkpoint(self, path, n_samples, n_features):
         path = Path(path)
         arrays = read_npz(path)
-        meta = _read_meta(path, arrays, type(self).__name__)
-        saved = _params_from_meta(path, meta, type(self))
+        meta = read_model_meta(path, arrays, type(self).__name__, FORMAT_VERSION)
+        saved = params_from_meta(path, meta, type(self), _check)
         mine = self._meta()["params"]
         diff = {k for k in mine if k not in ("verbose", "n_iter") and saved.get(k) != mine[k]}
         if diff:
@@ -978,7 +1030,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 f"{path}: checkpoint has {meta.get('n_features_in_')!r} features, "
                 f"X has {n_features}"
             )
-        n_iter_ = _meta_int(path, meta, "n_iter_", 0)
+        n_iter_ = meta_int(path, meta, "n_iter_", 0)
         if n_iter_ > saved["n_iter"]:
             raise ModelFileError(
                 f"{path}: n_iter_={n_iter_} epochs done exceeds the run's n_iter={saved['n_iter']}"
@@ -1003,7 +1055,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         streams = require_array(path, arrays, "streams", (n_streams, 2), np.uint64)
         if np.any((streams[:, 0] == 0) & (streams[:, 1] == 0)):
             raise ModelFileError(f"{path}: streams holds an all-zero generator state")
-        rng = _rng_from_meta(path, meta)
+        rng = rng_from_meta(path, meta)
         self._set_state(path, arrays, meta)
         self._velocity = velocity
         self._streams = streams
@@ -1016,6 +1068,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         tags.input_tags.positive_only = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _check(model):
+    model._check_params()
 
 
 def _zero_velocity(model):
@@ -1058,65 +1114,3 @@ class _Workspace:
 
     def sync(self, model):
         model.components_[...] = self.WT.T
-
-
-_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
-
-
-def _rng_from_meta(path, meta):
-    """The training generator of a checkpoint: only NumPy's own bit generators, by name."""
-    name = meta.get("rng_class")
-    if name not in _BIT_GENERATORS:
-        raise ModelFileError(f"{path}: rng_class must be one of {_BIT_GENERATORS}, got {name!r}")
-    bitgen = getattr(np.random, name)()
-    try:
-        bitgen.state = meta.get("rng_state")
-    except (TypeError, ValueError, KeyError, OverflowError, AttributeError) as exc:
-        raise ModelFileError(f"{path}: invalid rng_state for {name} ({exc})") from None
-    return np.random.Generator(bitgen)
-
-
-def _meta_int(path, meta, key, minimum):
-    v = meta.get(key)
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise ModelFileError(f"{path}: {key} must be an integer >= {minimum}, got {v!r}")
-    return v
-
-
-def _params_from_meta(path, meta, cls):
-    """The estimator parameters stored in a file, checked as the constructor's would be."""
-    p = meta.get("params")
-    names = set(cls().get_params())
-    if not isinstance(p, dict) or not set(p) <= names:
-        extra = sorted(set(p) - names) if isinstance(p, dict) else p
-        raise ModelFileError(
-            f"{path}: params must be a dict of {cls.__name__}'s parameters, got {extra!r}"
-        )
-    p = dict(p)
-    if p.get("lr_schedule") == "callable":  # a callable is not saved; the model is
-        p["lr_schedule"] = "constant"
-    rs = p.get("random_state")
-    if rs is not None and (isinstance(rs, bool) or not isinstance(rs, int)):
-        raise ModelFileError(f"{path}: params.random_state must be an integer or null")
-    if not isinstance(p.get("verbose", 0), int):
-        raise ModelFileError(f"{path}: params.verbose must be an integer")
-    try:
-        cls(**p)._check_params()
-    except (ValueError, TypeError) as exc:
-        raise ModelFileError(f"{path}: invalid parameters ({exc})") from None
-    return p
-
-
-def _read_meta(path, arrays, cls_name):
-    meta = read_meta(path, arrays)
-    version = meta.get("format_version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ModelFileError(f"{path}: invalid format version {version!r}")
-    if version > FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path}: format version {version!r} is newer than this pgm_ebm supports "
-            f"({FORMAT_VERSION}); upgrade pgm_ebm to read it"
-        )
-    if meta.get("class") != cls_name:
-        raise ModelFileError(f"{path}: holds a {meta.get('class')!r}, not a {cls_name}")
-    return meta

@@ -9,6 +9,7 @@ from pgm_ebm.partition.result import LogZResult
 METHODS = {
     "BernoulliRBM": ("exact-enumeration", "ais", "reverse-ais"),
     "BoltzmannMachine": ("exact-enumeration", "mean-field", "bethe"),
+    "DBM": ("exact-enumeration", "ais", "reverse-ais"),
     "IsingLattice": (
         "exact-enumeration",
         "exact-kaufman",
@@ -22,12 +23,13 @@ METHODS = {
 
 
 def log_partition(model, method: str = "auto", **options) -> LogZResult:
-    """log Z of ``model`` (a :class:`~pgm_ebm.BernoulliRBM`, :class:`~pgm_ebm.BoltzmannMachine`
-    or :class:`~pgm_ebm.IsingLattice`) by ``method``, with how it was obtained.
+    """log Z of ``model`` (a :class:`~pgm_ebm.BernoulliRBM`, :class:`~pgm_ebm.DBM`,
+    :class:`~pgm_ebm.BoltzmannMachine` or :class:`~pgm_ebm.IsingLattice`) by ``method``, with
+    how it was obtained.
 
     Parameters
     ----------
-    model : BernoulliRBM, BoltzmannMachine or IsingLattice
+    model : BernoulliRBM, DBM, BoltzmannMachine or IsingLattice
     method : str
         ``"auto"`` (exact where a method applies, else the model's default estimate: AIS
         for an RBM), ``"exact"`` (the exact method that applies), or one of
@@ -78,6 +80,14 @@ def log_partition(model, method: str = "auto", **options) -> LogZResult:
                 model.components_, model.intercept_visible_, model.intercept_hidden_, V0,
                 **options,
             )  # fmt: skip
+        return model.log_partition(method, **options)
+    if kind == "DBM":
+        if method in ("auto", "exact"):
+            small = min(sum(model.sizes[0::2]), sum(model.sizes[1::2])) <= 25
+            if method == "exact" or small:
+                method = "exact-enumeration"
+            else:
+                method = "ais"
         return model.log_partition(method, **options)
     if method in ("mean-field", "bethe"):
         from pgm_ebm.partition.variational import bethe_log_partition, mean_field_log_partition

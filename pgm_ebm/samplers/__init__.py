@@ -9,7 +9,7 @@ densities' (``"continuous"``: mala, ula, random-walk-metropolis) and the
 denoising posterior's (``"grid-posterior"``: heatbath).
 """
 
-from pgm_ebm.samplers import continuous, grid, lattice, pairwise, rbm  # noqa: F401  (they register)
+from pgm_ebm.samplers import continuous, dbm, grid, lattice, pairwise, rbm  # noqa: F401  (they register)
 from pgm_ebm.samplers.registry import (
     Sampler,
     available_samplers,

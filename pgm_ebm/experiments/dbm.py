@@ -1,0 +1,127 @@
+"""The deep Boltzmann machine recipe and its evaluation (what ``pgm-ebm dbm`` runs)."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+
+from pgm_ebm.experiments.rbm import load_data
+
+#: Salakhutdinov & Hinton's 784-500-1000 DBM, shortened to fit a 2-core machine (see
+#: docs/dbm.rst and benchmarks/RESULTS.md for the measured bound and time).
+DBM_RECIPE = dict(
+    layer_sizes=(784, 500, 1000),
+    n_iter=100,
+    pretrain_iter=50,
+    pretrain_learning_rate=0.05,
+    learning_rate=0.005,
+    batch_size=100,
+    n_chains=100,
+    k=1,
+    momentum=0.5,
+    weight_decay=1e-4,
+    lr_schedule="linear",
+    centering=True,
+    offset_rate=0.01,
+    max_iter=30,
+    tol=1e-5,
+)
+#: "quick": a small DBM on the embedded subset (seconds); "mnist": the recipe above.
+DBM_PRESETS = {
+    "quick": {**DBM_RECIPE, "layer_sizes": (784, 100, 200), "n_iter": 5, "pretrain_iter": 5},
+    "mnist": DBM_RECIPE,
+}
+#: The recipe's settings a user may override.
+DBM_SETTINGS = tuple(DBM_RECIPE)
+
+
+def dbm_params(preset: str = "quick", overrides: dict | None = None) -> dict:
+    """The estimator parameters of a DBM preset with ``overrides`` (None values ignored)."""
+    if preset not in DBM_PRESETS:
+        raise ValueError(f"preset must be one of {tuple(sorted(DBM_PRESETS))}, got {preset!r}")
+    params = dict(DBM_PRESETS[preset])
+    for k, v in (overrides or {}).items():
+        if k not in DBM_SETTINGS:
+            raise ValueError(f"cannot override {k!r}; the recipe's settings are {DBM_SETTINGS}")
+        if v is not None:
+            params[k] = v
+    return params
+
+
+def evaluate_dbm(model, X, desc: str, *, n_chains: int = 100, random_state=0,
+                 reverse: bool = True) -> dict:  # fmt: skip
+    """The variational lower bound on the log-likelihood of the rows of X, with log Z by
+    forward AIS (and reverse AIS from the persistent chains beside it), each named for what
+    it is; exact log Z and exact log-likelihoods when the model is small enough."""
+    out = {"data": desc, "n_samples": int(len(X))}
+    sizes = model.sizes
+    small = min(sum(sizes[0::2]), sum(sizes[1::2])) <= 25
+    if small:
+        logz = model.log_partition("exact-enumeration")
+    else:
+        logz = model.log_partition("ais", n_chains=n_chains, random_state=random_state)
+    out["log_partition"] = logz.to_dict()
+    bound = model.score_samples(X, log_partition=logz)
+    out["mean_lower_bound"] = float(bound.mean())
+    out["lower_bound_stderr"] = (
+        float(bound.std(ddof=1) / np.sqrt(len(bound))) if len(X) > 1 else None
+    )
+    out["lower_bound_note"] = (
+        "variational (mean-field) lower bound on log p(v): -F_q(v) - log Z, log Z "
+        + ("exact" if small else f"by forward AIS ({n_chains} chains, 14,500 temperatures)")
+    )
+    if reverse and not small:
+        rev = model.log_partition("reverse-ais", random_state=random_state)
+        out["reverse_ais_log_partition"] = rev.to_dict()
+        out["mean_lower_bound_reverse_ais"] = float(out["mean_lower_bound"] + logz.log_z
+                                                    - rev.log_z)  # fmt: skip
+    if small and sum(sizes[2::2]) <= 20:
+        ll = model.log_likelihood_exact(X)
+        out["mean_log_likelihood_exact"] = float(ll.mean())
+    return out
+
+
+def fit_dbm(
+    params: dict,
+    *,
+    data: str = "embedded",
+    data_home=None,
+    limit: int | None = None,
+    eval_limit: int | None = None,
+    random_state=0,
+    checkpoint=None,
+    resume: bool = False,
+    progress: bool = True,
+    evaluate_test: bool = True,
+):
+    """Train a DBM with ``params`` and evaluate it: returns ``(model, metrics)``."""
+    from pgm_ebm import DBM
+    from pgm_ebm.models.dbm import TrainingStopped
+
+    X, desc = load_data(data, "train", data_home, limit)
+    model = DBM(**params, random_state=random_state, progress=progress)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrainingStopped)  # in metrics["stop_reason"]
+        model.fit(X, checkpoint=checkpoint, resume=resume)
+    metrics = {
+        "params": {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in model.get_params().items()
+            if k != "progress"
+        },  # fmt: skip
+        "train_data": desc,
+        "n_train": int(len(X)),
+        "train_seconds": time.perf_counter() - t0,
+        "pretrain_seconds": getattr(model, "pretrain_seconds_", None),
+        "epochs": model.n_iter_,
+        "stop_reason": model.stop_reason_,
+        "history": model.history_,
+        "test": None,
+    }
+    if evaluate_test and model.stop_reason_ != "interrupted":
+        Xt, tdesc = load_data(data, "test", data_home, eval_limit)
+        metrics["test"] = evaluate_dbm(model, Xt, tdesc, random_state=random_state)
+    return model, metrics

@@ -1,0 +1,876 @@
+"""Deep Boltzmann machines: binary layers ``x_0`` (visible), ``x_1``, ..., ``x_L`` with
+
+    E(x) = - sum_l x_l . W_l x_{l+1} - sum_l b_l . x_l,
+
+``W_l`` of shape (n_l, n_{l+1}) (Salakhutdinov & Hinton 2009).  Training: greedy pretraining
+by stacked RBMs with the Salakhutdinov-Hinton corrections (:func:`pgm_ebm.expfam.stack_rbms`),
+then joint training by stochastic approximation: damped mean-field fixed points for the
+data-dependent statistics, persistent chains of alternating odd/even block Gibbs for the
+model's, momentum, weight decay, a learning-rate schedule, and optionally centering
+(Melchior, Fischer & Wiskott 2016): the gradient is taken in the coordinates where every layer's
+states have the running mean of its data activity subtracted.  The parameters kept are always
+the plain (uncentered) ones, so the model, its log Z and its likelihoods do not depend on the
+offsets.
+
+A DBM is bipartite (even layers against odd layers), so it *is* an RBM whose visible units are
+the even layers and whose hidden units are the odd layers, with a block-structured weight matrix
+(:meth:`DBM.bipartite`).  Its log Z is that RBM's: exact by enumerating the smaller side,
+or by AIS with the odd layers summed out analytically (:func:`pgm_ebm.partition.ais.rbm_ais`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm._validation import (
+    as_real_array,
+    check_choice,
+    check_memory,
+    check_positive_int,
+    check_real,
+    check_unit_interval,
+)
+from pgm_ebm.io import (
+    ModelFileError,
+    meta_int,
+    params_from_meta,
+    read_model_meta,
+    read_npz,
+    require_array,
+    rng_from_meta,
+    write_npz_atomic,
+)
+from pgm_ebm.kernels.block_gibbs import _sample_bernoulli
+from pgm_ebm.partition.result import LogZResult
+
+FORMAT_VERSION = 1
+_SCHEDULES = ("constant", "linear", "inverse")
+#: Largest side of the bipartite form enumerated by ``log_partition("exact-enumeration")``.
+MAX_ENUMERATED = 25
+
+
+class TrainingStopped(UserWarning):
+    """Joint training stopped early (interrupted, diverged); the last good parameters were kept."""
+
+
+def _sigmoid(a):
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+def _entropy(p):
+    """Sum over units of the Bernoulli entropy of each row of p (rows: samples)."""
+    q = np.clip(p, 1e-300, 1.0)
+    r = np.clip(1.0 - p, 1e-300, 1.0)
+    return -(p * np.log(q) + (1.0 - p) * np.log(r)).sum(axis=1)
+
+
+def uncentered(weights, biases, offsets):
+    """The plain parameters of a centered DBM: ``E_c(x) = -sum_l (x_l - o_l).W_l(x_{l+1} -
+    o_{l+1}) - sum_l b_l.(x_l - o_l)`` equals ``-sum_l x_l.W_l x_{l+1} - sum_l b'_l.x_l`` plus a
+    constant, with ``b'_l = b_l - W_l o_{l+1} - W_{l-1}^T o_{l-1}``.  Returns the list of
+    ``b'_l`` (the weights are the same)."""
+    out = []
+    for i, b in enumerate(biases):
+        bp = np.array(b, dtype=np.float64)
+        if i < len(weights):
+            bp -= np.asarray(weights[i], np.float64) @ np.asarray(offsets[i + 1], np.float64)
+        if i > 0:
+            bp -= np.asarray(weights[i - 1], np.float64).T @ np.asarray(offsets[i - 1], np.float64)
+        out.append(bp)
+    return out
+
+
+class DBM(TransformerMixin, BaseEstimator):
+    """Deep Boltzmann machine with binary layers, trained by pretraining and joint PCD.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int, default (784, 500, 1000)
+        Units per layer, the visible layer first (at least two layers).
+    learning_rate : float, default 0.005
+        Joint-training learning rate (times ``lr_schedule``'s factor).
+    n_iter : int, default 10
+        Joint-training epochs.
+    batch_size : int, default 100
+    n_chains : int, default 100
+        Persistent chains of the model statistics.
+    k : int, default 1
+        Block-Gibbs steps (one odd and one even half-step each) per update.
+    momentum : float in [0, 1), default 0.5
+    weight_decay : float >= 0, default 0.0
+        L2 penalty on the weights.
+    lr_schedule : {"constant", "linear", "inverse"}, default "linear"
+        Factor on the learning rate at epoch ``t`` of ``n_iter``: 1, ``1 - t / n_iter`` or
+        ``1 / (1 + t)``.
+    pretrain_iter : int, default 20
+        Epochs of each RBM of the greedy pretraining; 0: no pretraining (small random weights).
+    pretrain_learning_rate : float, default 0.05
+    centering : bool, default True
+        Take the gradient in centered coordinates (offsets: running means of the data's
+        layer activities, rate ``offset_rate``).
+    offset_rate : float in (0, 1], default 0.01
+    max_iter : int, default 30
+        Most mean-field iterations per batch.
+    tol : float, default 1e-5
+        Mean field stops when no mean changes by more than ``tol``.
+    damping : float in [0, 1), default 0.0
+        Weight of the old value in each mean-field update.
+    dtype : {"float32", "float64"}, default "float32"
+        Precision of training.
+    random_state : None, int or numpy.random.Generator
+    progress : bool, default False
+        Progress bars.
+
+    Attributes
+    ----------
+    weights_ : list of arrays (n_l, n_{l+1})
+    biases_ : list of arrays (n_l,)
+    offsets_ : list of arrays (n_l,)
+        The centering offsets at the end of training (zeros without centering).
+    history_ : list of dict
+        Per epoch: learning rate, mean-field iterations (mean, max), the reconstruction-free
+        monitor ``pseudo_ll`` is not defined for DBMs; ``mf_converged`` (fraction of batches
+        whose mean field met ``tol``), ``weight_norm``, ``seconds``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import DBM
+    >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+    >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+    >>> [w.shape for w in dbm.weights_]
+    [(12, 6), (6, 4)]
+    >>> dbm.log_partition("exact-enumeration").method
+    'exact-enumeration'
+    """
+
+    #: the samplers of the registry that move it (:mod:`pgm_ebm.samplers`)
+    sampler_kind = "dbm"
+
+    def __init__(
+        self,
+        layer_sizes=(784, 500, 1000),
+        *,
+        learning_rate: float = 0.005,
+        n_iter: int = 10,
+        batch_size: int = 100,
+        n_chains: int = 100,
+        k: int = 1,
+        momentum: float = 0.5,
+        weight_decay: float = 0.0,
+        lr_schedule: str = "linear",
+        pretrain_iter: int = 20,
+        pretrain_learning_rate: float = 0.05,
+        centering: bool = True,
+        offset_rate: float = 0.01,
+        max_iter: int = 30,
+        tol: float = 1e-5,
+        damping: float = 0.0,
+        dtype: str = "float32",
+        random_state=None,
+        progress: bool = False,
+    ):
+        self.layer_sizes = layer_sizes
+        self.learning_rate = learning_rate
+        self.n_iter = n_iter
+        self.batch_size = batch_size
+        self.n_chains = n_chains
+        self.k = k
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.pretrain_iter = pretrain_iter
+        self.pretrain_learning_rate = pretrain_learning_rate
+        self.centering = centering
+        self.offset_rate = offset_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.damping = damping
+        self.dtype = dtype
+        self.random_state = random_state
+        self.progress = progress
+
+    @classmethod
+    def from_parameters(cls, weights, biases, *, n_chains: int = 100, random_state=None,
+                        **params):  # fmt: skip
+        """A fitted DBM with the given plain parameters (``weights[l]``: (n_l, n_{l+1}),
+        ``biases[l]``: (n_l,)); offsets 0, base rates 0.5, chains drawn from them."""
+        W = [as_real_array(w, f"weights[{i}]", ndim=2) for i, w in enumerate(weights)]
+        sizes = [w.shape[0] for w in W] + [W[-1].shape[1]] if W else []
+        for i in range(len(W) - 1):
+            if W[i].shape[1] != W[i + 1].shape[0]:
+                raise ValueError(f"weights[{i}] and weights[{i + 1}] do not chain: "
+                                 f"{W[i].shape} then {W[i + 1].shape}")  # fmt: skip
+        if len(biases) != len(sizes):
+            raise ValueError(f"biases must hold {len(sizes)} arrays, got {len(biases)}")
+        b = [as_real_array(x, f"biases[{i}]", ndim=1) for i, x in enumerate(biases)]
+        for i, (x, n) in enumerate(zip(b, sizes, strict=True)):
+            if x.shape != (n,):
+                raise ValueError(f"biases[{i}] must have shape ({n},), got {x.shape}")
+        model = cls(sizes, n_chains=n_chains, random_state=random_state, **params)
+        dt = model._check_params()
+        model.weights_ = [w.astype(dt) for w in W]
+        model.biases_ = [x.astype(dt) for x in b]
+        model.offsets_ = [np.zeros(n, dt) for n in sizes]
+        model.base_rate_logit_ = [np.zeros(n) for n in sizes]
+        rng = check_random_state(random_state)
+        model._rng = rng
+        model._streams = seed_streams(rng, n_chains)
+        model.chains_ = [(rng.random((n_chains, n)) < 0.5).astype(dt) for n in sizes]
+        model._velocity = [np.zeros_like(w) for w in model.weights_] + [
+            np.zeros_like(x) for x in model.biases_
+        ]
+        model.n_features_in_ = sizes[0]
+        model.n_iter_, model.history_, model.stop_reason_ = 0, [], None
+        return model
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        sizes = self.layer_sizes
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
+            raise ValueError(f"layer_sizes must list at least two layer sizes, got {sizes!r}")
+        for s in sizes:
+            check_positive_int(s, "layer_sizes[i]")
+        check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
+        check_positive_int(self.n_iter, "n_iter", minimum=0)
+        check_positive_int(self.batch_size, "batch_size")
+        check_positive_int(self.n_chains, "n_chains")
+        check_positive_int(self.k, "k")
+        check_real(self.momentum, "momentum", low=0.0, high=1.0, high_open=True)
+        check_real(self.weight_decay, "weight_decay", low=0.0)
+        check_choice(self.lr_schedule, "lr_schedule", _SCHEDULES)
+        check_positive_int(self.pretrain_iter, "pretrain_iter", minimum=0)
+        check_real(self.pretrain_learning_rate, "pretrain_learning_rate", 0.0, low_open=True)
+        if not isinstance(self.centering, (bool, np.bool_)):
+            raise ValueError(f"centering must be True or False, got {self.centering!r}")
+        check_real(self.offset_rate, "offset_rate", 0.0, 1.0, low_open=True)
+        check_positive_int(self.max_iter, "max_iter")
+        check_real(self.tol, "tol", 0.0, low_open=True)
+        check_real(self.damping, "damping", 0.0, 1.0, high_open=True)
+        check_choice(self.dtype, "dtype", ("float32", "float64"))
+        if not isinstance(self.progress, (bool, np.bool_)):
+            raise ValueError(f"progress must be True or False, got {self.progress!r}")
+        return np.dtype(self.dtype)
+
+    @property
+    def sizes(self) -> list:
+        return [int(s) for s in self.layer_sizes]
+
+    def _validate(self, X, name="X"):
+        A = as_real_array(X, name, ndim=2)
+        if A.shape[1] != self.sizes[0]:
+            raise ValueError(
+                f"{name} has {A.shape[1]} features, the visible layer has {self.sizes[0]} units"
+            )
+        check_unit_interval(A, name)
+        return A
+
+    # ------------------------------------------------------------------ inference
+    def _fields(self, xs, layer, weights=None, biases=None):
+        """Input of ``layer`` from its neighbours' states ``xs`` (one entry per layer)."""
+        W = self.weights_ if weights is None else weights
+        b = self.biases_ if biases is None else biases
+        a = np.broadcast_to(b[layer], (len(xs[0]), len(b[layer]))).copy()
+        if layer > 0:
+            a += xs[layer - 1] @ W[layer - 1]
+        if layer + 1 < len(xs):
+            a += xs[layer + 1] @ W[layer].T
+        return a
+
+    def mean_field(self, X, *, max_iter=None, tol=None, damping=None, return_info=False):
+        """Mean-field posteriors ``q(x_l = 1 | v)`` of every hidden layer for the rows of X.
+
+        Starts from a bottom-up pass with doubled input to the middle layers (they get input
+        from above too), then updates the odd layers and the even layers in turn until no
+        mean changes by more than ``tol`` or ``max_iter`` iterations (the estimator's
+        settings unless given).  Returns the list of the hidden layers' means (each (n, n_l));
+        with ``return_info``, also ``{"n_iter", "max_change", "converged"}``.
+        """
+        check_is_fitted(self)
+        V = self._validate(X).astype(self.weights_[0].dtype)
+        return self._mean_field(V, max_iter, tol, damping, return_info)
+
+    def _mean_field(self, V, max_iter=None, tol=None, damping=None, return_info=False):
+        max_iter = self.max_iter if max_iter is None else check_positive_int(max_iter, "max_iter")
+        tol = self.tol if tol is None else check_real(tol, "tol", 0.0, low_open=True)
+        damping = self.damping if damping is None else check_real(damping, "damping", 0.0, 1.0)
+        W, b = self.weights_, self.biases_
+        L = len(W)
+        bottom = V @ W[0] + b[1]  # layer 1's input from the clamped data: computed once
+        xs = [V, _sigmoid(2.0 * (bottom - b[1]) + b[1] if L > 1 else bottom)]
+        for i in range(2, L + 1):  # bottom-up, doubled where a layer above will also speak
+            a = (2.0 if i < L else 1.0) * (xs[-1] @ W[i - 1]) + b[i]
+            xs.append(_sigmoid(a))
+        change, n = np.inf, 0
+        if L > 1:
+            while n < max_iter:
+                n += 1
+                change = 0.0
+                for parity in (1, 0):
+                    for i in range(2 - parity, L + 1, 2):
+                        if i == 1:
+                            a = bottom + xs[2] @ W[1].T
+                        else:
+                            a = self._fields(xs, i)
+                        new = _sigmoid(a)
+                        if damping:
+                            new = damping * xs[i] + (1.0 - damping) * new
+                        change = max(change, float(np.max(np.abs(new - xs[i]))) if new.size else 0)
+                        xs[i] = new
+                if change <= tol:
+                    break
+        else:  # one hidden layer: the posterior is exact after the first pass
+            change, n = 0.0, 1
+        mu = xs[1:]
+        if return_info:
+            return mu, {"n_iter": n, "max_change": change, "converged": change <= tol}
+        return mu
+
+    def transform(self, X):
+        """The top layer's mean-field posterior means (n_samples, n_top)."""
+        return self.mean_field(X)[-1]
+
+    # ------------------------------------------------------------------ energies
+    def bipartite(self):
+        """The DBM as an RBM: ``(W, visible_bias, hidden_bias)`` with the even layers
+        (0, 2, ...) as visible units and the odd layers as hidden units; ``W`` has shape
+        (n_odd, n_even) in scikit-learn's ``components_`` layout, float64."""
+        check_is_fitted(self)
+        sizes = self.sizes
+        even = [i for i in range(len(sizes)) if i % 2 == 0]
+        odd = [i for i in range(len(sizes)) if i % 2 == 1]
+        off_e = np.concatenate([[0], np.cumsum([sizes[i] for i in even])])
+        off_o = np.concatenate([[0], np.cumsum([sizes[i] for i in odd])])
+        Wb = np.zeros((off_o[-1], off_e[-1]))
+        for oi, l in enumerate(odd):
+            rows = slice(off_o[oi], off_o[oi + 1])
+            below = even.index(l - 1)
+            Wb[rows, off_e[below] : off_e[below + 1]] = np.asarray(self.weights_[l - 1]).T
+            if l + 1 < len(sizes):
+                above = even.index(l + 1)
+                Wb[rows, off_e[above] : off_e[above + 1]] = np.asarray(self.weights_[l])
+        be = np.concatenate([np.asarray(self.biases_[i], np.float64) for i in even])
+        bo = np.concatenate([np.asarray(self.biases_[i], np.float64) for i in odd])
+        return Wb, be, bo
+
+    def energy(self, xs):
+        """Energies of full configurations ``xs`` (a list of (n, n_l) binary arrays)."""
+        check_is_fitted(self)
+        xs = [np.asarray(x, np.float64) for x in xs]
+        e = -sum(xs[i] @ np.asarray(b, np.float64) for i, b in enumerate(self.biases_))
+        for i, W in enumerate(self.weights_):
+            e = e - np.einsum("ni,ij,nj->n", xs[i], np.asarray(W, np.float64), xs[i + 1])
+        return e
+
+    def free_energy_bound(self, X):
+        """``-log p*(v) <= F_q(v)``: the mean-field free energy ``E_q[E(v, h)] - H(q)`` of
+        each row of X (float64; ``log p(v) >= -F_q(v) - log Z``)."""
+        check_is_fitted(self)
+        V = self._validate(X)
+        mu = [m.astype(np.float64) for m in self._mean_field(V.astype(self.weights_[0].dtype))]
+        xs = [V] + mu
+        e = self.energy(xs)  # bilinear: E at the means is E_q[E] for a factorised q
+        return e - sum(_entropy(m) for m in mu)
+
+    # ------------------------------------------------------------------ log Z
+    def log_partition(
+        self, method: str = "ais", *, n_chains: int = 100, schedule=None, random_state=None,
+        init=None, progress: bool = False,
+    ) -> LogZResult:  # fmt: skip
+        """log Z through the bipartite form (:meth:`bipartite`).
+
+        ``"exact-enumeration"``: enumerate the smaller side (at most 25 units);
+        ``"ais"``: forward AIS with the odd layers summed out analytically, from the base
+        model with the even layers' biases ``base_rate_logit_`` (the data's log-odds for the
+        visible layer, the mean-field means' for the others), ``n_chains`` chains and the
+        Salakhutdinov-Murray schedule unless ``schedule`` is given; ``"reverse-ais"``: the
+        same path backwards from ``init`` (the even layers' states, (n, n_even)), by default
+        the persistent chains' even layers (an estimate from above from exact samples).
+        """
+        from pgm_ebm.partition.ais import rbm_ais, rbm_reverse_ais
+        from pgm_ebm.partition.exact import rbm_log_partition_exact
+
+        check_is_fitted(self)
+        check_choice(method, "method", ("exact-enumeration", "ais", "reverse-ais"))
+        if random_state is None:
+            random_state = self.random_state
+        Wb, be, bo = self.bipartite()
+        if method == "exact-enumeration":
+            try:
+                return rbm_log_partition_exact(Wb, be, bo, max_units=MAX_ENUMERATED)
+            except ValueError as exc:
+                raise ValueError(f"{exc}; use method='ais'") from None
+        base = np.concatenate([self.base_rate_logit_[i] for i in range(0, len(self.sizes), 2)])
+        if method == "ais":
+            return rbm_ais(Wb, be, bo, n_chains=n_chains, schedule=schedule, base_bias=base,
+                           random_state=random_state, progress=progress)  # fmt: skip
+        V0 = self.even_states_of_chains() if init is None else init
+        return rbm_reverse_ais(Wb, be, bo, V0, schedule=schedule, base_bias=base,
+                               random_state=random_state, progress=progress)  # fmt: skip
+
+    def even_states_of_chains(self):
+        """The persistent chains' even layers, concatenated (n_chains, n_even): samples of
+        the model for reverse AIS."""
+        check_is_fitted(self)
+        return np.concatenate(
+            [self.chains_[i] for i in range(0, len(self.sizes), 2)], axis=1
+        ).astype(np.float64)
+
+    def score_samples(self, X, *, log_partition: LogZResult | None = None):
+        """Variational lower bound on ``log p(v)`` of each row of X, in nats:
+        ``-F_q(v) - log Z`` with ``log Z`` from ``log_partition`` (default: the cached
+        :meth:`log_partition` ``("ais")``, or exact when the bipartite form is small)."""
+        logz = self._default_log_partition() if log_partition is None else log_partition
+        return -self.free_energy_bound(X) - logz.log_z
+
+    def log_likelihood_exact(self, X, *, max_units: int = 20):
+        """Exact ``log p(v)`` of each row of X (tiny DBMs): the even hidden layers enumerated
+        (at most ``max_units`` units), the odd layers summed out analytically, log Z exact."""
+        check_is_fitted(self)
+        V = self._validate(X)
+        sizes = self.sizes
+        n_even_hidden = sum(sizes[2::2])
+        if n_even_hidden > max_units:
+            raise ValueError(
+                f"exact log p(v) enumerates the even hidden layers: {n_even_hidden} units, "
+                f"more than max_units={max_units}"
+            )
+        Wb, be, bo = self.bipartite()
+        n0 = sizes[0]
+        H = ((np.arange(2**n_even_hidden)[:, None] >> np.arange(n_even_hidden)[::-1]) & 1).astype(
+            np.float64
+        )
+        a_h = H @ Wb[:, n0:].T + bo  # odd layers' input from the even hidden layers
+        log_u = np.empty((len(V), len(H)))
+        for r, v in enumerate(V):
+            a = a_h + Wb[:, :n0] @ v
+            log_u[r] = v @ be[:n0] + H @ be[n0:] + np.logaddexp(0.0, a).sum(axis=1)
+        top = log_u.max(axis=1, keepdims=True)
+        log_pstar = (top + np.log(np.exp(log_u - top).sum(axis=1, keepdims=True)))[:, 0]
+        return log_pstar - self.log_partition("exact-enumeration").log_z
+
+    def score(self, X, y=None) -> float:
+        """Mean variational lower bound on the log-likelihood of X (nats)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def _default_log_partition(self):
+        key = hash(tuple(np.asarray(w).tobytes() for w in self.weights_ + self.biases_))
+        cache = self.__dict__.setdefault("_logz_cache", {})
+        if key not in cache:
+            small = min(sum(self.sizes[0::2]), sum(self.sizes[1::2])) <= MAX_ENUMERATED
+            cache.clear()
+            cache[key] = self.log_partition("exact-enumeration" if small else "ais")
+        return cache[key]
+
+    # ------------------------------------------------------------------ sampling
+    def sample(self, n_samples: int = 100, n_steps: int = 1000, *, random_state=None):
+        """Visible samples of ``n_samples`` fresh chains after ``n_steps`` block-Gibbs steps
+        (the registry's ``"block-gibbs"`` of the ``"dbm"`` kind), uint8 (n_samples, n_0)."""
+        from pgm_ebm.samplers.registry import get_sampler
+
+        check_is_fitted(self)
+        n_samples = check_positive_int(n_samples, "n_samples")
+        n_steps = check_positive_int(n_steps, "n_steps")
+        move = get_sampler("block-gibbs", self)
+        state = move.init(self, n_samples, random_state=self._rng_for(random_state))
+        ones = np.ones(n_samples)
+        for _ in range(n_steps):
+            move.step(self, state, ones)
+        return state.spins.astype(np.uint8)
+
+    def _rng_for(self, random_state):
+        if random_state is not None:
+            return random_state
+        rng = self.__dict__.get("_rng")
+        if rng is None:
+            rng = self._rng = check_random_state(self.random_state)
+        return rng
+
+    # ------------------------------------------------------------------ training
+    def _lr_at(self, epoch):
+        s = self.lr_schedule
+        f = 1.0 - epoch / max(self.n_iter, 1) if s == "linear" else 1.0
+        if s == "inverse":
+            f = 1.0 / (1.0 + epoch)
+        return self.learning_rate * f
+
+    def _initialize(self, X, dt, rng):
+        sizes = self.sizes
+        p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
+        t0 = time.perf_counter()
+        if self.pretrain_iter > 0:
+            from pgm_ebm.expfam.stacking import stack_rbms
+
+            st = stack_rbms(
+                X, sizes[1:], dbm=True, random_state=int(rng.integers(2**31)),
+                n_iter=self.pretrain_iter, learning_rate=self.pretrain_learning_rate,
+                batch_size=self.batch_size, verbose=int(self.progress),
+            )  # fmt: skip
+            self.weights_ = [np.ascontiguousarray(w.T, dtype=dt) for w in st.weights]
+            self.biases_ = [np.asarray(b, dtype=dt) for b in st.biases]
+        else:
+            self.weights_ = [
+                (0.01 * rng.standard_normal((sizes[i], sizes[i + 1]))).astype(dt)
+                for i in range(len(sizes) - 1)
+            ]
+            self.biases_ = [np.log(p / (1 - p)).astype(dt)] + [np.zeros(s, dt) for s in sizes[1:]]
+        self.pretrain_seconds_ = time.perf_counter() - t0
+        mu = self._mean_field(X[: min(len(X), 1000)].astype(dt))
+        means = [p] + [m.mean(axis=0) for m in mu]
+        self.offsets_ = [(m if self.centering else np.zeros_like(m)).astype(dt) for m in means]
+        self._set_base_rates([X.mean(axis=0)] + [m.mean(axis=0) for m in mu])
+        self._velocity = [np.zeros_like(w) for w in self.weights_] + [
+            np.zeros_like(b) for b in self.biases_
+        ]
+        n = self.n_chains
+        self._streams = seed_streams(rng, n)
+        self.chains_ = [
+            (rng.random((n, s)) < np.clip(m, 0.01, 0.99)).astype(dt)
+            for s, m in zip(sizes, means, strict=True)
+        ]
+        self.history_ = []
+        self.n_iter_ = 0
+
+    def _set_base_rates(self, means):
+        self.base_rate_logit_ = [
+            np.log(np.clip(m, 1e-3, 1 - 1e-3) / (1 - np.clip(m, 1e-3, 1 - 1e-3))).astype(np.float64)
+            for m in means
+        ]
+
+    def gibbs_step(self, xs, streams, beta: float = 1.0):
+        """One block-Gibbs step of the chains ``xs`` (list of (n, n_l) arrays, updated in
+        place) at inverse temperature ``beta``: the odd layers given the even ones, then the
+        even layers given the odd; chain ``c`` draws from ``streams[c]``."""
+        for parity in (1, 0):
+            for i in range(parity, len(xs), 2):
+                a = self._fields(xs, i)
+                out = np.empty_like(a)
+                _sample_bernoulli(a, np.zeros(a.shape[1], a.dtype), streams, out, beta)
+                xs[i][...] = out
+        return xs
+
+    def gradients(self, data, model, model_weights=None):
+        """The joint-training gradient in the current offsets' coordinates: for each weight
+        matrix ``<(x_l - o_l)(x_{l+1} - o_{l+1})^T>_data - <...>_model`` (minus weight
+        decay) and for each bias ``<x_l>_data - <x_l>_model``.
+
+        ``data``, ``model``: lists of per-layer arrays (rows: samples; the data's hidden
+        layers are mean-field means); ``model_weights``: optional probabilities of the
+        model rows (exact expectations over enumerated states), else a plain mean.
+        Returns ``(grads_w, grads_b)``.  Without centering (offsets 0) this is the gradient
+        of the mean variational bound ``mean(-F_q(v)) - log Z`` at the mean-field fixed point.
+        """
+        o = self.offsets_
+        L = len(self.weights_)
+        wm = None if model_weights is None else np.asarray(model_weights)[:, None]
+        grads_w, grads_b = [], []
+        for i in range(L):
+            gd = (data[i] - o[i]).T @ (data[i + 1] - o[i + 1]) / len(data[0])
+            if wm is None:
+                gm = (model[i] - o[i]).T @ (model[i + 1] - o[i + 1]) / len(model[0])
+            else:
+                gm = ((model[i] - o[i]) * wm).T @ (model[i + 1] - o[i + 1])
+            g = gd - gm
+            if self.weight_decay:
+                g -= self.weight_decay * self.weights_[i]
+            grads_w.append(g)
+        for i in range(L + 1):
+            mm = model[i].mean(axis=0) if wm is None else (model[i] * wm).sum(axis=0)
+            grads_b.append(data[i].mean(axis=0) - mm)
+        return grads_w, grads_b
+
+    def _update(self, V, lr, stats):
+        """One joint-training update on the batch V (mean field, k Gibbs steps, step)."""
+        L = len(self.weights_)
+        mu, info = self._mean_field(V, return_info=True)
+        stats["mf_iter"].append(info["n_iter"])
+        stats["mf_converged"].append(info["converged"])
+        for _ in range(self.k):
+            self.gibbs_step(self.chains_, self._streams)
+        data = [V] + mu
+        grads_w, grads_b = self.gradients(data, self.chains_)
+        o = self.offsets_
+        m = self.momentum
+        vel = self._velocity
+        for i in range(L):
+            vel[i] *= m
+            vel[i] += lr * grads_w[i]
+        for i in range(L + 1):
+            vel[L + i] *= m
+            vel[L + i] += lr * grads_b[i]
+        # the centered step, written on the plain parameters (offsets fixed during it):
+        # b'_l = b_l - W_l o_{l+1} - W_{l-1}^T o_{l-1} moves by the same linear map
+        for i in range(L + 1):
+            db = vel[L + i].copy()
+            if i < L:
+                db -= vel[i] @ o[i + 1]
+            if i > 0:
+                db -= vel[i - 1].T @ o[i - 1]
+            self.biases_[i] += db
+        for i in range(L):
+            self.weights_[i] += vel[i]
+        if self.centering:
+            nu = self.offset_rate
+            for i in range(L + 1):
+                o[i] *= 1 - nu
+                o[i] += nu * data[i].mean(axis=0)
+
+    def fit(self, X, y=None, *, checkpoint=None, resume: bool = False):
+        """Pretrain (unless ``pretrain_iter=0``) and train jointly for ``n_iter`` epochs.
+
+        ``checkpoint``: a path written after every epoch (atomically), from which
+        ``resume=True`` continues exactly where it stopped (parameters, velocities, chains,
+        offsets, the random streams and generator).  Ctrl-C or a divergence (non-finite
+        parameters) stops training with the last good parameters and a
+        :class:`TrainingStopped` warning.
+        """
+        dt = self._check_params()
+        X = self._validate(X)
+        if resume:
+            if checkpoint is None:
+                raise ValueError("resume=True needs checkpoint=PATH")
+            self._load_checkpoint(checkpoint, X.shape[1])
+        else:
+            self._rng = check_random_state(self.random_state)
+            self._initialize(X, dt, self._rng)
+            if checkpoint is not None:  # the pretrained stack is not lost to an interruption
+                self._save_checkpoint(checkpoint)
+        self.n_features_in_ = X.shape[1]
+        self.stop_reason_ = None
+        return self._train(X, dt, checkpoint)
+
+    def partial_fit(self, X, y=None):
+        """One joint-training update on the batch X (initialising without pretraining on
+        the first call)."""
+        dt = self._check_params()
+        X = self._validate(X)
+        if not hasattr(self, "weights_"):
+            self._rng = check_random_state(self.random_state)
+            pre, self.pretrain_iter = self.pretrain_iter, 0
+            try:
+                self._initialize(X, dt, self._rng)
+            finally:
+                self.pretrain_iter = pre
+            self.n_features_in_ = X.shape[1]
+        stats = {"mf_iter": [], "mf_converged": []}
+        self._update(X.astype(dt), self.learning_rate, stats)
+        return self
+
+    def _snapshot(self):
+        return (
+            [w.copy() for w in self.weights_],
+            [b.copy() for b in self.biases_],
+            [o.copy() for o in self.offsets_],
+            [v.copy() for v in self._velocity],
+            [c.copy() for c in self.chains_],
+            self._streams.copy(),
+        )
+
+    def _restore(self, snap):
+        self.weights_, self.biases_, self.offsets_, self._velocity, self.chains_, s = snap
+        self._streams = s
+
+    def _train(self, X, dt, checkpoint):
+        from tqdm.auto import tqdm
+
+        n = len(X)
+        check_memory(32.0 * self.batch_size * sum(self.sizes), "joint training", "batch_size")
+        Xd = X.astype(dt)
+        bar = tqdm(total=self.n_iter, initial=self.n_iter_, disable=not self.progress, desc="DBM")
+        try:
+            while self.n_iter_ < self.n_iter:
+                epoch = self.n_iter_
+                snap = self._snapshot()
+                t0 = time.perf_counter()
+                lr = self._lr_at(epoch)
+                order = self._rng.permutation(n)
+                stats = {"mf_iter": [], "mf_converged": []}
+                try:
+                    for s in range(0, n, self.batch_size):
+                        self._update(Xd[order[s : s + self.batch_size]], lr, stats)
+                except KeyboardInterrupt:
+                    self._restore(snap)
+                    self.stop_reason_ = "interrupted"
+                    warnings.warn(
+                        f"training interrupted in epoch {epoch + 1}; kept the parameters of "
+                        f"epoch {epoch}", TrainingStopped, stacklevel=2,
+                    )  # fmt: skip
+                    break
+                if not all(np.all(np.isfinite(a)) for a in self.weights_ + self.biases_):
+                    self._restore(snap)
+                    self.stop_reason_ = "diverged"
+                    warnings.warn(
+                        f"training diverged in epoch {epoch + 1} (non-finite parameters); "
+                        f"kept the parameters of epoch {epoch}; lower learning_rate",
+                        TrainingStopped, stacklevel=2,
+                    )  # fmt: skip
+                    break
+                self.n_iter_ += 1
+                self.history_.append(
+                    {
+                        "epoch": self.n_iter_,
+                        "learning_rate": lr,
+                        "mf_iter_mean": float(np.mean(stats["mf_iter"])),
+                        "mf_iter_max": int(np.max(stats["mf_iter"])),
+                        "mf_converged": float(np.mean(stats["mf_converged"])),
+                        "weight_norm": float(
+                            math.sqrt(
+                                sum(float((w.astype(np.float64) ** 2).sum()) for w in self.weights_)
+                            )
+                        ),  # fmt: skip
+                        "seconds": time.perf_counter() - t0,
+                    }
+                )
+                bar.update(1)
+                if checkpoint is not None:
+                    self._save_checkpoint(checkpoint)
+        finally:
+            bar.close()
+        mu = self._mean_field(Xd[: min(n, 2000)])
+        self._set_base_rates([X.mean(axis=0)] + [m.mean(axis=0) for m in mu])
+        return self
+
+    # ------------------------------------------------------------------ persistence
+    def _state_arrays(self):
+        out = {}
+        for name in ("weights_", "biases_", "offsets_", "chains_", "base_rate_logit_"):
+            for i, a in enumerate(getattr(self, name)):
+                out[f"{name}{i}"] = a
+        return out
+
+    def _meta(self):
+        params = self.get_params()
+        params["layer_sizes"] = self.sizes
+        if not isinstance(params["random_state"], (int, type(None))):
+            params["random_state"] = None
+        return {
+            "format_version": FORMAT_VERSION,
+            "class": type(self).__name__,
+            "params": params,
+            "n_iter_": int(getattr(self, "n_iter_", 0)),
+            "history_": getattr(self, "history_", []),
+        }
+
+    def save(self, path) -> Path:
+        """Save to ``.npz`` (no pickle): arrays and JSON metadata, written atomically."""
+        check_is_fitted(self)
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(path.suffix + ".npz")
+        write_npz_atomic(path, meta=np.array(json.dumps(self._meta())), **self._state_arrays())
+        return path
+
+    @classmethod
+    def load(cls, path) -> DBM:
+        """Load a model written by :meth:`save`; every entry is checked before use (a bad
+        file raises :class:`~pgm_ebm.io.ModelFileError` naming it)."""
+        path = Path(path)
+        arrays = read_npz(path)
+        meta = read_model_meta(path, arrays, cls.__name__, FORMAT_VERSION)
+        model = cls(**params_from_meta(path, meta, cls, _check))
+        model._set_state(path, arrays, meta)
+        return model
+
+    def _set_state(self, path, arrays, meta, n_chains=None):
+        dt = np.dtype(self.dtype)
+        sizes = self.sizes
+        L = len(sizes) - 1
+        st = {
+            "weights_": [
+                require_array(path, arrays, f"weights_{i}", (sizes[i], sizes[i + 1]), dt)
+                for i in range(L)
+            ],
+            "biases_": [
+                require_array(path, arrays, f"biases_{i}", (s,), dt) for i, s in enumerate(sizes)
+            ],  # fmt: skip
+            "offsets_": [
+                require_array(path, arrays, f"offsets_{i}", (s,), dt, values=(0.0, 1.0))
+                for i, s in enumerate(sizes)
+            ],
+            "chains_": [
+                require_array(path, arrays, f"chains_{i}", (n_chains, s), dt, values=(0.0, 1.0))
+                for i, s in enumerate(sizes)
+            ],
+            "base_rate_logit_": [
+                require_array(path, arrays, f"base_rate_logit_{i}", (s,), np.float64)
+                for i, s in enumerate(sizes)
+            ],
+        }
+        n = {len(c) for c in st["chains_"]}
+        if len(n) != 1 or 0 in n:
+            raise ModelFileError(f"{path}: the chains' layers hold different numbers of chains")
+        history = meta.get("history_", [])
+        if not isinstance(history, list) or not all(
+            isinstance(h, dict)
+            and all(isinstance(v, (int, float, str, type(None))) for v in h.values())
+            for h in history
+        ):
+            raise ModelFileError(f"{path}: history_ must be a list of metric dicts")
+        n_iter_ = meta_int(path, meta, "n_iter_", 0)
+        for k, v in st.items():
+            setattr(self, k, v)
+        self.history_ = history
+        self.n_iter_ = n_iter_
+        self.n_features_in_ = sizes[0]
+        self.stop_reason_ = None
+
+    def _save_checkpoint(self, path):
+        extra = {f"velocity_{i}": v for i, v in enumerate(self._velocity)}
+        extra["streams"] = self._streams
+        meta = self._meta()
+        meta["rng_state"] = self._rng.bit_generator.state
+        meta["rng_class"] = type(self._rng.bit_generator).__name__
+        write_npz_atomic(path, meta=np.array(json.dumps(meta)), **self._state_arrays(), **extra)
+
+    @classmethod
+    def checkpoint_params(cls, path) -> dict:
+        """The estimator parameters a checkpoint was written with (checked like :meth:`load`)."""
+        path = Path(path)
+        meta = read_model_meta(path, read_npz(path), cls.__name__, FORMAT_VERSION)
+        return params_from_meta(path, meta, cls, _check)
+
+    def _load_checkpoint(self, path, n_features):
+        path = Path(path)
+        arrays = read_npz(path)
+        meta = read_model_meta(path, arrays, type(self).__name__, FORMAT_VERSION)
+        saved = params_from_meta(path, meta, type(self), _check)
+        mine = self._meta()["params"]
+        diff = {k for k in mine if k not in ("progress", "n_iter") and saved.get(k) != mine[k]}
+        if diff:
+            raise ValueError(
+                f"{path}: checkpoint was written with other parameters: "
+                + ", ".join(f"{k}={saved.get(k)!r} (now {mine[k]!r})" for k in sorted(diff))
+            )
+        if n_features != self.sizes[0]:
+            raise ValueError(f"{path}: X has {n_features} features, the model {self.sizes[0]}")
+        dt = np.dtype(self.dtype)
+        L = len(self.sizes) - 1
+        shapes = [w.shape for w in (np.empty((self.sizes[i], self.sizes[i + 1]))
+                                    for i in range(L))] + [(s,) for s in self.sizes]  # fmt: skip
+        velocity = [
+            require_array(path, arrays, f"velocity_{i}", shp, dt) for i, shp in enumerate(shapes)
+        ]
+        streams = require_array(path, arrays, "streams", (self.n_chains, 2), np.uint64,
+                                finite=False)  # fmt: skip
+        rng = rng_from_meta(path, meta)
+        self._set_state(path, arrays, meta, n_chains=self.n_chains)
+        if self.n_iter_ > self.n_iter:
+            raise ModelFileError(
+                f"{path}: n_iter_={self.n_iter_} epochs done exceeds n_iter={self.n_iter}"
+            )
+        self._velocity = velocity
+        self._streams = np.ascontiguousarray(streams)
+        self._rng = rng
+
+
+def _check(model):
+    model._check_params()

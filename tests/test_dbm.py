@@ -1,0 +1,273 @@
+"""Deep Boltzmann machines against exact enumeration on tiny models (7-5-4: 65,536 states)."""
+
+import numpy as np
+import pytest
+from conftest import SEED
+from numpy.testing import assert_allclose
+
+from pgm_ebm import DBM, BernoulliRBM
+from pgm_ebm.io import ModelFileError
+from pgm_ebm.models.dbm import uncentered
+from pgm_ebm.partition import log_partition
+from pgm_ebm.partition.exact import rbm_log_partition_exact
+
+
+def _states(n):
+    return ((np.arange(2**n)[:, None] >> np.arange(n)[::-1]) & 1).astype(np.float64)
+
+
+def _random_params(sizes, seed, scale=0.8):
+    r = np.random.default_rng(seed)
+    W = [scale * r.normal(size=(sizes[i], sizes[i + 1])) for i in range(len(sizes) - 1)]
+    b = [0.5 * r.normal(size=s) for s in sizes]
+    return W, b
+
+
+def _enumerate(W, b, sizes, offsets=None):
+    """All joint states (n_states, sum sizes), their energies (centered when offsets given)."""
+    S = _states(sum(sizes))
+    cuts = np.cumsum([0] + list(sizes))
+    xs = [S[:, cuts[i] : cuts[i + 1]] for i in range(len(sizes))]
+    if offsets is not None:
+        xs = [x - o for x, o in zip(xs, offsets, strict=True)]
+    E = -sum(x @ bb for x, bb in zip(xs, b, strict=True))
+    for i, w in enumerate(W):
+        E = E - np.einsum("ni,ij,nj->n", xs[i], w, xs[i + 1])
+    return S, E
+
+
+def _exact(W, b, sizes, offsets=None):
+    S, E = _enumerate(W, b, sizes, offsets)
+    log_z = float(np.logaddexp.reduce(-E))
+    n0 = sizes[0]
+    idx = S[:, :n0] @ (1 << np.arange(n0)[::-1])
+    log_pv = np.full(2**n0, -np.inf)
+    np.logaddexp.at(log_pv, idx.astype(int), -E)
+    return log_z, log_pv - log_z, S, np.exp(-E - log_z)
+
+
+SIZES = (7, 5, 4)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    W, b = _random_params(SIZES, SEED)
+    dbm = DBM.from_parameters(W, b, random_state=SEED, dtype="float64")
+    log_z, log_pv, S, p = _exact(W, b, SIZES)
+    return dbm, log_z, log_pv, S, p
+
+
+def test_exact_log_partition_and_likelihoods_match_enumeration(tiny):
+    dbm, log_z, log_pv, _, _ = tiny
+    r = dbm.log_partition("exact-enumeration")
+    assert r.method == "exact-enumeration" and r.uncertainty == "exact"
+    assert_allclose(r.log_z, log_z, rtol=0, atol=1e-10)
+    assert_allclose(log_partition(dbm, "exact").log_z, log_z, atol=1e-10)
+    V = _states(7)
+    assert_allclose(dbm.log_likelihood_exact(V), log_pv, atol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ais_is_within_three_standard_errors_of_exact(tiny, seed):
+    dbm, log_z, *_ = tiny
+    r = dbm.log_partition("ais", n_chains=200, schedule=np.linspace(0, 1, 3000),
+                          random_state=SEED + seed)  # fmt: skip
+    assert r.method == "ais"
+    assert abs(r.log_z - log_z) < 3 * r.stderr + 1e-3, (r.log_z, log_z, r.stderr)
+
+
+def test_reverse_ais_from_exact_samples(tiny):
+    dbm, log_z, _, S, p = tiny
+    draw = np.random.default_rng(SEED).choice(len(S), size=200, p=p)
+    cuts = np.cumsum([0, *SIZES])
+    dbm.chains_ = [S[draw, cuts[i] : cuts[i + 1]].copy() for i in range(3)]
+    r = dbm.log_partition("reverse-ais", schedule=np.linspace(0, 1, 3000), random_state=SEED)
+    assert r.method == "reverse-ais"
+    assert abs(r.log_z - log_z) < 3 * r.stderr + 1e-3, (r.log_z, log_z, r.stderr)
+
+
+def test_mean_field_gives_a_lower_bound_on_every_log_likelihood(tiny):
+    dbm, log_z, log_pv, _, _ = tiny
+    V = _states(7)
+    exact_z = dbm.log_partition("exact-enumeration")
+    bound = dbm.score_samples(V, log_partition=exact_z)
+    assert np.all(bound <= log_pv + 1e-9)
+    assert np.mean(log_pv - bound) < 1.0  # and not a vacuous one
+    # more mean-field iterations never loosen the bound much: the fixed point is reached
+    mu, info = dbm.mean_field(V, max_iter=200, tol=1e-12, return_info=True)
+    assert info["converged"]
+
+
+def test_zero_top_weights_reduce_to_an_rbm():
+    W, b = _random_params(SIZES, SEED + 1)
+    W[1][:] = 0.0
+    dbm = DBM.from_parameters(W, b, random_state=SEED, dtype="float64")
+    rbm_z = rbm_log_partition_exact(W[0].T, b[0], b[1]).log_z
+    top = float(np.logaddexp(0, b[2]).sum())
+    assert_allclose(dbm.log_partition("exact-enumeration").log_z, rbm_z + top, atol=1e-10)
+    r = dbm.log_partition("ais", n_chains=200, schedule=np.linspace(0, 1, 3000), random_state=1)
+    assert abs(r.log_z - (rbm_z + top)) < 3 * r.stderr + 1e-3
+
+
+def test_one_hidden_layer_mean_field_is_the_rbms_exact_posterior():
+    W, b = _random_params((7, 5), SEED + 2)
+    dbm = DBM.from_parameters(W, b, dtype="float64")
+    V = _states(7)
+    (mu,) = dbm.mean_field(V)
+    assert_allclose(mu, 1 / (1 + np.exp(-(V @ W[0] + b[1]))), rtol=1e-12)
+    rbm = BernoulliRBM(n_components=5, dtype="float64")
+    rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_ = W[0].T, b[0], b[1]
+    rbm.n_features_in_ = 7
+    assert_allclose(dbm.transform(V), rbm.transform(V), rtol=1e-12)
+    # and its bound is the exact log-likelihood (q is the exact posterior)
+    z = dbm.log_partition("exact-enumeration")
+    assert_allclose(dbm.score_samples(V, log_partition=z), dbm.log_likelihood_exact(V), atol=1e-9)
+
+
+def test_centered_model_has_the_likelihood_of_its_uncentered_equivalent():
+    W, b = _random_params(SIZES, SEED + 3)
+    r = np.random.default_rng(SEED + 3)
+    offsets = [r.random(s) for s in SIZES]
+    _, log_pv_centered, _, _ = _exact(W, b, SIZES, offsets)
+    plain = DBM.from_parameters(W, uncentered(W, b, offsets), dtype="float64")
+    assert_allclose(plain.log_likelihood_exact(_states(7)), log_pv_centered, atol=1e-10)
+
+
+def test_gradient_is_the_gradient_of_the_bound():
+    """Without centering, the joint-training gradient with exact model moments equals the
+    finite-difference gradient of mean(-F_q(v)) - log Z (the mean-field bound)."""
+    W, b = _random_params(SIZES, SEED + 4, scale=0.5)
+    dbm = DBM.from_parameters(W, b, dtype="float64", tol=1e-13, max_iter=500)
+    V = (np.random.default_rng(SEED).random((40, 7)) < 0.4).astype(float)
+    _, _, S, p = _exact(W, b, SIZES)
+    cuts = np.cumsum([0, *SIZES])
+    model = [S[:, cuts[i] : cuts[i + 1]] for i in range(3)]
+    gw, gb = dbm.gradients([V] + dbm.mean_field(V), model, model_weights=p)
+
+    def objective(W_, b_):
+        d = DBM.from_parameters(W_, b_, dtype="float64", tol=1e-13, max_iter=500)
+        z = d.log_partition("exact-enumeration")
+        return float(np.mean(d.score_samples(V, log_partition=z)))
+
+    h = 1e-5
+    for layer, (i, j) in ((0, (2, 3)), (1, (4, 1)), (1, (0, 0))):
+        Wp = [w.copy() for w in W]
+        Wm = [w.copy() for w in W]
+        Wp[layer][i, j] += h
+        Wm[layer][i, j] -= h
+        fd = (objective(Wp, b) - objective(Wm, b)) / (2 * h)
+        assert_allclose(gw[layer][i, j], fd, rtol=1e-5, atol=1e-7)
+    for layer, i in ((0, 5), (1, 2), (2, 3)):
+        bp = [x.copy() for x in b]
+        bm = [x.copy() for x in b]
+        bp[layer][i] += h
+        bm[layer][i] -= h
+        fd = (objective(W, bp) - objective(W, bm)) / (2 * h)
+        assert_allclose(gb[layer][i], fd, rtol=1e-5, atol=1e-7)
+
+
+def test_centered_step_moves_the_model_as_the_centered_parametrisation_does():
+    """One update with centering on the plain parameters equals the update of the centered
+    parameters (W, b_c) converted afterwards (offsets held)."""
+    W, b = _random_params(SIZES, SEED + 5, scale=0.3)
+    V = (np.random.default_rng(SEED).random((30, 7)) < 0.4).astype(float)
+    dbm = DBM.from_parameters(W, b, dtype="float64", momentum=0.0, learning_rate=0.1,
+                              centering=True, offset_rate=1e-12, random_state=0)  # fmt: skip
+    r = np.random.default_rng(SEED + 5)
+    dbm.offsets_ = [r.random(s) for s in SIZES]
+    o = [x.copy() for x in dbm.offsets_]
+    # the centered biases of the same model: b_c with uncentered(W, b_c, o) == b
+    # (solve layer by layer: b_c = b + W o_above + W^T o_below)
+    b_c = []
+    for i in range(3):
+        x = b[i].copy()
+        if i < 2:
+            x = x + W[i] @ o[i + 1]
+        if i > 0:
+            x = x + W[i - 1].T @ o[i - 1]
+        b_c.append(x)
+    for got, want in zip(uncentered(W, b_c, o), b, strict=True):
+        assert_allclose(got, want, atol=1e-12)
+    chains_before = [c.copy() for c in dbm.chains_]
+    streams_before = dbm._streams.copy()
+    dbm.partial_fit(V)
+    # recompute by hand: same chains after the same Gibbs step
+    ref = DBM.from_parameters(W, b, dtype="float64", random_state=0)
+    ref.offsets_ = o
+    ref.chains_, ref._streams = chains_before, streams_before
+    ref.gibbs_step(ref.chains_, ref._streams)
+    data = [V] + ref.mean_field(V)
+    gw, gb = ref.gradients(data, ref.chains_)
+    W_new = [w + 0.1 * g for w, g in zip(W, gw, strict=True)]
+    b_c_new = [x + 0.1 * g for x, g in zip(b_c, gb, strict=True)]
+    assert_allclose(dbm.weights_[0], W_new[0], atol=1e-12)
+    for got, want in zip(dbm.biases_, uncentered(W_new, b_c_new, o), strict=True):
+        assert_allclose(got, want, atol=1e-10)
+
+
+def test_training_raises_the_bound_and_save_load_round_trips(tmp_path):
+    r = np.random.default_rng(SEED)
+    proto = (r.random((4, 10)) < 0.5).astype(float)
+    X = np.abs(proto[r.integers(0, 4, 400)] - (r.random((400, 10)) < 0.05))
+    dbm = DBM([10, 6, 4], n_iter=30, pretrain_iter=10, learning_rate=0.02, batch_size=20,
+              n_chains=50, random_state=SEED)  # fmt: skip
+    untrained = DBM.from_parameters(*_random_params((10, 6, 4), SEED, scale=0.01))
+    dbm.fit(X)
+    assert len(dbm.history_) == 30 and dbm.n_iter_ == 30
+    ll = dbm.log_likelihood_exact(X).mean()
+    assert ll > untrained.log_likelihood_exact(X).mean() + 1.0
+    assert dbm.score(X) <= ll + 1e-6  # the bound stays below the exact value
+    path = dbm.save(tmp_path / "dbm")
+    back = DBM.load(path)
+    for a, c in zip(back.weights_ + back.biases_, dbm.weights_ + dbm.biases_, strict=True):
+        assert_allclose(a, c)
+    assert back.history_ == dbm.history_
+    assert_allclose(back.log_likelihood_exact(X), dbm.log_likelihood_exact(X))
+
+
+def test_checkpoint_resume_is_exact(tmp_path):
+    r = np.random.default_rng(SEED)
+    X = (r.random((120, 8)) < 0.3).astype(float)
+    params = dict(pretrain_iter=2, batch_size=20, n_chains=20, random_state=SEED,
+                  lr_schedule="constant")  # fmt: skip
+    full = DBM([8, 5, 3], n_iter=6, **params).fit(X)
+    ck = tmp_path / "ck.npz"
+    DBM([8, 5, 3], n_iter=3, **params).fit(X, checkpoint=ck)
+    # resume the same run with the full number of epochs
+    resumed = DBM([8, 5, 3], n_iter=6, **params).fit(X, checkpoint=ck, resume=True)
+    for a, c in zip(resumed.weights_ + resumed.biases_, full.weights_ + full.biases_,
+                    strict=True):  # fmt: skip
+        np.testing.assert_array_equal(a, c)
+
+
+def test_bad_files_and_arguments_name_the_problem(tmp_path):
+    with pytest.raises(ValueError, match="layer_sizes"):
+        DBM([784]).fit(np.zeros((2, 784)))
+    with pytest.raises(ValueError, match="features"):
+        DBM([5, 3], n_iter=1, pretrain_iter=0).fit(np.zeros((4, 6)))
+    with pytest.raises(ValueError, match="damping"):
+        DBM([5, 3], damping=1.5).fit(np.zeros((4, 5)))
+    dbm = DBM.from_parameters(*_random_params((5, 3), SEED))
+    path = dbm.save(tmp_path / "m.npz")
+    data = dict(np.load(path))
+    data["weights_0"] = np.full((5, 3), np.nan, np.float32)
+    np.savez(tmp_path / "bad.npz", **data)
+    with pytest.raises(ModelFileError, match="bad.npz"):
+        DBM.load(tmp_path / "bad.npz")
+    data = dict(np.load(path))
+    data["chains_1"] = np.full((100, 3), 2.0, np.float32)
+    np.savez(tmp_path / "bad2.npz", **data)
+    with pytest.raises(ModelFileError, match="bad2.npz"):
+        DBM.load(tmp_path / "bad2.npz")
+
+
+def test_sampler_is_registered_and_samples_the_model(tiny):
+    """Block Gibbs through the registry: visible frequencies of 4,000 chains after 40 steps
+    match the exact marginal p(v) (128 states)."""
+    dbm, _, log_pv, _, _ = tiny
+    X = dbm.sample(4000, n_steps=40, random_state=SEED)
+    idx = X.astype(int) @ (1 << np.arange(6, -1, -1))
+    freq = np.bincount(idx, minlength=128) / 4000
+    p = np.exp(log_pv)
+    se = np.sqrt(p * (1 - p) / 4000)
+    assert np.all(np.abs(freq - p) < 5 * se + 2e-3)
