@@ -185,7 +185,6 @@ def _cmd_dbm_fit(args) -> int:
     else:
         over = {k: getattr(args, k, None) for k in DBM_SETTINGS}
         over["layer_sizes"] = args.layers
-        over["centering"] = None if args.centering is None else args.centering == "on"
         params = dbm_params(args.preset, over)
         seed = args.seed
     model, metrics = fit_dbm(
@@ -245,6 +244,12 @@ def _cmd_dbm_evaluate(args) -> int:
     X, desc = load_data(args.data, args.split, args.data_home, args.limit)
     print(json.dumps(evaluate_dbm(model, X, desc, random_state=args.seed), indent=2))
     return 0
+
+
+def _on_off(text: str) -> bool:
+    if text not in ("on", "off"):
+        raise argparse.ArgumentTypeError(f"expected 'on' or 'off', got {text!r}")
+    return text == "on"
 
 
 def _layers(text: str):
@@ -599,6 +604,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("constant", "linear", "inverse"),
         help="default: the preset's",
     )
+    f.add_argument(
+        "--centering",
+        type=_on_off,
+        metavar="{on,off}",
+        help="centered gradient (Melchior et al. 2016; default: the preset's)",
+    )
     f.add_argument("--seed", type=_count(0), default=0, help="random seed")
     f.add_argument(
         "--eval-limit", type=_count(), default=None, help="evaluate on N random test images"
@@ -692,7 +703,9 @@ def build_parser() -> argparse.ArgumentParser:
     df.add_argument("--learning-rate", type=_real(0.0, low_open=True), help="joint training")
     df.add_argument("--batch-size", type=_count(), help="default: the preset's")
     df.add_argument("--n-chains", type=_count(), help="persistent chains")
-    df.add_argument("--centering", choices=("on", "off"), help="default: the preset's (on)")
+    df.add_argument(
+        "--centering", type=_on_off, metavar="{on,off}", help="default: the preset's (on)"
+    )
     df.add_argument("--seed", type=_count(0), default=0, help="random seed")
     df.add_argument("--eval-limit", type=_count(), default=None, help="evaluate on N test images")
     df.add_argument("--out", default="runs/dbm", help="output folder")

@@ -30,7 +30,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from pgm_ebm._blas import gemm
 from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm._threads import numba_threads
 from pgm_ebm._validation import (
     as_real_array,
     check_choice,
@@ -49,11 +51,14 @@ from pgm_ebm.io import (
     rng_from_meta,
     write_npz_atomic,
 )
-from pgm_ebm.kernels.block_gibbs import _sample_bernoulli
+from pgm_ebm.kernels.block_gibbs import _apply_velocity, _sample_bernoulli
+from pgm_ebm.kernels.dbm import _mean_field_update
 from pgm_ebm.partition.result import LogZResult
 
 FORMAT_VERSION = 1
 _SCHEDULES = ("constant", "linear", "inverse")
+#: Below this many (row x unit) entries per batch the training kernels run on one thread.
+SMALL_BATCH_WORK = 1 << 20
 #: Largest side of the bipartite form enumerated by ``log_partition("exact-enumeration")``.
 MAX_ENUMERATED = 25
 
@@ -305,27 +310,38 @@ class DBM(TransformerMixin, BaseEstimator):
         damping = self.damping if damping is None else check_real(damping, "damping", 0.0, 1.0)
         W, b = self.weights_, self.biases_
         L = len(W)
-        bottom = V @ W[0] + b[1]  # layer 1's input from the clamped data: computed once
-        xs = [V, _sigmoid(2.0 * (bottom - b[1]) + b[1] if L > 1 else bottom)]
-        for i in range(2, L + 1):  # bottom-up, doubled where a layer above will also speak
-            a = (2.0 if i < L else 1.0) * (xs[-1] @ W[i - 1]) + b[i]
-            xs.append(_sigmoid(a))
+        dt = W[0].dtype
+        V = np.ascontiguousarray(V, dtype=dt)
+        bottom = V @ W[0]  # layer 1's input from the clamped data: computed once
+        none = np.empty((0, 0), dt)
+        xs = [V]
+        for i in range(1, L + 1):  # bottom-up, doubled where a layer above will also speak
+            pre = bottom if i == 1 else xs[-1] @ W[i - 1]
+            if i < L:
+                pre = 2.0 * pre
+            mu = np.zeros((len(V), len(b[i])), dt)
+            _mean_field_update(np.ascontiguousarray(pre, dtype=dt), none, b[i], mu, 0.0)
+            xs.append(mu)
         change, n = np.inf, 0
         if L > 1:
+            bufs = [None] + [np.empty((len(V), len(x)), dt) for x in b[1:]]
             while n < max_iter:
                 n += 1
                 change = 0.0
                 for parity in (1, 0):
                     for i in range(2 - parity, L + 1, 2):
+                        pre, extra = bufs[i], none
                         if i == 1:
-                            a = bottom + xs[2] @ W[1].T
+                            extra = bottom
                         else:
-                            a = self._fields(xs, i)
-                        new = _sigmoid(a)
-                        if damping:
-                            new = damping * xs[i] + (1.0 - damping) * new
-                        change = max(change, float(np.max(np.abs(new - xs[i]))) if new.size else 0)
-                        xs[i] = new
+                            np.matmul(xs[i - 1], W[i - 1], out=pre)
+                        if i < L:
+                            if i == 1:
+                                np.matmul(xs[i + 1], W[i].T, out=pre)
+                            else:
+                                extra = xs[i + 1] @ W[i].T
+                        c = _mean_field_update(pre, extra, b[i], xs[i], damping)
+                        change = max(change, float(c))
                 if change <= tol:
                     break
         else:  # one hidden layer: the posterior is exact after the first pass
@@ -547,15 +563,21 @@ class DBM(TransformerMixin, BaseEstimator):
         ]
 
     def gibbs_step(self, xs, streams, beta: float = 1.0):
-        """One block-Gibbs step of the chains ``xs`` (list of (n, n_l) arrays, updated in
-        place) at inverse temperature ``beta``: the odd layers given the even ones, then the
-        even layers given the odd; chain ``c`` draws from ``streams[c]``."""
+        """One block-Gibbs step of the chains ``xs`` (list of C-contiguous (n, n_l) arrays
+        of the model's dtype, updated in place) at inverse temperature ``beta``: the odd
+        layers given the even ones, then the even layers given the odd; chain ``c`` draws
+        from ``streams[c]``."""
+        W, b = self.weights_, self.biases_
         for parity in (1, 0):
             for i in range(parity, len(xs), 2):
-                a = self._fields(xs, i)
-                out = np.empty_like(a)
-                _sample_bernoulli(a, np.zeros(a.shape[1], a.dtype), streams, out, beta)
-                xs[i][...] = out
+                if i > 0:
+                    pre = xs[i - 1] @ W[i - 1]
+                    if i + 1 < len(xs):
+                        pre += xs[i + 1] @ W[i].T
+                else:
+                    pre = xs[1] @ W[0].T
+                bias = b[i] if beta == 1.0 else (beta * b[i]).astype(b[i].dtype)
+                _sample_bernoulli(pre, bias, streams, xs[i], beta)
         return xs
 
     def gradients(self, data, model, model_weights=None):
@@ -589,40 +611,50 @@ class DBM(TransformerMixin, BaseEstimator):
         return grads_w, grads_b
 
     def _update(self, V, lr, stats):
-        """One joint-training update on the batch V (mean field, k Gibbs steps, step)."""
+        """One joint-training update on the batch V: mean field, ``k`` Gibbs steps, then the
+        step of :meth:`gradients` with momentum and decay, taken in centered coordinates and
+        written on the plain parameters.  Data and chain rows go through one GEMM per weight
+        matrix (row weights ``lr / n_data`` and ``-lr / n_chains``), accumulated straight
+        into the velocity."""
         L = len(self.weights_)
-        mu, info = self._mean_field(V, return_info=True)
+        W, bs, o, vel = self.weights_, self.biases_, self.offsets_, self._velocity
+        dt = W[0].dtype.type
+        # ~100 rows a kernel: waking a second Numba thread costs more than it saves, and
+        # the BLAS threads would be handed over between the two pools at every product
+        small = (len(V) + len(self.chains_[0])) * sum(self.sizes) < SMALL_BATCH_WORK
+        with numba_threads(1 if small else None):
+            mu, info = self._mean_field(V, return_info=True)
+            for _ in range(self.k):
+                self.gibbs_step(self.chains_, self._streams)
         stats["mf_iter"].append(info["n_iter"])
         stats["mf_converged"].append(info["converged"])
-        for _ in range(self.k):
-            self.gibbs_step(self.chains_, self._streams)
-        data = [V] + mu
-        grads_w, grads_b = self.gradients(data, self.chains_)
-        o = self.offsets_
-        m = self.momentum
-        vel = self._velocity
-        for i in range(L):
-            vel[i] *= m
-            vel[i] += lr * grads_w[i]
-        for i in range(L + 1):
+        data, model = [V] + mu, self.chains_
+        nb, nc = len(V), len(model[0])
+        m = dt(self.momentum)
+        rows = [np.concatenate([data[i] - o[i], model[i] - o[i]]) for i in range(L + 1)]
+        w = np.empty(nb + nc, W[0].dtype)
+        w[:nb], w[nb:] = lr / nb, -lr / nc
+        for i in range(L + 1):  # bias steps: lr * (data mean - model mean)
+            g = w @ rows[i]
             vel[L + i] *= m
-            vel[L + i] += lr * grads_b[i]
-        # the centered step, written on the plain parameters (offsets fixed during it):
-        # b'_l = b_l - W_l o_{l+1} - W_{l-1}^T o_{l-1} moves by the same linear map
+            vel[L + i] += g
+        for i in range(L):
+            right = rows[i + 1] * w[:, None]
+            gemm(rows[i], right, vel[i], 1.0, float(m), trans_a=True)  # vel = m vel + lr G
+            with numba_threads(1 if small else None):
+                _apply_velocity(W[i], vel[i], dt(lr * self.weight_decay))  # W += vel - decay W
+        # the plain biases follow: b'_l = b_l - W_l o_{l+1} - W_{l-1}^T o_{l-1}
         for i in range(L + 1):
             db = vel[L + i].copy()
             if i < L:
                 db -= vel[i] @ o[i + 1]
             if i > 0:
-                db -= vel[i - 1].T @ o[i - 1]
-            self.biases_[i] += db
-        for i in range(L):
-            self.weights_[i] += vel[i]
+                db -= o[i - 1] @ vel[i - 1]
+            bs[i] += db
         if self.centering:
-            nu = self.offset_rate
+            nu = dt(self.offset_rate)
             for i in range(L + 1):
-                o[i] *= 1 - nu
-                o[i] += nu * data[i].mean(axis=0)
+                o[i] += nu * (data[i].mean(axis=0) - o[i])
 
     def fit(self, X, y=None, *, checkpoint=None, resume: bool = False):
         """Pretrain (unless ``pretrain_iter=0``) and train jointly for ``n_iter`` epochs.
