@@ -271,3 +271,43 @@ def test_sampler_is_registered_and_samples_the_model(tiny):
     p = np.exp(log_pv)
     se = np.sqrt(p * (1 - p) / 4000)
     assert np.all(np.abs(freq - p) < 5 * se + 2e-3)
+
+
+def test_interrupt_and_divergence_keep_the_last_good_epoch(monkeypatch):
+    from pgm_ebm.models.dbm import TrainingStopped
+
+    X = (np.random.default_rng(SEED).random((100, 8)) < 0.3).astype(float)
+    params = dict(pretrain_iter=0, batch_size=20, n_chains=20, random_state=SEED)
+    one = DBM([8, 5, 3], n_iter=1, lr_schedule="constant", **params).fit(X)
+    calls = {"n": 0}
+    original = DBM._update
+
+    def flaky(self, V, lr, stats):
+        calls["n"] += 1
+        if calls["n"] == 8:  # in the second epoch (5 batches an epoch)
+            raise KeyboardInterrupt
+        return original(self, V, lr, stats)
+
+    monkeypatch.setattr(DBM, "_update", flaky)
+    with pytest.warns(TrainingStopped, match="interrupted"):
+        cut = DBM([8, 5, 3], n_iter=3, lr_schedule="constant", **params).fit(X)
+    monkeypatch.setattr(DBM, "_update", original)
+    assert cut.stop_reason_ == "interrupted" and cut.n_iter_ == 1
+    for a, c in zip(cut.weights_ + cut.biases_, one.weights_ + one.biases_, strict=True):
+        np.testing.assert_array_equal(a, c)
+    with pytest.warns(TrainingStopped, match="diverged"):
+        bad = DBM([8, 5, 3], n_iter=3, learning_rate=1e38, momentum=0.9, **params).fit(X)
+    assert bad.stop_reason_ == "diverged"
+    assert all(np.all(np.isfinite(a)) for a in bad.weights_ + bad.biases_)
+
+
+def test_transform_gives_the_top_layer_or_all_layers(tiny):
+    dbm, *_ = tiny
+    V = _states(7)[:10]
+    mu = dbm.mean_field(V)
+    np.testing.assert_allclose(dbm.transform(V), mu[-1])
+    dbm.set_params(transform_layers="all")
+    try:
+        np.testing.assert_allclose(dbm.transform(V), np.hstack(mu))
+    finally:
+        dbm.set_params(transform_layers="top")

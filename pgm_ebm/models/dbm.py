@@ -134,6 +134,9 @@ class DBM(TransformerMixin, BaseEstimator):
     random_state : None, int or numpy.random.Generator
     progress : bool, default False
         Progress bars.
+    transform_layers : {"top", "all"}, default "top"
+        What :meth:`transform` returns: the top layer's mean-field means, or every hidden
+        layer's side by side.
 
     Attributes
     ----------
@@ -183,6 +186,7 @@ class DBM(TransformerMixin, BaseEstimator):
         dtype: str = "float32",
         random_state=None,
         progress: bool = False,
+        transform_layers: str = "top",
     ):
         self.layer_sizes = layer_sizes
         self.learning_rate = learning_rate
@@ -203,6 +207,7 @@ class DBM(TransformerMixin, BaseEstimator):
         self.dtype = dtype
         self.random_state = random_state
         self.progress = progress
+        self.transform_layers = transform_layers
 
     @classmethod
     def from_parameters(cls, weights, biases, *, n_chains: int = 100, random_state=None,
@@ -262,6 +267,7 @@ class DBM(TransformerMixin, BaseEstimator):
         check_real(self.tol, "tol", 0.0, low_open=True)
         check_real(self.damping, "damping", 0.0, 1.0, high_open=True)
         check_choice(self.dtype, "dtype", ("float32", "float64"))
+        check_choice(self.transform_layers, "transform_layers", ("top", "all"))
         if not isinstance(self.progress, (bool, np.bool_)):
             raise ValueError(f"progress must be True or False, got {self.progress!r}")
         return np.dtype(self.dtype)
@@ -352,8 +358,10 @@ class DBM(TransformerMixin, BaseEstimator):
         return mu
 
     def transform(self, X):
-        """The top layer's mean-field posterior means (n_samples, n_top)."""
-        return self.mean_field(X)[-1]
+        """The mean-field posterior means of the top layer (n_samples, n_top), or with
+        ``transform_layers="all"`` of every hidden layer side by side."""
+        mu = self.mean_field(X)
+        return mu[-1] if self.transform_layers == "top" else np.hstack(mu)
 
     # ------------------------------------------------------------------ energies
     def bipartite(self):
@@ -726,9 +734,10 @@ class DBM(TransformerMixin, BaseEstimator):
                 lr = self._lr_at(epoch)
                 order = self._rng.permutation(n)
                 stats = {"mf_iter": [], "mf_converged": []}
-                try:
-                    for s in range(0, n, self.batch_size):
-                        self._update(Xd[order[s : s + self.batch_size]], lr, stats)
+                try:  # overflow is caught below as a divergence, not warned batch by batch
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        for s in range(0, n, self.batch_size):
+                            self._update(Xd[order[s : s + self.batch_size]], lr, stats)
                 except KeyboardInterrupt:
                     self._restore(snap)
                     self.stop_reason_ = "interrupted"
