@@ -13,8 +13,8 @@ from pgm_ebm.experiments.rbm import load_data
 #: docs/dbm.rst and benchmarks/RESULTS.md for the measured bound and time).
 DBM_RECIPE = dict(
     layer_sizes=(784, 500, 1000),
-    n_iter=100,
-    pretrain_iter=50,
+    n_iter=150,
+    pretrain_iter=30,
     pretrain_learning_rate=0.05,
     learning_rate=0.005,
     batch_size=100,
@@ -25,7 +25,7 @@ DBM_RECIPE = dict(
     lr_schedule="linear",
     centering=True,
     offset_rate=0.01,
-    max_iter=30,
+    max_iter=10,
     tol=1e-5,
 )
 #: "quick": a small DBM on the embedded subset (seconds); "mnist": the recipe above.
