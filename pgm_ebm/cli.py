@@ -552,7 +552,8 @@ _PRESET_HELP = (
     "quick: the mnist recipe for 15 epochs (the README's first command); "
     "mnist: 500 hidden units, PCD-1 with 100 chains, batch 100, learning rate 0.1 decaying "
     "linearly to 0, momentum 0.5, weight decay 1e-4, 100 epochs; "
-    "mnist-long: the same for 800 epochs (test log-likelihood -87.13 nats by AIS on full MNIST)"
+    "mnist-long: the same for 800 epochs (test log-likelihood -87.13 nats by AIS on full MNIST); "
+    "mnist-centered: the same centered, for 1,400 epochs (-85.93 nats, 38.5 minutes on 2 cores)"
 )
 
 
