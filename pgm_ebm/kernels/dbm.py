@@ -30,3 +30,25 @@ def _mean_field_update(pre, extra, bias, mu, damping):
             mu[i, j] = new
         worst[i] = w
     return worst.max() if n else 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def _velocity_step(W, vel, decay, o_row, o_col, d_row, d_col):
+    """``vel -= decay W; W += vel`` in one pass, also writing the two products the plain
+    biases need: ``d_row = vel @ o_col`` and ``d_col = o_row @ vel`` (after the decay).
+
+    Serial: the pass is memory-bound and the training batch runs its kernels on one
+    thread; ``d_col`` accumulates across rows."""
+    n, m = W.shape
+    for k in range(m):
+        d_col[k] = 0.0
+    for j in range(n):
+        acc = 0.0
+        oj = o_row[j]
+        for k in range(m):
+            v = vel[j, k] - decay * W[j, k]
+            vel[j, k] = v
+            W[j, k] += v
+            acc += v * o_col[k]
+            d_col[k] += v * oj
+        d_row[j] = acc

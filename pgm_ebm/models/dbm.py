@@ -51,8 +51,8 @@ from pgm_ebm.io import (
     rng_from_meta,
     write_npz_atomic,
 )
-from pgm_ebm.kernels.block_gibbs import _apply_velocity, _sample_bernoulli
-from pgm_ebm.kernels.dbm import _mean_field_update
+from pgm_ebm.kernels.block_gibbs import _sample_bernoulli
+from pgm_ebm.kernels.dbm import _mean_field_update, _velocity_step
 from pgm_ebm.partition.result import LogZResult
 
 FORMAT_VERSION = 1
@@ -646,18 +646,21 @@ class DBM(TransformerMixin, BaseEstimator):
             g = w @ rows[i]
             vel[L + i] *= m
             vel[L + i] += g
+        d_row = [np.empty(len(x), W[0].dtype) for x in bs]
+        d_col = [np.empty(len(x), W[0].dtype) for x in bs]
+        decay = dt(lr * self.weight_decay)
         for i in range(L):
             right = rows[i + 1] * w[:, None]
             gemm(rows[i], right, vel[i], 1.0, float(m), trans_a=True)  # vel = m vel + lr G
-            with numba_threads(1 if small else None):
-                _apply_velocity(W[i], vel[i], dt(lr * self.weight_decay))  # W += vel - decay W
+            # W += vel - decay W, with vel @ o_{i+1} and o_i @ vel in the same pass
+            _velocity_step(W[i], vel[i], decay, o[i], o[i + 1], d_row[i], d_col[i + 1])
         # the plain biases follow: b'_l = b_l - W_l o_{l+1} - W_{l-1}^T o_{l-1}
         for i in range(L + 1):
             db = vel[L + i].copy()
             if i < L:
-                db -= vel[i] @ o[i + 1]
+                db -= d_row[i]
             if i > 0:
-                db -= o[i - 1] @ vel[i - 1]
+                db -= d_col[i]
             bs[i] += db
         if self.centering:
             nu = dt(self.offset_rate)
