@@ -241,12 +241,18 @@ def _ais_visible_rows(pre, beta, base_bias, bias, streams, samples, mix, bits):
     _sample_rows(pre, mix, streams, samples, np.float32(beta), bits)
 
 
-@njit(cache=True, error_model="numpy")
 def _ais_visible_step(pre, beta, base_bias, bias, streams, samples):
     """The visible half of an AIS temperature: ``samples`` receives
     v ~ sigmoid(beta pre + (1 - beta) base_bias + beta bias) (``pre = H @ W``, overwritten
-    with the probabilities), by :func:`_sample_bernoulli`."""
-    mix = ((1.0 - beta) * base_bias + beta * bias).astype(np.float32)
+    with the probabilities), by :func:`_sample_bernoulli`.
+
+    Plain Python on purpose, as is :func:`_collapsed_step`: no jitted function calls a
+    ``parallel=True`` kernel.  A cached caller of a parallel kernel that the compiling
+    process had itself loaded from Numba's cache segfaults when it is loaded from the cache
+    in turn (numba/numba#8578; ``tests/test_numba_cache.py``)."""
+    beta = float(beta)
+    mix = ((1.0 - beta) * np.asarray(base_bias, np.float64)
+           + beta * np.asarray(bias, np.float64)).astype(np.float32)  # fmt: skip
     _sample_bernoulli(pre, mix, streams, samples, beta)
 
 
@@ -367,7 +373,6 @@ def _collapsed_hidden_sweep(H, W, a0, offset, c, beta, up, down, folds, streams)
         )
 
 
-@njit(cache=True, error_model="numpy")
 def _collapsed_step(H, beta, every, k, tables, streams):
     """The collapsed sweep of an AIS temperature ``k`` (at inverse temperature ``beta``)
     when ``every > 0`` and ``k % every == 0``: :func:`_exp_tables` then

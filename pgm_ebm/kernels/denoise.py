@@ -232,18 +232,6 @@ def _logcosh(x):
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def _bp_fields(msg, u, field):
-    """``field`` = the beliefs' fields ``u + sum_d msg[d]``."""
-    n_dir, Hp, Wp = msg.shape
-    for i in prange(Hp):
-        for j in range(Wp):
-            s = u[i, j]
-            for d in range(n_dir):
-                s += msg[d, i, j]
-            field[i, j] = s
-
-
-@njit(parallel=True, cache=True, error_model="numpy")
 def _loopy_bp(msg, u, beta, di, dj, opp, damping, max_iter, tol, field, deltas):
     """Synchronous damped sum-product belief propagation on the pixel grid.
 
@@ -253,11 +241,22 @@ def _loopy_bp(msg, u, beta, di, dj, opp, damping, max_iter, tol, field, deltas):
     ``(logcosh(h_cav + beta) - logcosh(h_cav - beta)) / 2``.  ``field`` receives the
     beliefs' fields ``u + sum_d msg[d]`` (marginal ``p(x = +1) = sigmoid(2 field)``).
     Returns the iterations done (stops when the largest message change < tol).
+    The fields are computed inline: a jitted function never calls a ``parallel=True``
+    kernel (see :func:`pgm_ebm.kernels.block_gibbs._ais_visible_step`).
     """
     n_dir, Hp, Wp = msg.shape
-    new = np.empty_like(msg)
-    for it in range(max_iter):
-        _bp_fields(msg, u, field)
+    new = np.zeros_like(msg)  # the padding's messages stay 0
+    done = max_iter
+    for it in range(max_iter + 1):
+        for i in prange(Hp):  # the beliefs' fields from the current messages
+            for j in range(Wp):
+                s = u[i, j]
+                for d in range(n_dir):
+                    s += msg[d, i, j]
+                field[i, j] = s
+        if it == max_iter or (it > 0 and deltas[it - 1] < tol):
+            done = it
+            break
         dmax = np.zeros(Hp)
         for i in prange(1, Hp - 1):
             for j in range(1, Wp - 1):
@@ -276,8 +275,4 @@ def _loopy_bp(msg, u, beta, di, dj, opp, damping, max_iter, tol, field, deltas):
                         dmax[i] = dd
         msg[:] = new
         deltas[it] = dmax.max()
-        if deltas[it] < tol:
-            _bp_fields(msg, u, field)
-            return it + 1
-    _bp_fields(msg, u, field)
-    return max_iter
+    return done
