@@ -231,6 +231,12 @@ def _cmd_dbm_fit(args) -> int:
     )
     if "mean_lower_bound_reverse_ais" in t:
         print(f"  with log Z by reverse AIS: {t['mean_lower_bound_reverse_ais']:.2f} nats")
+    if "log_partition_floor" in t:
+        verdict = "passed" if t["ais_above_floor"] else "FAILED: AIS missed mass, figure invalid"
+        print(
+            f"  check: log Z >= {t['log_partition_floor']['log_z']:.2f} for certain (states the "
+            f"chains visit), so the bound is at most {t['lower_bound_at_most']:.2f} ({verdict})"
+        )
     print(f"wrote {out}/: model.npz, metrics.json"
           + ("" if args.no_figures else ", filters.png, samples.png, training.png"))  # fmt: skip
     return 0

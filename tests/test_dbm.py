@@ -86,6 +86,23 @@ def test_reverse_ais_from_exact_samples(tiny):
     assert abs(r.log_z - log_z) < 3 * r.stderr + 1e-3, (r.log_z, log_z, r.stderr)
 
 
+def test_found_states_give_a_certain_lower_bound_on_log_z(tiny):
+    dbm, log_z, *_ = tiny
+    few = dbm.log_partition("found-states", n_steps=1, random_state=SEED)
+    assert few.method == "found-states" and few.uncertainty == "lower-bound"
+    assert few.log_z < log_z - 0.05  # 200 states of 2,048 miss mass
+    many = dbm.log_partition("found-states", n_steps=300, random_state=SEED)
+    assert few.log_z <= many.log_z <= log_z + 1e-10
+    assert many.log_z > log_z - 0.01, (many.log_z, log_z)
+    # every even-layer state given: the sum is log Z itself
+    even = _states(SIZES[0] + SIZES[2])
+    full = dbm.log_partition("found-states", init=even, n_steps=1, random_state=SEED)
+    assert full.diagnostics["n_distinct_states"] == len(even)
+    assert_allclose(full.log_z, log_z, rtol=0, atol=1e-9)
+    with pytest.raises(ValueError, match="init must be binary"):
+        dbm.log_partition("found-states", init=even[:, :5])
+
+
 def test_mean_field_gives_a_lower_bound_on_every_log_likelihood(tiny):
     dbm, log_z, log_pv, _, _ = tiny
     V = _states(7)
@@ -311,3 +328,23 @@ def test_transform_gives_the_top_layer_or_all_layers(tiny):
         np.testing.assert_allclose(dbm.transform(V), np.hstack(mu))
     finally:
         dbm.set_params(transform_layers="top")
+
+
+def test_evaluation_flags_an_ais_estimate_below_the_certain_floor():
+    from pgm_ebm.experiments import evaluate_dbm
+
+    sizes = (30, 30, 30)  # 60 even units against 30 odd: AIS, not enumeration
+    W, b = _random_params(sizes, SEED, scale=3.0)
+    dbm = DBM.from_parameters(W, b, random_state=SEED, n_chains=50)
+    X = (np.random.default_rng(SEED).random((20, 30)) < 0.5).astype(np.float64)
+    # two temperatures: AIS is far too low on so strongly coupled a model
+    bad = evaluate_dbm(dbm, X, "x", reverse=False, floor_steps=50, schedule=[0.0, 0.5, 1.0])
+    assert bad["ais_above_floor"] is False and "INVALID" in bad["lower_bound_note"]
+    floor = bad["log_partition_floor"]["log_z"]
+    assert bad["log_partition"]["log_z"] < floor
+    assert_allclose(bad["lower_bound_at_most"],
+                    bad["mean_lower_bound"] + bad["log_partition"]["log_z"] - floor)  # fmt: skip
+    good = evaluate_dbm(dbm, X, "x", reverse=False, floor_steps=50,
+                        schedule=np.linspace(0, 1, 20000))  # fmt: skip
+    assert good["ais_above_floor"] is True and "INVALID" not in good["lower_bound_note"]
+    assert good["lower_bound_at_most"] >= good["mean_lower_bound"]

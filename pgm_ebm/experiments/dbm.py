@@ -51,17 +51,26 @@ def dbm_params(preset: str = "quick", overrides: dict | None = None) -> dict:
 
 
 def evaluate_dbm(model, X, desc: str, *, n_chains: int = 100, random_state=0,
-                 reverse: bool = True) -> dict:  # fmt: skip
+                 reverse: bool = True, floor_steps: int = 1000,
+                 schedule=None) -> dict:  # fmt: skip
     """The variational lower bound on the log-likelihood of the rows of X, with log Z by
     forward AIS (and reverse AIS from the persistent chains beside it), each named for what
-    it is; exact log Z and exact log-likelihoods when the model is small enough."""
+    it is; exact log Z and exact log-likelihoods when the model is small enough.
+
+    With AIS, ``floor_steps`` block-Gibbs steps of the persistent chains also give a certain
+    lower bound on log Z (``log_partition("found-states")``): the bound on the
+    log-likelihood is then at most ``lower_bound_at_most``, and ``ais_above_floor`` says
+    whether the AIS estimate passed that check (when it did not, the note says the figure is
+    invalid).  0: no check.  ``schedule``: the AIS temperatures (default: the
+    Salakhutdinov-Murray 14,500)."""
     out = {"data": desc, "n_samples": int(len(X))}
     sizes = model.sizes
     small = min(sum(sizes[0::2]), sum(sizes[1::2])) <= 25
     if small:
         logz = model.log_partition("exact-enumeration")
     else:
-        logz = model.log_partition("ais", n_chains=n_chains, random_state=random_state)
+        logz = model.log_partition("ais", n_chains=n_chains, schedule=schedule,
+                                   random_state=random_state)  # fmt: skip
     out["log_partition"] = logz.to_dict()
     bound = model.score_samples(X, log_partition=logz)
     out["mean_lower_bound"] = float(bound.mean())
@@ -70,13 +79,32 @@ def evaluate_dbm(model, X, desc: str, *, n_chains: int = 100, random_state=0,
     )
     out["lower_bound_note"] = (
         "variational (mean-field) lower bound on log p(v): -F_q(v) - log Z, log Z "
-        + ("exact" if small else f"by forward AIS ({n_chains} chains, 14,500 temperatures)")
+        + (
+            "exact"
+            if small
+            else f"by forward AIS ({n_chains} chains, "
+            f"{logz.settings['n_temperatures']:,} temperatures)"
+        )
     )
     if reverse and not small:
-        rev = model.log_partition("reverse-ais", random_state=random_state)
+        rev = model.log_partition("reverse-ais", schedule=schedule, random_state=random_state)
         out["reverse_ais_log_partition"] = rev.to_dict()
         out["mean_lower_bound_reverse_ais"] = float(out["mean_lower_bound"] + logz.log_z
                                                     - rev.log_z)  # fmt: skip
+    if not small and floor_steps:
+        floor = model.log_partition("found-states", n_steps=floor_steps,
+                                    random_state=random_state)  # fmt: skip
+        out["log_partition_floor"] = floor.to_dict()
+        # log Z >= floor for certain, so the bound cannot exceed mean(-F) - floor
+        out["lower_bound_at_most"] = float(out["mean_lower_bound"] + logz.log_z - floor.log_z)
+        out["ais_above_floor"] = bool(logz.log_z >= floor.log_z)
+        if not out["ais_above_floor"]:
+            out["lower_bound_note"] += (
+                f"; INVALID: the AIS estimate of log Z ({logz.log_z:.2f}) is below the certain "
+                f"lower bound {floor.log_z:.2f} from the states the chains visit, so AIS missed "
+                "probability mass and the figure is too high; the bound is at most "
+                f"{out['lower_bound_at_most']:.2f}"
+            )
     if small and sum(sizes[2::2]) <= 20:
         ll = model.log_likelihood_exact(X)
         out["mean_log_likelihood_exact"] = float(ll.mean())

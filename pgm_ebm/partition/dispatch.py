@@ -9,7 +9,7 @@ from pgm_ebm.partition.result import LogZResult
 METHODS = {
     "BernoulliRBM": ("exact-enumeration", "ais", "reverse-ais"),
     "BoltzmannMachine": ("exact-enumeration", "mean-field", "bethe"),
-    "DBM": ("exact-enumeration", "ais", "reverse-ais"),
+    "DBM": ("exact-enumeration", "ais", "reverse-ais", "found-states"),
     "IsingLattice": (
         "exact-enumeration",
         "exact-kaufman",
@@ -36,7 +36,8 @@ def log_partition(model, method: str = "auto", **options) -> LogZResult:
         ``METHODS[type(model).__name__]``: ``"exact-enumeration"``, ``"exact-kaufman"``,
         ``"exact-transfer-matrix"``, ``"ais"``, ``"reverse-ais"`` (an RBM; give the starting
         visible states as ``init=``), ``"thermodynamic-integration"``, ``"mean-field"``,
-        ``"bethe"``.
+        ``"bethe"``, ``"found-states"`` (a DBM: a certain lower bound from the states its
+        chains visit).
     **options
         Passed to the estimator (``n_chains``, ``schedule``, ``random_state``, ...).
 
