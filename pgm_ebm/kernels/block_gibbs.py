@@ -251,8 +251,7 @@ def _ais_visible_step(pre, beta, base_bias, bias, streams, samples):
     process had itself loaded from Numba's cache segfaults when it is loaded from the cache
     in turn (numba/numba#8578; ``tests/test_numba_cache.py``)."""
     beta = float(beta)
-    mix = ((1.0 - beta) * np.asarray(base_bias, np.float64)
-           + beta * np.asarray(bias, np.float64)).astype(np.float32)  # fmt: skip
+    mix = ((1.0 - beta) * base_bias + beta * bias).astype(np.float32)
     _sample_bernoulli(pre, mix, streams, samples, beta)
 
 
