@@ -348,3 +348,29 @@ def test_evaluation_flags_an_ais_estimate_below_the_certain_floor():
                         schedule=np.linspace(0, 1, 20000))  # fmt: skip
     assert good["ais_above_floor"] is True and "INVALID" not in good["lower_bound_note"]
     assert good["lower_bound_at_most"] >= good["mean_lower_bound"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("extra", [True, False])
+def test_mean_field_kernel_update_and_largest_change(dtype, extra):
+    """The fused kernel's update against NumPy, and its returned change against the largest
+    |new - old| (changes of both signs; the kernel finds it on the float bits)."""
+    from pgm_ebm.kernels.dbm import _abs_max, _mean_field_update
+
+    r = np.random.default_rng(3)
+    pre = (3 * r.standard_normal((9, 37))).astype(dtype)
+    ex = (r.standard_normal((9, 37)) if extra else np.empty((0, 0))).astype(dtype)
+    b = r.standard_normal(37).astype(dtype)
+    mu0 = r.random((9, 37)).astype(dtype)
+    mu = mu0.copy()
+    c = _mean_field_update(pre, ex, b, mu, 0.25)
+    a = pre.astype(np.float64) + b + (ex if extra else 0.0)
+    ref = 0.25 * mu0 + 0.75 / (1 + np.exp(-a))
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(mu, ref, atol=tol)
+    change = mu - mu0  # in the model's dtype, as the kernel takes it
+    assert change.min() < 0 < change.max()
+    assert c == np.abs(change).max()  # the exact largest magnitude, sign ignored
+    assert _abs_max(np.array([0.5, -2.0, 1.0], dtype)) == 2.0
+    assert _abs_max(np.array([-0.0], dtype)) == 0.0
+    assert _abs_max(np.empty(0, dtype)) == 0.0
