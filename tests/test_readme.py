@@ -54,3 +54,19 @@ def test_annealing_snippet(tmp_path):
     mean = float(_run(_snippets()[3], tmp_path))
     # integer couplings and per-chain streams: the same bits on every machine and thread count
     assert mean == pytest.approx(-1.38482666015625, abs=1e-12)
+
+
+def test_the_readme_command_lines_parse():
+    """Every ``pgm-ebm ...`` line of the README's bash blocks is accepted by the CLI's parser
+    (parsed, not run: the recipes take minutes to hours)."""
+    import shlex
+
+    from pgm_ebm.cli import build_parser
+
+    blocks = re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    lines = [ln.split("#")[0].strip() for b in blocks for ln in b.splitlines()]
+    cmds = [ln for ln in lines if ln.startswith("pgm-ebm ")]
+    assert len(cmds) >= 10
+    parser = build_parser()
+    for cmd in cmds:
+        parser.parse_args(shlex.split(cmd)[1:])
