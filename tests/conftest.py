@@ -1,5 +1,15 @@
 import os
+import sys
 from pathlib import Path
+
+# The CUDA kernels run on Numba's CUDA simulator unless the caller chose otherwise; on a
+# machine with a GPU, NUMBA_ENABLE_CUDASIM=0 python -m pytest -m cuda runs the tests marked
+# cuda on it.  A pytest plugin may have imported numba already (it reads its settings at
+# import), so its configuration is reloaded; numba.cuda reads it when first imported.
+os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+if "numba" in sys.modules:
+    assert "numba.cuda" not in sys.modules, "numba.cuda was imported before the tests' settings"
+    sys.modules["numba"].core.config.reload_config()
 
 import numpy as np
 import pytest

@@ -20,6 +20,7 @@ import numbers
 
 import numpy as np
 
+from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm._threads import numba_threads
 from pgm_ebm._validation import check_memory, check_positive_int, check_spins
@@ -103,12 +104,15 @@ def _check_multispin(model):
 
 
 def _init(name):
-    def init_chains(model, n_chains, *, init="random", random_state=None):
+    def init_chains(model, n_chains, *, init="random", random_state=None, device="cpu"):
         n_chains = check_positive_int(n_chains, "n_chains")
+        device = resolve_device(
+            device, f"sampler {name!r}", cuda_supported(model, name), CUDA_LATTICE_WHY
+        )
         rng = check_random_state(random_state)
         streams = seed_streams(rng, n_chains * model.shape[0])
         spins = initial_spins(model, init, n_chains, rng)
-        run = sweep_runner(model, name, spins, n_chains, streams)
+        run = sweep_runner(model, name, spins, n_chains, streams, device=device)
         clusters = getattr(run, "clusters", None)
         return ChainState(
             spins=spins,
@@ -179,11 +183,10 @@ def sample(model, n_sweeps, n_chains, sampler, random_state, device, init, burn_
     ):
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo:
             raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-    if device not in ("cpu", "auto"):
-        raise ValueError(
-            f"device must be 'cpu' or 'auto' for IsingLattice, got {device!r}"
-            + (" (no CUDA path for lattices yet)" if device == "cuda" else "")
-        )
+    on_gpu = cuda_supported(model, sampler)
+    device = resolve_device(
+        device, f"IsingLattice.sample(sampler={sampler!r})", on_gpu, CUDA_LATTICE_WHY
+    )
     move = get_sampler(sampler, model)
     check_memory(
         bytes_needed(model, sampler, n_chains),
@@ -211,7 +214,8 @@ def sample(model, n_sweeps, n_chains, sampler, random_state, device, init, burn_
             state = pack(initial_spins(model, init, 64 * n_chains, rng))
         runner = sweep_runner(model, sampler, state, n_chains, streams)
     else:  # any steppable sampler of the registry, the user's included
-        chains = move.init(model, n_chains, init=init, random_state=rng)
+        gpu = {"device": "cuda"} if device == "cuda" else {}  # only built-ins take it
+        chains = move.init(model, n_chains, init=init, random_state=rng, **gpu)
         state = chains.spins
 
         def runner(betas):
@@ -292,9 +296,30 @@ def parallel_tempering(model, betas, n_sweeps, sampler, random_state, burn_in, s
     return SampleResult(spins=state.spins[where].copy(), trace=trace, sampler=sampler, info=info)
 
 
-def sweep_runner(model, sampler, state, n_chains, streams):
+#: what the CUDA path of the lattices covers (the error of device="cuda" elsewhere says so)
+CUDA_LATTICE_WHY = (
+    "the GPU runs 'metropolis' and 'heatbath' on periodic 2D lattices with a uniform field and "
+    "an even second side; open boundaries, site fields, 3D, 'wolff', 'swendsen-wang' and "
+    "'multispin' run on the CPU"
+)
+
+
+def cuda_supported(model, sampler) -> bool:
+    """Whether :func:`sweep_runner` has a CUDA path for ``model`` and ``sampler``."""
+    return (
+        sampler in ("metropolis", "heatbath")
+        and len(model.shape) == 2
+        and model.boundary == "periodic"
+        and model.field_uniform
+        and model.shape[1] % 2 == 0
+    )
+
+
+def sweep_runner(model, sampler, state, n_chains, streams, device="cpu"):
     """A function ``run(betas)`` doing one sweep of ``sampler`` on ``state`` in place,
-    chain ``c`` at inverse temperature ``betas[c]``."""
+    chain ``c`` at inverse temperature ``betas[c]``.  With ``device="cuda"`` (where
+    :func:`cuda_supported`) the chains live on the GPU between sweeps and ``run.sync()``
+    brings spins and streams back."""
     rows = model.shape[0]
     J = model.J
     if sampler in ("metropolis", "heatbath") and len(model.shape) == 2:
@@ -330,11 +355,26 @@ def sweep_runner(model, sampler, state, n_chains, streams):
             else:
                 e4[:] = np.exp(-4 * betas * J)
                 e8[:] = np.exp(-8 * betas * J)
+            if gpu is not None:
+                gpu.sweep(table, e4, e8, mode)
+                return
             with numba_threads(1 if small else None):
                 for color in (0, 1):
                     _checkerboard_split(A, B, color, table, e4, e8, mode, streams)
 
-        run.sync = lambda: _merge_colors(A, B, state)
+        gpu = None
+        if device == "cuda":
+            from pgm_ebm.cuda.lattice import SplitLattice
+
+            gpu = SplitLattice(A, B, streams)
+
+            def sync():
+                gpu.sync()
+                _merge_colors(A, B, state)
+
+            run.sync = sync
+        else:
+            run.sync = lambda: _merge_colors(A, B, state)
         return run
     if sampler == "multispin":
 

@@ -1,0 +1,106 @@
+"""CUDA twin of ``kernels.metropolis._checkerboard_split``: one colour of a checkerboard
+sweep of periodic 2D Ising lattices in the split layout, one thread per (chain, row).
+
+A thread owns the row's stream, as a CPU lane does, and draws in the same order (site k
+takes the high 24 bits of draw k // 2 for even k, bits 16..39 for odd k), compares with the
+same float32 uniforms and tables: the bits are the CPU kernel's.  Sites of one colour in a
+row do not depend on each other, so the order of the updates within a row does not matter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import cuda
+
+from pgm_ebm import _rng
+from pgm_ebm.cuda import blocks
+
+# Module-level globals (not closure cells): the simulator swaps the ``cuda`` global of a
+# kernel for its own module; kernels compile at their first launch.
+_dev = cuda.jit(device=True)
+step = _dev(_rng.step_py)
+to_u32 = _dev(_rng.to_uniform32_py)
+to_u32_low = _dev(_rng.to_uniform32_low_py)
+
+
+@_dev
+def _site(X, Y, c, i, iu, idn, k, half, shift, u, tab, e4, e8, mode):
+    kk = k + shift
+    if kk < 0:
+        kk = half - 1
+    elif kk >= half:
+        kk = 0
+    nb = (
+        np.int32(Y[c, iu, k]) + np.int32(Y[c, idn, k])
+        + np.int32(Y[c, i, k]) + np.int32(Y[c, i, kk])
+    )  # fmt: skip
+    s = np.int32(X[c, i, k])
+    if mode == 2:
+        a = s * nb
+        p = np.float32(1.0) if a <= 0 else (e4 if a == 2 else e8)
+        if u < p:
+            X[c, i, k] = np.int8(-s)
+    elif mode == 1:
+        X[c, i, k] = np.int8(1) if u < tab[(nb + 4) >> 1] else np.int8(-1)
+    else:
+        if u < tab[5 * ((s + 1) >> 1) + ((nb + 4) >> 1)]:
+            X[c, i, k] = np.int8(-s)
+
+
+@cuda.jit
+def checkerboard_split(A, B, color, table, e4, e8, mode, streams):
+    q = cuda.grid(1)
+    n_chains, L1, half = A.shape
+    if q >= n_chains * L1:
+        return
+    c = q // L1
+    i = q % L1
+    iu = i - 1 if i > 0 else L1 - 1
+    idn = i + 1 if i < L1 - 1 else 0
+    shift = -1 if (color + i) % 2 == 0 else 1
+    s0 = streams[q, 0]
+    s1 = streams[q, 1]
+    tab = table[c]
+    for t in range((half + 1) // 2):
+        x, s0, s1 = step(s0, s1)
+        k = 2 * t
+        if color == 0:
+            _site(A, B, c, i, iu, idn, k, half, shift, to_u32(x), tab, e4[c], e8[c], mode)
+            if k + 1 < half:
+                u = to_u32_low(x)
+                _site(A, B, c, i, iu, idn, k + 1, half, shift, u, tab, e4[c], e8[c], mode)
+        else:
+            _site(B, A, c, i, iu, idn, k, half, shift, to_u32(x), tab, e4[c], e8[c], mode)
+            if k + 1 < half:
+                u = to_u32_low(x)
+                _site(B, A, c, i, iu, idn, k + 1, half, shift, u, tab, e4[c], e8[c], mode)
+    streams[q, 0] = s0
+    streams[q, 1] = s1
+
+
+class SplitLattice:
+    """The split-layout chains held on the device across sweeps.
+
+    ``A``, ``B`` (int8, (n_chains, L1, L2 / 2)) and the streams go to the device once;
+    :meth:`sweep` sends only the (n_chains, 10) table and two (n_chains,) arrays; :meth:`sync`
+    brings the spins and the advanced streams back into the given host arrays."""
+
+    def __init__(self, A, B, streams):
+        self._host = (A, B, streams)
+        self.A = cuda.to_device(A)
+        self.B = cuda.to_device(B)
+        self.streams = cuda.to_device(streams)
+        self._grid = blocks(A.shape[0] * A.shape[1])
+
+    def sweep(self, table, e4, e8, mode):
+        kern = checkerboard_split
+        t, a4, a8 = (cuda.to_device(np.ascontiguousarray(x)) for x in (table, e4, e8))
+        g, tpb = self._grid
+        for color in (0, 1):
+            kern[g, tpb](self.A, self.B, color, t, a4, a8, mode, self.streams)
+
+    def sync(self):
+        A, B, streams = self._host
+        self.A.copy_to_host(A)
+        self.B.copy_to_host(B)
+        self.streams.copy_to_host(streams)

@@ -1,0 +1,121 @@
+"""The CUDA path: twins of the CPU kernels give the CPU's bits for the same seed.
+
+In CI the kernels run on Numba's CUDA simulator (tests/conftest.py switches it on) with 4
+threads per block, so that the tiny lattices below span several blocks.  Tests marked
+``cuda`` need a real GPU (``NUMBA_ENABLE_CUDASIM=0 python -m pytest -m cuda``)."""
+
+import numpy as np
+import pytest
+from conftest import SEED
+
+from pgm_ebm import _device
+from pgm_ebm._device import CUDAUnavailableError, resolve_device
+from pgm_ebm.models.ising import IsingLattice
+
+sim = pytest.mark.skipif(not _device.simulator(), reason="runs on the CUDA simulator")
+real_gpu = pytest.mark.skipif(
+    _device.simulator() or not _device.cuda_status()[0], reason="needs a real CUDA GPU"
+)
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    monkeypatch.setenv("PGM_EBM_CUDA_THREADS", "4")
+
+
+@sim
+@pytest.mark.parametrize(
+    "shape, h, sampler",
+    [
+        ((6, 8), 0.0, "metropolis"),  # the select-only kernel (mode 2)
+        ((8, 6), 0.3, "metropolis"),  # the acceptance table (mode 0)
+        ((6, 6), 0.2, "heatbath"),  # mode 1
+        ((2, 10), 0.0, "heatbath"),  # rows whose up and down neighbours coincide
+    ],
+)
+def test_lattice_sweeps_give_the_cpu_bits(small_blocks, shape, h, sampler):
+    m = IsingLattice(shape, beta=0.44, h=h)
+    sched = np.linspace(0.2, 0.9, 6)  # annealing: a temperature per sweep
+    kw = dict(n_chains=3, sampler=sampler, random_state=SEED, return_trace=True)
+    cpu = m.sample(6, device="cpu", beta_schedule=sched, **kw)
+    gpu = m.sample(6, device="cuda", beta_schedule=sched, **kw)
+    np.testing.assert_array_equal(gpu.spins, cpu.spins)
+    np.testing.assert_array_equal(gpu.trace.energy, cpu.trace.energy)
+    # the sweeps did move the chains (a kernel that did nothing would fail here)
+    start = m.sample(0, device="cpu", **{**kw, "return_trace": False}).spins
+    assert (start != cpu.spins).mean() > 0.1
+
+
+@sim
+def test_lattice_chains_from_the_registry_on_the_device(small_blocks):
+    from pgm_ebm.samplers import get_sampler
+
+    m = IsingLattice((4, 6), beta=0.3)
+    move = get_sampler("metropolis", m)
+    a = move.init(m, 2, random_state=SEED)
+    b = move.init(m, 2, random_state=SEED, device="cuda")
+    for beta in (0.1, 0.5):
+        move.step(m, a, [beta, 2 * beta])
+        move.step(m, b, [beta, 2 * beta])
+    a.sync()
+    b.sync()
+    np.testing.assert_array_equal(a.spins, b.spins)
+    np.testing.assert_array_equal(a.streams, b.streams)  # the streams came back advanced
+
+
+def test_device_choice_and_errors(monkeypatch):
+    assert resolve_device("cpu", "x") == "cpu"
+    with pytest.raises(ValueError, match="device must be one of"):
+        resolve_device("gpu", "x")
+    with pytest.raises(ValueError, match="no path here"):
+        resolve_device("cuda", "x", supported=False, why="no path here")
+    assert resolve_device("auto", "x", supported=False) == "cpu"
+    monkeypatch.setattr(_device, "cuda_status", lambda: (False, "no driver"))
+    with pytest.raises(CUDAUnavailableError, match=r"no driver.*pgm_ebm\[cuda\]"):
+        resolve_device("cuda", "x")
+    assert resolve_device("auto", "x") == "cpu"  # quietly
+    monkeypatch.setattr(_device, "cuda_status", lambda: (True, ""))
+    monkeypatch.setattr(_device, "simulator", lambda: False)
+    assert resolve_device("auto", "x") == "cuda"
+    assert resolve_device("cuda", "x") == "cuda"
+    monkeypatch.setattr(_device, "simulator", lambda: True)
+    assert resolve_device("auto", "x") == "cpu"  # never the (slow) simulator
+
+
+def test_lattice_device_errors_name_what_runs_where():
+    m = IsingLattice((6, 6), boundary="open")
+    with pytest.raises(ValueError, match="open boundaries.*run on the CPU"):
+        m.sample(1, device="cuda")
+    with pytest.raises(ValueError, match="device must be one of"):
+        m.sample(1, device="gpu")
+    r = m.sample(1, device="auto", random_state=SEED).spins  # falls back to the CPU
+    np.testing.assert_array_equal(r, m.sample(1, device="cpu", random_state=SEED).spins)
+
+
+@pytest.mark.parametrize("raw", ["0", "2000", "many"])
+def test_threads_per_block_is_checked(monkeypatch, raw):
+    from pgm_ebm.cuda import threads_per_block
+
+    monkeypatch.setenv("PGM_EBM_CUDA_THREADS", raw)
+    with pytest.raises(ValueError, match="PGM_EBM_CUDA_THREADS"):
+        threads_per_block()
+
+
+@pytest.mark.cuda
+@real_gpu
+@pytest.mark.parametrize("sampler", ["metropolis", "heatbath"])
+def test_gpu_4x4_ising_against_its_density_of_states(sampler):
+    from pgm_ebm.diagnostics import integrated_autocorr_time
+    from pgm_ebm.partition import ising_exact as ex
+
+    lv, g = ex.ising_density_of_states((4, 4))
+    for beta in (0.3, 0.44, 0.6):
+        m = IsingLattice((4, 4), beta=beta)
+        res = m.sample(2000, n_chains=256, sampler=sampler, device="cuda", burn_in=200,
+                       random_state=SEED, return_trace=True)  # fmt: skip
+        w = g * np.exp(-beta * (lv - lv.min()))
+        exact = (w * lv).sum() / w.sum()
+        e = res.trace.energy
+        tau = np.mean([integrated_autocorr_time(x) for x in e[:16]])
+        se = e.std() * np.sqrt(tau / e.size)
+        assert abs(e.mean() - exact) < 5 * se, (beta, e.mean(), exact, se)
