@@ -29,6 +29,7 @@ from pgm_ebm import _numba_cache
 
 _numba_cache.install()
 
+from pgm_ebm._device import CUDAUnavailableError  # noqa: E402
 from pgm_ebm.models.boltzmann import BoltzmannMachine  # noqa: E402
 from pgm_ebm.models.dbm import DBM  # noqa: E402
 from pgm_ebm.models.ising import IsingLattice  # noqa: E402
@@ -39,6 +40,7 @@ __all__ = [
     "DBM",
     "BernoulliRBM",
     "BoltzmannMachine",
+    "CUDAUnavailableError",
     "IsingLattice",
     "LogZResult",
     "__version__",
