@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pgm_ebm._device import CUDAUnavailableError
 from pgm_ebm.experiments.dbm import DBM_PRESETS, DBM_SETTINGS
 from pgm_ebm.experiments.rbm import PRESETS, RECIPE_SETTINGS
 
@@ -306,6 +307,7 @@ def _cmd_ising_simulate(args) -> int:
         n_chains=args.chains,
         random_state=np.random.default_rng(args.seed),
         progress=not args.quiet,
+        device=args.device,
     )
     rows, snaps, traces = scan["rows"], scan["snapshots"], scan["traces"]
     with open(out / "observables.csv", "w", newline="") as f:
@@ -321,6 +323,7 @@ def _cmd_ising_simulate(args) -> int:
                 "burn_in": args.burn_in,
                 "chains": args.chains,
                 "seed": args.seed,
+                "device": args.device,
                 "T_c": ex.T_C,
                 "rows": rows,
             },
@@ -661,6 +664,12 @@ def build_parser() -> argparse.ArgumentParser:
     si.add_argument("--burn-in", type=_count(0), default=200, help="sweeps discarded first")
     si.add_argument("--chains", type=_count(), default=4, help="independent chains")
     si.add_argument("--seed", type=_count(0), default=0, help="random seed")
+    si.add_argument(
+        "--device",
+        default="cpu",
+        choices=("cpu", "cuda", "auto"),
+        help="cuda: metropolis and heatbath on the GPU (the cuda extra); auto: the GPU if usable",
+    )
     si.add_argument("--out", default="runs/ising", help="output folder")
     si.add_argument("--no-figures", action="store_true", help="write no figures")
     si.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -789,7 +798,7 @@ def main(argv=None) -> int:
     )
     try:
         return int(args.func(args) or 0)
-    except (ValueError, OSError, OverflowError, MemoryError) as exc:
+    except (ValueError, OSError, OverflowError, MemoryError, CUDAUnavailableError) as exc:
         msg = str(exc) or type(exc).__name__
         if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in msg:
             msg = f"{exc.filename}: {msg}"

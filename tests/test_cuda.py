@@ -119,3 +119,22 @@ def test_gpu_4x4_ising_against_its_density_of_states(sampler):
         tau = np.mean([integrated_autocorr_time(x) for x in e[:16]])
         se = e.std() * np.sqrt(tau / e.size)
         assert abs(e.mean() - exact) < 5 * se, (beta, e.mean(), exact, se)
+
+
+@sim
+def test_cli_device_cuda_gives_the_cpu_results(small_blocks, tmp_path, monkeypatch, capsys):
+    from pgm_ebm import cli
+
+    argv = ["ising", "simulate", "--size", "6", "--temps", "2.0,2.6", "--sweeps", "8",
+            "--burn-in", "2", "--sampler", "heatbath", "--quiet", "--no-figures"]  # fmt: skip
+    assert cli.main([*argv, "--device", "cpu", "--out", str(tmp_path / "c")]) == 0
+    assert cli.main([*argv, "--device", "cuda", "--out", str(tmp_path / "g")]) == 0
+    c = (tmp_path / "c" / "observables.csv").read_text()
+    assert c == (tmp_path / "g" / "observables.csv").read_text()
+    # without a GPU: one line naming what is missing and the extra, exit code 2
+    monkeypatch.setattr(_device, "cuda_status", lambda: (False, "no NVIDIA driver"))
+    capsys.readouterr()
+    assert cli.main([*argv, "--device", "cuda", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pgm-ebm: error: ") and err.count("\n") == 1
+    assert "no NVIDIA driver" in err and "pgm_ebm[cuda]" in err

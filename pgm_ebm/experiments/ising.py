@@ -16,11 +16,13 @@ def temperature_scan(
     n_chains: int = 4,
     random_state=0,
     progress: bool = False,
+    device: str = "cpu",
 ):
     """Sample the ``size x size`` torus at each temperature (from the ordered state) and
     measure its observables with standard errors beside Onsager's energy and Yang's
-    magnetization.  Returns ``{"rows": [...], "snapshots": {T: spins}, "traces": {T:
-    Trace}}``; one generator (``random_state``) runs through the whole scan."""
+    magnetization (``device``: see :meth:`IsingLattice.sample`).  Returns ``{"rows": [...],
+    "snapshots": {T: spins}, "traces": {T: Trace}}``; one generator (``random_state``) runs
+    through the whole scan."""
     from tqdm.auto import tqdm
 
     from pgm_ebm import IsingLattice
@@ -43,6 +45,7 @@ def temperature_scan(
             burn_in=burn_in,
             init="up",
             return_trace=True,
+            device=device,
         )
         obs = res.trace.observables()
         row = {"T": float(T), "beta": 1.0 / float(T)}

@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from pgm_ebm._blas import gemm
+from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm._threads import numba_threads
 from pgm_ebm._validation import (
@@ -217,11 +218,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if not isinstance(self.centering, (bool, np.bool_)):
             raise ValueError(f"centering must be True or False, got {self.centering!r}")
         check_real(self.offset_rate, "offset_rate", 0.0, 1.0, low_open=True)
-        if self.device == "cuda":
-            raise ValueError(
-                "device='cuda' is not available for BernoulliRBM yet: its training loop "
-                "runs on the CPU kernels; use device='cpu' or 'auto'"
-            )
+        resolve_device(
+            self.device, "BernoulliRBM", False, "no CUDA twin of its kernels yet (docs/gpu.rst)"
+        )
         return check_dtype(self.dtype)
 
     def _validate(

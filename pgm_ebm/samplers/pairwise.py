@@ -18,6 +18,7 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
+from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm._validation import check_choice, check_memory, check_positive_int
 from pgm_ebm.kernels.anneal import _sweeps_dense, _sweeps_sparse, _sweeps_sparse_int
@@ -275,8 +276,9 @@ def sample(model, n_sweeps, n_chains, scan, random_state, init, device, sampler,
             raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
     if scan not in SCANS:
         raise ValueError(f"scan must be one of {SCANS}, got {scan!r}")
-    if device not in ("cpu", "auto"):
-        raise ValueError(f"device must be 'cpu' or 'auto' for BoltzmannMachine, got {device!r}")
+    resolve_device(
+        device, "BoltzmannMachine.sample", False, "no CUDA twin of its kernels yet (docs/gpu.rst)"
+    )
     move = get_sampler(sampler, model)
     betas = check_betas(
         1.0 if beta is None and beta_schedule is None else beta, beta_schedule, n_sweeps
