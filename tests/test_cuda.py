@@ -138,3 +138,31 @@ def test_cli_device_cuda_gives_the_cpu_results(small_blocks, tmp_path, monkeypat
     err = capsys.readouterr().err
     assert err.startswith("pgm-ebm: error: ") and err.count("\n") == 1
     assert "no NVIDIA driver" in err and "pgm_ebm[cuda]" in err
+
+
+@sim
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m", [7, 10])  # odd and even: the last draw's low half unused
+def test_block_gibbs_draws_give_the_cpu_bits(small_blocks, dtype, m):
+    from pgm_ebm._rng import seed_streams
+    from pgm_ebm.cuda.block_gibbs import sample_bernoulli
+    from pgm_ebm.kernels.block_gibbs import _sample_bernoulli
+
+    r = np.random.default_rng(SEED)
+    n = 11  # three blocks of 4 threads, the last one partly idle
+    pre = (2 * r.standard_normal((n, m))).astype(dtype)
+    bias = r.standard_normal(m).astype(dtype)
+    streams = seed_streams(SEED, n)
+    out = []
+    for run in ("cpu", "cuda"):
+        p, st, smp = pre.copy(), streams.copy(), np.zeros((n, m), dtype)
+        for scale in (1.0, 0.37):  # twice: the streams carry over between calls
+            p[:] = pre
+            if run == "cpu":
+                _sample_bernoulli(p, bias, st, smp, scale)
+            else:
+                sample_bernoulli(p, bias, st, smp, scale)
+        out.append((p, st, smp))
+    for a, b in zip(*out, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert 0 < out[0][2].mean() < 1 and not np.array_equal(out[0][1], streams)

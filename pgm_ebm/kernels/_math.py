@@ -62,6 +62,9 @@ def sigmoid(x):
 
 
 _tanh32_jit = njit(inline="always", cache=True)(_tanh32)
+#: the plain-Python float32 / float64 sigmoids and the tanh they use, for other targets to
+#: compile (pgm_ebm.cuda makes them device functions: the same bits as the CPU kernels)
+tanh32_py, sigmoid32_py, sigmoid64_py = _tanh32, _sigmoid32, _sigmoid64
 
 
 @overload(sigmoid, inline="always")

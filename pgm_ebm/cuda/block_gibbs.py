@@ -1,0 +1,87 @@
+"""CUDA twin of ``kernels.block_gibbs._sample_bernoulli``: add the bias, squash and draw one
+Bernoulli per unit, one thread per chain (row).
+
+The thread steps the chain's stream as the CPU lane does (unit ``2t`` takes the high 24 bits
+of draw ``t``, unit ``2t + 1`` bits 16..39) and squashes with the same plain-Python sigmoid
+(float32: the rational tanh of :mod:`pgm_ebm.kernels._math`; float64: exact), so the
+probabilities written back and the samples are the CPU kernel's bits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import cuda
+
+from pgm_ebm import _rng
+from pgm_ebm.cuda import blocks
+from pgm_ebm.kernels import _math
+
+_dev = cuda.jit(device=True)
+step = _dev(_rng.step_py)
+to_u32 = _dev(_rng.to_uniform32_py)
+to_u32_low = _dev(_rng.to_uniform32_low_py)
+tanh32 = _dev(_math.tanh32_py)
+sig64 = _dev(_math.sigmoid64_py)
+_HALF = np.float32(0.5)
+
+
+@_dev
+def sig32(x):
+    """``_math.sigmoid32_py`` with its tanh as a device function (a plain Python function
+    cannot be called from a kernel): the same operations, so the same bits."""
+    return _HALF + _HALF * tanh32(_HALF * x)
+
+
+@_dev
+def _draw(pre, samples, r, m, j, u):
+    samples[r, j] = 1.0 if u < pre[r, j] else 0.0  # 0 and 1 are exact in any float type
+
+
+@cuda.jit
+def sample_bernoulli32(pre, bias, streams, samples, scale):
+    """float32 ``pre`` (n, m) -> probabilities (in place) and 0/1 ``samples``."""
+    r = cuda.grid(1)
+    n, m = pre.shape
+    if r >= n:
+        return
+    s = np.float32(scale)
+    for j in range(m):
+        pre[r, j] = sig32(pre[r, j] * s + bias[j])
+    s0 = streams[r, 0]
+    s1 = streams[r, 1]
+    for t in range((m + 1) // 2):
+        x, s0, s1 = step(s0, s1)
+        _draw(pre, samples, r, m, 2 * t, to_u32(x))
+        if 2 * t + 1 < m:
+            _draw(pre, samples, r, m, 2 * t + 1, to_u32_low(x))
+    streams[r, 0] = s0
+    streams[r, 1] = s1
+
+
+@cuda.jit
+def sample_bernoulli64(pre, bias, streams, samples, scale):
+    """float64 ``pre`` (n, m) -> probabilities (in place) and 0/1 ``samples``."""
+    r = cuda.grid(1)
+    n, m = pre.shape
+    if r >= n:
+        return
+    for j in range(m):
+        pre[r, j] = sig64(pre[r, j] * scale + bias[j])
+    s0 = streams[r, 0]
+    s1 = streams[r, 1]
+    for t in range((m + 1) // 2):
+        x, s0, s1 = step(s0, s1)
+        _draw(pre, samples, r, m, 2 * t, to_u32(x))
+        if 2 * t + 1 < m:
+            _draw(pre, samples, r, m, 2 * t + 1, to_u32_low(x))
+    streams[r, 0] = s0
+    streams[r, 1] = s1
+
+
+def sample_bernoulli(pre, bias, streams, samples, scale=1.0):
+    """The driver of :func:`pgm_ebm.kernels.block_gibbs._sample_bernoulli`'s signature on
+    device arrays (or host arrays, copied both ways): ``pre`` becomes the probabilities,
+    ``samples`` the draws, ``streams`` advance."""
+    kern = sample_bernoulli32 if pre.dtype == np.float32 else sample_bernoulli64
+    g, tpb = blocks(pre.shape[0])
+    kern[g, tpb](pre, bias, streams, samples, scale)
