@@ -166,3 +166,17 @@ def test_block_gibbs_draws_give_the_cpu_bits(small_blocks, dtype, m):
     for a, b in zip(*out, strict=True):
         np.testing.assert_array_equal(a, b)
     assert 0 < out[0][2].mean() < 1 and not np.array_equal(out[0][1], streams)
+
+
+@sim
+def test_parallel_tempering_on_the_device_gives_the_cpu_bits(small_blocks):
+    m = IsingLattice((4, 6), h=0.1)
+    betas = [0.2, 0.35, 0.5]
+    kw = dict(random_state=SEED, burn_in=2, swap_every=1)
+    cpu = m.parallel_tempering(betas, 6, device="cpu", **kw)
+    gpu = m.parallel_tempering(betas, 6, device="cuda", **kw)
+    np.testing.assert_array_equal(gpu.spins, cpu.spins)
+    np.testing.assert_array_equal(gpu.trace.energy, cpu.trace.energy)
+    np.testing.assert_array_equal(gpu.info["swap_acceptance"], cpu.info["swap_acceptance"])
+    with pytest.raises(ValueError, match="run on the CPU"):
+        IsingLattice((4, 6)).parallel_tempering(betas, 2, sampler="wolff", device="cuda")

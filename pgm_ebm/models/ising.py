@@ -325,13 +325,16 @@ class IsingLattice:
         burn_in: int = 0,
         swap_every: int = 1,
         progress: bool = False,
+        device: str = "cpu",
     ):
         """Replica exchange: one chain per inverse temperature, neighbours swapped by Metropolis.
 
         Returns a :class:`SampleResult` whose ``spins`` are ordered by ``betas``, whose trace
         holds each temperature's energies and magnetizations, and whose ``info`` holds
-        ``swap_acceptance`` (one rate per neighbouring pair) and the ``betas``.
+        ``swap_acceptance`` (one rate per neighbouring pair) and the ``betas``.  ``device``:
+        as for :meth:`sample` (on the GPU the sweeps run there; the energies measured for the
+        swaps come back after every sweep).
         """
         return _lattice.parallel_tempering(
-            self, betas, n_sweeps, sampler, random_state, burn_in, swap_every, progress
+            self, betas, n_sweeps, sampler, random_state, burn_in, swap_every, progress, device
         )

@@ -260,7 +260,7 @@ def sample(model, n_sweeps, n_chains, sampler, random_state, device, init, burn_
 
 
 def parallel_tempering(model, betas, n_sweeps, sampler, random_state, burn_in, swap_every,
-                       progress):  # fmt: skip
+                       progress, device="cpu"):  # fmt: skip
     """The loop of :meth:`IsingLattice.parallel_tempering` (see there)."""
     from tqdm.auto import tqdm
 
@@ -271,10 +271,14 @@ def parallel_tempering(model, betas, n_sweeps, sampler, random_state, burn_in, s
     burn_in = check_positive_int(burn_in, "burn_in", minimum=0)
     swap_every = check_positive_int(swap_every, "swap_every")
     move = get_sampler(sampler, model, steppable=True)
+    device = resolve_device(
+        device, "parallel tempering", cuda_supported(model, sampler), CUDA_LATTICE_WHY
+    )
     rng = check_random_state(random_state)
     R = len(b)
     check_memory(bytes_needed(model, sampler, R), "parallel tempering", "the lattice or betas")
-    state = move.init(model, R, random_state=rng)
+    gpu = {"device": "cuda"} if device == "cuda" else {}  # only built-ins take it
+    state = move.init(model, R, random_state=rng, **gpu)
     where = np.arange(R)  # where[k] = replica currently at temperature k
     accepted = np.zeros(R - 1)
     tried = np.zeros(R - 1)
