@@ -12,14 +12,11 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from pgm_ebm import _rng
 from pgm_ebm.cuda import blocks
+from pgm_ebm.cuda._streams import device as _dev
+from pgm_ebm.cuda._streams import step, to_u32, to_u32_low
 from pgm_ebm.kernels import _math
 
-_dev = cuda.jit(device=True)
-step = _dev(_rng.step_py)
-to_u32 = _dev(_rng.to_uniform32_py)
-to_u32_low = _dev(_rng.to_uniform32_low_py)
 tanh32 = _dev(_math.tanh32_py)
 sig64 = _dev(_math.sigmoid64_py)
 _HALF = np.float32(0.5)

@@ -12,15 +12,12 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from pgm_ebm import _rng
 from pgm_ebm.cuda import blocks
+from pgm_ebm.cuda._streams import device as _dev
+from pgm_ebm.cuda._streams import step, to_u32, to_u32_low
 
-# Module-level globals (not closure cells): the simulator swaps the ``cuda`` global of a
-# kernel for its own module; kernels compile at their first launch.
-_dev = cuda.jit(device=True)
-step = _dev(_rng.step_py)
-to_u32 = _dev(_rng.to_uniform32_py)
-to_u32_low = _dev(_rng.to_uniform32_low_py)
+# Kernels and device functions are module-level (no closures): the simulator swaps the
+# ``cuda`` global of a kernel's module for its own; kernels compile at their first launch.
 
 
 @_dev
