@@ -30,8 +30,18 @@ def sig32(x):
 
 
 @_dev
-def _draw(pre, samples, r, m, j, u):
-    samples[r, j] = 1.0 if u < pre[r, j] else 0.0  # 0 and 1 are exact in any float type
+def _draw_row(pre, samples, streams, r, m):
+    """``samples[r, j] = u_j < pre[r, j]``: unit ``2t`` takes the high uniform of draw ``t``
+    of chain ``r``'s stream, unit ``2t + 1`` the low one; the stream advances."""
+    s0 = streams[r, 0]
+    s1 = streams[r, 1]
+    for t in range((m + 1) // 2):
+        x, s0, s1 = step(s0, s1)
+        samples[r, 2 * t] = 1.0 if to_u32(x) < pre[r, 2 * t] else 0.0  # 0, 1: exact
+        if 2 * t + 1 < m:
+            samples[r, 2 * t + 1] = 1.0 if to_u32_low(x) < pre[r, 2 * t + 1] else 0.0
+    streams[r, 0] = s0
+    streams[r, 1] = s1
 
 
 @cuda.jit
@@ -44,15 +54,7 @@ def sample_bernoulli32(pre, bias, streams, samples, scale):
     s = np.float32(scale)
     for j in range(m):
         pre[r, j] = sig32(pre[r, j] * s + bias[j])
-    s0 = streams[r, 0]
-    s1 = streams[r, 1]
-    for t in range((m + 1) // 2):
-        x, s0, s1 = step(s0, s1)
-        _draw(pre, samples, r, m, 2 * t, to_u32(x))
-        if 2 * t + 1 < m:
-            _draw(pre, samples, r, m, 2 * t + 1, to_u32_low(x))
-    streams[r, 0] = s0
-    streams[r, 1] = s1
+    _draw_row(pre, samples, streams, r, m)
 
 
 @cuda.jit
@@ -64,15 +66,7 @@ def sample_bernoulli64(pre, bias, streams, samples, scale):
         return
     for j in range(m):
         pre[r, j] = sig64(pre[r, j] * scale + bias[j])
-    s0 = streams[r, 0]
-    s1 = streams[r, 1]
-    for t in range((m + 1) // 2):
-        x, s0, s1 = step(s0, s1)
-        _draw(pre, samples, r, m, 2 * t, to_u32(x))
-        if 2 * t + 1 < m:
-            _draw(pre, samples, r, m, 2 * t + 1, to_u32_low(x))
-    streams[r, 0] = s0
-    streams[r, 1] = s1
+    _draw_row(pre, samples, streams, r, m)
 
 
 def sample_bernoulli(pre, bias, streams, samples, scale=1.0):

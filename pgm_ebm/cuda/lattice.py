@@ -58,19 +58,14 @@ def checkerboard_split(A, B, color, table, e4, e8, mode, streams):
     s0 = streams[q, 0]
     s1 = streams[q, 1]
     tab = table[c]
+    X, Y = (A, B) if color == 0 else (B, A)  # the colour updated, the one it reads
     for t in range((half + 1) // 2):
         x, s0, s1 = step(s0, s1)
         k = 2 * t
-        if color == 0:
-            _site(A, B, c, i, iu, idn, k, half, shift, to_u32(x), tab, e4[c], e8[c], mode)
-            if k + 1 < half:
-                u = to_u32_low(x)
-                _site(A, B, c, i, iu, idn, k + 1, half, shift, u, tab, e4[c], e8[c], mode)
-        else:
-            _site(B, A, c, i, iu, idn, k, half, shift, to_u32(x), tab, e4[c], e8[c], mode)
-            if k + 1 < half:
-                u = to_u32_low(x)
-                _site(B, A, c, i, iu, idn, k + 1, half, shift, u, tab, e4[c], e8[c], mode)
+        _site(X, Y, c, i, iu, idn, k, half, shift, to_u32(x), tab, e4[c], e8[c], mode)
+        if k + 1 < half:
+            u = to_u32_low(x)
+            _site(X, Y, c, i, iu, idn, k + 1, half, shift, u, tab, e4[c], e8[c], mode)
     streams[q, 0] = s0
     streams[q, 1] = s1
 
