@@ -668,7 +668,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--device",
         default="cpu",
         choices=("cpu", "cuda", "auto"),
-        help="cuda: metropolis and heatbath on the GPU (the cuda extra); auto: the GPU if usable",
+        help="cuda: metropolis, heatbath and multispin on the GPU (the cuda extra); "
+        "auto: the GPU if usable",
     )
     si.add_argument("--out", default="runs/ising", help="output folder")
     si.add_argument("--no-figures", action="store_true", help="write no figures")

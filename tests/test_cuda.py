@@ -47,6 +47,21 @@ def test_lattice_sweeps_give_the_cpu_bits(small_blocks, shape, h, sampler):
 
 
 @sim
+@pytest.mark.parametrize("shape", [(4, 6), (6, 10)])  # 3 and 5 sites a row: a spare draw
+def test_multispin_sweeps_give_the_cpu_bits(small_blocks, shape):
+    m = IsingLattice(shape, beta=0.44)
+    sched = np.linspace(0.2, 0.9, 5)
+    kw = dict(n_chains=2, sampler="multispin", random_state=SEED, return_trace=True)
+    cpu = m.sample(5, device="cpu", beta_schedule=sched, **kw)
+    gpu = m.sample(5, device="cuda", beta_schedule=sched, **kw)
+    assert gpu.spins.shape == (128, *shape)
+    np.testing.assert_array_equal(gpu.spins, cpu.spins)
+    np.testing.assert_array_equal(gpu.trace.energy, cpu.trace.energy)
+    start = m.sample(0, device="cpu", **{**kw, "return_trace": False}).spins
+    assert (start != cpu.spins).mean() > 0.1
+
+
+@sim
 def test_lattice_chains_from_the_registry_on_the_device(small_blocks):
     from pgm_ebm.samplers import get_sampler
 

@@ -1,5 +1,6 @@
-"""CUDA twin of ``kernels.metropolis._checkerboard_split``: one colour of a checkerboard
-sweep of periodic 2D Ising lattices in the split layout, one thread per (chain, row).
+"""CUDA twins of ``kernels.metropolis._checkerboard_split`` (one colour of a checkerboard
+sweep of periodic 2D Ising lattices in the split layout) and ``_multispin_2d`` (the same on
+words of 64 replicas), one thread per (chain, row).
 
 A thread owns the row's stream, as a CPU lane does, and draws in the same order (site k
 takes the high 24 bits of draw k // 2 for even k, bits 16..39 for odd k), compares with the
@@ -15,6 +16,9 @@ from numba import cuda
 from pgm_ebm.cuda import blocks
 from pgm_ebm.cuda._streams import device as _dev
 from pgm_ebm.cuda._streams import step, to_u32, to_u32_low
+from pgm_ebm.kernels.metropolis import multispin_site_py
+
+_multispin_site = _dev(multispin_site_py)
 
 # Kernels and device functions are module-level (no closures): the simulator swaps the
 # ``cuda`` global of a kernel's module for its own; kernels compile at their first launch.
@@ -70,7 +74,66 @@ def checkerboard_split(A, B, color, table, e4, e8, mode, streams):
     streams[q, 1] = s1
 
 
-class SplitLattice:
+@cuda.jit
+def multispin(words, color, p4, p8, streams):
+    q = cuda.grid(1)
+    n_chains, L1, L2 = words.shape
+    if q >= n_chains * L1:
+        return
+    c = q // L1
+    i = q % L1
+    row = words[c, i]
+    up = words[c, i - 1 if i > 0 else L1 - 1]
+    dn = words[c, i + 1 if i < L1 - 1 else 0]
+    j0 = (color + i) % 2
+    n_sites = (L2 - j0 + 1) // 2
+    s0 = streams[q, 0]
+    s1 = streams[q, 1]
+    x = np.uint64(0)
+    for k in range(n_sites):
+        j = j0 + 2 * k
+        left = row[j - 1] if j > 0 else row[L2 - 1]
+        right = row[j + 1] if j < L2 - 1 else row[0]
+        if (k & 1) == 0:
+            x, s0, s1 = step(s0, s1)
+            u = to_u32(x)
+        else:
+            u = to_u32_low(x)
+        row[j] = _multispin_site(row[j], up[j], dn[j], left, right, u < p4, u < p8)
+    # the CPU kernel draws for ((L2 + 1) // 2) sites whatever the colour: so do we
+    for _ in range((n_sites + 1) // 2, ((L2 + 1) // 2 + 1) // 2):
+        x, s0, s1 = step(s0, s1)
+    streams[q, 0] = s0
+    streams[q, 1] = s1
+
+
+class _OnDevice:
+    """Host arrays copied to the device once; :meth:`sync` copies them back in place."""
+
+    def __init__(self, *host):
+        self._host = host
+        self.dev = [cuda.to_device(a) for a in host]
+
+    def sync(self):
+        for d, h in zip(self.dev, self._host, strict=True):
+            d.copy_to_host(h)
+
+
+class MultispinLattice(_OnDevice):
+    """Words of 64 replicas (uint64, (n_chains, L1, L2)) and their streams on the device."""
+
+    def __init__(self, words, streams):
+        super().__init__(words, streams)
+        self._grid = blocks(words.shape[0] * words.shape[1])
+
+    def sweep(self, p4, p8):
+        words, streams = self.dev
+        g, tpb = self._grid
+        for color in (0, 1):
+            multispin[g, tpb](words, color, np.float32(p4), np.float32(p8), streams)
+
+
+class SplitLattice(_OnDevice):
     """The split-layout chains held on the device across sweeps.
 
     ``A``, ``B`` (int8, (n_chains, L1, L2 / 2)) and the streams go to the device once;
@@ -78,21 +141,13 @@ class SplitLattice:
     brings the spins and the advanced streams back into the given host arrays."""
 
     def __init__(self, A, B, streams):
-        self._host = (A, B, streams)
-        self.A = cuda.to_device(A)
-        self.B = cuda.to_device(B)
-        self.streams = cuda.to_device(streams)
+        super().__init__(A, B, streams)
         self._grid = blocks(A.shape[0] * A.shape[1])
 
     def sweep(self, table, e4, e8, mode):
         kern = checkerboard_split
+        A, B, streams = self.dev
         t, a4, a8 = (cuda.to_device(np.ascontiguousarray(x)) for x in (table, e4, e8))
         g, tpb = self._grid
         for color in (0, 1):
-            kern[g, tpb](self.A, self.B, color, t, a4, a8, mode, self.streams)
-
-    def sync(self):
-        A, B, streams = self._host
-        self.A.copy_to_host(A)
-        self.B.copy_to_host(B)
-        self.streams.copy_to_host(streams)
+            kern[g, tpb](A, B, color, t, a4, a8, mode, streams)

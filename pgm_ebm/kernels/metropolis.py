@@ -354,10 +354,10 @@ def _multispin_2d(words, color, p4, p8, streams):
                 row[j] = _multispin_site(row[j], up[j], dn[j], left, right, u < p4, u < p8)
 
 
-@njit(inline="always", cache=True)
-def _multispin_site(s, n1, n2, n3, n4, accept4, accept8):
+def multispin_site_py(s, n1, n2, n3, n4, accept4, accept8):
     """New word of 64 replica spins: flip where >= 2 neighbours are antiparallel, and
-    where 1 (0) is, if ``accept4`` (``accept8``)."""
+    where 1 (0) is, if ``accept4`` (``accept8``).  Plain Python, compiled for the CPU
+    here and as a CUDA device function by :mod:`pgm_ebm.cuda.lattice` (same bits)."""
     ones = np.uint64(0xFFFFFFFFFFFFFFFF)
     zero = np.uint64(0)
     a1 = s ^ n1
@@ -376,6 +376,9 @@ def _multispin_site(s, n1, n2, n3, n4, accept4, accept8):
     r1 = ones if accept4 else zero
     r0 = ones if accept8 else zero
     return s ^ (ge2 | (eq1 & r1) | (eq0 & r0))
+
+
+_multispin_site = njit(inline="always", cache=True)(multispin_site_py)
 
 
 # --------------------------------------------------------------------------- observables

@@ -288,10 +288,10 @@ class IsingLattice:
         random_state : None, int or numpy.random.Generator
         device : {"cpu", "cuda", "auto"}
             ``"cuda"`` runs "metropolis" and "heatbath" on periodic 2D lattices with a
-            uniform field on the GPU (:mod:`pgm_ebm.cuda`, the ``cuda`` extra), chains kept
-            on the device between sweeps, with the CPU's bits for the same seed; other
-            samplers and lattices raise ValueError.  ``"auto"`` takes the GPU when one is
-            usable there and the CPU otherwise.
+            uniform field, and "multispin", on the GPU (:mod:`pgm_ebm.cuda`, the ``cuda``
+            extra), chains kept on the device between sweeps, with the CPU's bits for the
+            same seed; other samplers and lattices raise ValueError.  ``"auto"`` takes the
+            GPU when one is usable there and the CPU otherwise.
         init : "random", "up", "down" or array of spins
         burn_in : int
             Sweeps run before measuring.

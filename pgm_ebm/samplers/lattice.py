@@ -212,7 +212,7 @@ def sample(model, n_sweeps, n_chains, sampler, random_state, device, init, burn_
             )
         else:
             state = pack(initial_spins(model, init, 64 * n_chains, rng))
-        runner = sweep_runner(model, sampler, state, n_chains, streams)
+        runner = sweep_runner(model, sampler, state, n_chains, streams, device)
     else:  # any steppable sampler of the registry, the user's included
         gpu = {"device": "cuda"} if device == "cuda" else {}  # only built-ins take it
         chains = move.init(model, n_chains, init=init, random_state=rng, **gpu)
@@ -303,13 +303,15 @@ def parallel_tempering(model, betas, n_sweeps, sampler, random_state, burn_in, s
 #: what the CUDA path of the lattices covers (the error of device="cuda" elsewhere says so)
 CUDA_LATTICE_WHY = (
     "the GPU runs 'metropolis' and 'heatbath' on periodic 2D lattices with a uniform field and "
-    "an even second side; open boundaries, site fields, 3D, 'wolff', 'swendsen-wang' and "
-    "'multispin' run on the CPU"
+    "an even second side, and 'multispin'; open boundaries, site fields, 3D, 'wolff' and "
+    "'swendsen-wang' run on the CPU"
 )
 
 
 def cuda_supported(model, sampler) -> bool:
     """Whether :func:`sweep_runner` has a CUDA path for ``model`` and ``sampler``."""
+    if sampler == "multispin":  # its own checks (2D, periodic, h = 0, J > 0) apply
+        return True
     return (
         sampler in ("metropolis", "heatbath")
         and len(model.shape) == 2
@@ -381,13 +383,22 @@ def sweep_runner(model, sampler, state, n_chains, streams, device="cpu"):
             run.sync = lambda: _merge_colors(A, B, state)
         return run
     if sampler == "multispin":
+        gpu = None
+        if device == "cuda":
+            from pgm_ebm.cuda.lattice import MultispinLattice
+
+            gpu = MultispinLattice(state, streams)
 
         def run(betas):
             beta = float(betas[0])
             p4, p8 = np.float32(math.exp(-4 * beta * J)), np.float32(math.exp(-8 * beta * J))
+            if gpu is not None:
+                gpu.sweep(p4, p8)
+                return
             for color in (0, 1):
                 _multispin_2d(state, color, p4, p8, streams)
 
+        run.sync = gpu.sync if gpu is not None else lambda: None
         return run
     flat = state.reshape(n_chains, -1)
     if sampler in ("metropolis", "heatbath"):
