@@ -3,8 +3,14 @@ Bernoulli per unit, one thread per chain (row).
 
 The thread steps the chain's stream as the CPU lane does (unit ``2t`` takes the high 24 bits
 of draw ``t``, unit ``2t + 1`` bits 16..39) and squashes with the same plain-Python sigmoid
-(float32: the rational tanh of :mod:`pgm_ebm.kernels._math`; float64: exact), so the
-probabilities written back and the samples are the CPU kernel's bits.
+(float32: the rational tanh of :mod:`pgm_ebm.kernels._math`; float64: exact).
+
+float32: the probabilities written back and the samples are the CPU kernel's bits, on a GPU
+too (the products feeding sums are written with :func:`~pgm_ebm.cuda._streams.madd32`, so
+NVVM cannot fuse them; +, *, / and min / max are correctly rounded on both).  float64: the
+same bits on the simulator; on a GPU the device's ``exp`` (libdevice, within 1 ulp) may round
+differently from the host's libm, which changes a probability by one ulp and a draw only when
+its 24-bit uniform falls in between, about once in 2**29 draws.
 """
 
 from __future__ import annotations
@@ -14,19 +20,12 @@ from numba import cuda
 
 from pgm_ebm.cuda import blocks
 from pgm_ebm.cuda._streams import device as _dev
-from pgm_ebm.cuda._streams import step, to_u32, to_u32_low
+from pgm_ebm.cuda._streams import madd32, madd64, step, to_u32, to_u32_low
 from pgm_ebm.kernels import _math
 
-tanh32 = _dev(_math.tanh32_py)
+tanh32 = _math.retarget(_math.tanh32_py, _dev, _madd=madd32)
+sig32 = _math.retarget(_math.sigmoid32_py, _dev, _madd=madd32, _tanh32=tanh32)
 sig64 = _dev(_math.sigmoid64_py)
-_HALF = np.float32(0.5)
-
-
-@_dev
-def sig32(x):
-    """``_math.sigmoid32_py`` with its tanh as a device function (a plain Python function
-    cannot be called from a kernel): the same operations, so the same bits."""
-    return _HALF + _HALF * tanh32(_HALF * x)
 
 
 @_dev
@@ -53,7 +52,7 @@ def sample_bernoulli32(pre, bias, streams, samples, scale):
         return
     s = np.float32(scale)
     for j in range(m):
-        pre[r, j] = sig32(pre[r, j] * s + bias[j])
+        pre[r, j] = sig32(madd32(pre[r, j], s, bias[j]))
     _draw_row(pre, samples, streams, r, m)
 
 
@@ -65,7 +64,7 @@ def sample_bernoulli64(pre, bias, streams, samples, scale):
     if r >= n:
         return
     for j in range(m):
-        pre[r, j] = sig64(pre[r, j] * scale + bias[j])
+        pre[r, j] = sig64(madd64(pre[r, j], scale, bias[j]))
     _draw_row(pre, samples, streams, r, m)
 
 

@@ -10,6 +10,7 @@ In float64 the exact ``1 / (1 + exp(-x))`` is used.
 """
 
 import math
+import types as types_module
 
 import numpy as np
 from numba import njit, types
@@ -30,24 +31,31 @@ _CLAMP = np.float32(7.90531110763549805)
 _HALF32 = np.float32(0.5)
 
 
+def _madd(a, b, c):
+    """``a * b + c`` rounded after the product and after the sum.  The CPU never fuses the
+    two; a GPU compiler does unless told otherwise, so the CUDA twins compile the functions
+    below with a device ``_madd`` made of round-to-nearest intrinsics (:func:`retarget`)."""
+    return a * b + c
+
+
 def _tanh32(x):
     x = min(max(x, -_CLAMP), _CLAMP)
     x2 = x * x
-    p = x2 * _A13 + _A11
-    p = x2 * p + _A9
-    p = x2 * p + _A7
-    p = x2 * p + _A5
-    p = x2 * p + _A3
-    p = x2 * p + _A1
+    p = _madd(x2, _A13, _A11)
+    p = _madd(x2, p, _A9)
+    p = _madd(x2, p, _A7)
+    p = _madd(x2, p, _A5)
+    p = _madd(x2, p, _A3)
+    p = _madd(x2, p, _A1)
     p = x * p
-    q = x2 * _B6 + _B4
-    q = x2 * q + _B2
-    q = x2 * q + _B0
+    q = _madd(x2, _B6, _B4)
+    q = _madd(x2, q, _B2)
+    q = _madd(x2, q, _B0)
     return p / q
 
 
 def _sigmoid32(x):
-    return _HALF32 + _HALF32 * _tanh32(_HALF32 * x)
+    return _madd(_HALF32, _tanh32(_HALF32 * x), _HALF32)
 
 
 def _sigmoid64(x):
@@ -61,7 +69,22 @@ def sigmoid(x):
     return _sigmoid64(x)
 
 
-_tanh32_jit = njit(inline="always", cache=True)(_tanh32)
+def retarget(fn, compile, **helpers):
+    """``compile`` applied to a copy of the plain-Python ``fn`` whose global names in
+    ``helpers`` are bound to the given functions (already compiled for that target): one
+    definition, compiled for the CPU and as a CUDA device function, each with its own
+    helpers (a plain Python function cannot be called from compiled code)."""
+    g = dict(fn.__globals__)
+    g.update(helpers)
+    copy = types_module.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__)
+    copy.__qualname__ = fn.__qualname__
+    return compile(copy)
+
+
+_inline = njit(inline="always")
+_madd_jit = _inline(_madd)
+_tanh32_jit = retarget(_tanh32, _inline, _madd=_madd_jit)
+_sigmoid32_jit = retarget(_sigmoid32, _inline, _madd=_madd_jit, _tanh32=_tanh32_jit)
 #: the plain-Python float32 / float64 sigmoids and the tanh they use, for other targets to
 #: compile (pgm_ebm.cuda makes them device functions: the same bits as the CPU kernels)
 tanh32_py, sigmoid32_py, sigmoid64_py = _tanh32, _sigmoid32, _sigmoid64
@@ -72,7 +95,7 @@ def _sigmoid_overload(x):
     if isinstance(x, types.Float) and x.bitwidth == 32:
 
         def impl(x):
-            return _HALF32 + _HALF32 * _tanh32_jit(_HALF32 * x)
+            return _sigmoid32_jit(x)
 
         return impl
 
