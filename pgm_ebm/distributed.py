@@ -1,0 +1,284 @@
+"""Studies as independent tasks on Dask's distributed scheduler (the ``distributed`` extra).
+
+A study is a function of keyword arguments and a list of their values (the tasks).
+:func:`run_tasks` runs it in this process (``client=None``: the single-process run every
+distributed run is checked against), on a local cluster (``scheduler="local"`` or
+``"local:N"``: N worker processes, one thread each) or on any running scheduler
+(``"tcp://HOST:PORT"``, or a :class:`distributed.Client` passed as ``client``).
+
+Each task's randomness comes from its own parameters, never from where or when it runs, so
+a study's results do not depend on the scheduler, the number of workers or a worker dying
+mid-study (Dask reruns that worker's tasks elsewhere).  Results are gathered as they finish
+and appended to a JSON-lines store, one line per task; a study started again with the same
+store computes only the tasks the store does not already hold.
+
+Dask is imported only when a scheduler is asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import warnings
+from pathlib import Path
+
+__all__ = ["StudyError", "TaskStore", "connect", "run_tasks"]
+
+#: the store's format tag: a store written by something else is refused, not guessed at
+STORE_FORMAT = "pgm_ebm-study-1"
+
+
+class StudyError(RuntimeError):
+    """Tasks of a study failed; ``failures`` holds ``(params, error)`` for each.  The tasks
+    that finished are in the store: running the study again retries only the failed ones."""
+
+    def __init__(self, failures):
+        self.failures = failures
+        lines = [f"{len(failures)} task(s) failed:"]
+        lines += [f"  {_key(p)}: {e}" for p, e in failures[:10]]
+        if len(failures) > 10:
+            lines.append(f"  ... and {len(failures) - 10} more")
+        super().__init__("\n".join(lines))
+
+
+def _plain(x):
+    """``x`` as JSON-able plain Python (NumPy scalars and arrays to numbers and lists);
+    floats keep every bit (JSON writes the shortest repr that reads back exactly)."""
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _plain(x.tolist())
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return repr(x)  # 'nan', 'inf': JSON has no literal for them
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return x
+    raise TypeError(f"a study's parameters and results must be numbers, strings, lists or "
+                    f"dicts of them, got {type(x).__name__}")  # fmt: skip
+
+
+def _key(params) -> str:
+    return json.dumps(_plain(params), sort_keys=True, separators=(",", ":"))
+
+
+class TaskStore:
+    """The results of a study, one JSON line per finished task, appended as they finish.
+
+    A line that does not parse, or is not a result line (a file cut short by a crash, or
+    not a store at all), is skipped with a warning: its task is computed again.  Nothing
+    read from the file is executed or trusted beyond being JSON.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.results: dict[str, object] = {}
+        if self.path.exists():
+            self._read()
+
+    def _read(self):
+        bad = 0
+        with open(self.path, encoding="utf-8", errors="replace") as f:
+            for i, line in enumerate(f):
+                if i == 0 and line.strip() == json.dumps({"format": STORE_FORMAT}):
+                    continue
+                if i == 0:
+                    raise ValueError(
+                        f"{self.path} is not a study store (its first line is not "
+                        f'{{"format": "{STORE_FORMAT}"}}): pick another file'
+                    )
+                try:
+                    rec = json.loads(line)
+                    key, result = rec["key"], rec["result"]
+                    if not isinstance(key, str):
+                        raise TypeError
+                except (ValueError, KeyError, TypeError):
+                    bad += 1
+                    continue
+                self.results[key] = result
+        if bad:
+            warnings.warn(
+                f"{self.path}: skipped {bad} unreadable line(s); those tasks run again",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+    def add(self, params, result):
+        key = _key(params)
+        result = _plain(result)
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        if new:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as f:
+            if new:
+                f.write(json.dumps({"format": STORE_FORMAT}) + "\n")
+            f.write(json.dumps({"key": key, "params": _plain(params), "result": result}) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self.results[key] = result
+
+    def get(self, params):
+        return self.results.get(_key(params))
+
+    def __contains__(self, params):
+        return _key(params) in self.results
+
+
+def _parse_scheduler(scheduler: str):
+    if not isinstance(scheduler, str):
+        raise ValueError(f"scheduler must be a string, got {type(scheduler).__name__}")
+    if scheduler.startswith("tcp://"):
+        rest = scheduler[len("tcp://") :]
+        host, _, port = rest.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"scheduler must be 'tcp://HOST:PORT', got {scheduler!r}")
+        return "tcp", scheduler
+    if scheduler == "local" or scheduler.startswith("local:"):
+        n = scheduler[len("local:") :] if ":" in scheduler else ""
+        if n and not (n.isdigit() and int(n) >= 1):
+            raise ValueError(f"scheduler 'local:N' needs an integer N >= 1, got {scheduler!r}")
+        return "local", int(n) if n else (os.cpu_count() or 1)
+    raise ValueError(
+        f"scheduler must be 'local', 'local:N' or 'tcp://HOST:PORT', got {scheduler!r}"
+    )
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError as e:  # pragma: no cover - depends on the install
+        raise ImportError(
+            "running on a Dask scheduler needs the distributed extra: "
+            'pip install "pgm_ebm[distributed]"'
+        ) from e
+    return distributed
+
+
+def connect(scheduler: str):
+    """A :class:`distributed.Client` for ``scheduler`` (see the module docstring), and the
+    objects to close after the study (the client, and the cluster it started, if any).
+    ``"local:N"`` starts N worker processes with one thread each on the loopback interface."""
+    kind, arg = _parse_scheduler(scheduler)
+    distributed = _import_distributed()
+    if kind == "tcp":
+        client = distributed.Client(arg, timeout="10s")
+        return client, [client]
+    threads = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    cluster = distributed.LocalCluster(
+        n_workers=arg,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        env=threads,
+    )
+    client = distributed.Client(cluster)
+    return client, [client, cluster]
+
+
+def run_tasks(
+    fn,
+    tasks,
+    *,
+    client=None,
+    scheduler: str | None = None,
+    store=None,
+    progress: bool = False,
+    desc: str = "tasks",
+):
+    """Run ``fn(**params)`` for every ``params`` in ``tasks`` and return the results in the
+    order of ``tasks``.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function (workers import it by name) returning numbers, strings,
+        lists, dicts or NumPy arrays of them.
+    tasks : list of dict
+        The keyword arguments of each task; they name the task in the store and in errors.
+    client : distributed.Client, optional
+        Run on this client's cluster.
+    scheduler : str, optional
+        ``"local"``, ``"local:N"`` or ``"tcp://HOST:PORT"``: connect (and, for local, start
+        a cluster) for this call.  Neither ``client`` nor ``scheduler``: run here, in order.
+    store : path or TaskStore, optional
+        A JSON-lines file of finished tasks: tasks it holds are not run again, and each task
+        that finishes is appended at once.
+    progress : bool
+        A progress bar over tasks.
+
+    Returns
+    -------
+    list
+        ``fn``'s results as stored (plain JSON values: arrays become lists).
+
+    Raises
+    ------
+    StudyError
+        When tasks failed, after every other task finished and was stored.
+    """
+    from tqdm.auto import tqdm
+
+    tasks = [dict(t) for t in tasks]
+    if client is not None and scheduler is not None:
+        raise ValueError("pass client or scheduler, not both")
+    if store is not None and not isinstance(store, TaskStore):
+        store = TaskStore(store)
+    keys = [_key(t) for t in tasks]
+    if len(set(keys)) != len(keys):
+        raise ValueError("tasks must be distinct: two have the same parameters")
+    done = {} if store is None else {k: store.results[k] for k in keys if k in store.results}
+    todo = [(k, t) for k, t in zip(keys, tasks, strict=True) if k not in done]
+    results = dict(done)
+    failures = []
+    bar = tqdm(total=len(tasks), initial=len(done), desc=desc, unit="task", disable=not progress)
+
+    def finish(key, params, value):
+        value = _plain(value)
+        if store is not None:
+            store.add(params, value)
+        results[key] = value
+        bar.update(1)
+
+    closers = []
+    try:
+        if client is None and scheduler is None:
+            for k, t in todo:
+                try:
+                    value = fn(**t)
+                except Exception as e:  # reported with its parameters, others go on
+                    failures.append((t, f"{type(e).__name__}: {e}"))
+                    bar.update(1)
+                    continue
+                finish(k, t, value)
+        else:
+            if client is None:
+                client, closers = connect(scheduler)
+            distributed = _import_distributed()
+            futures = {}
+            for k, t in todo:
+                # pure=False: a task is computed, never shared with another of equal key
+                fut = client.submit(fn, **t, key=f"pgm_ebm-{abs(hash(k)):x}-{len(futures)}",
+                                    pure=False)  # fmt: skip
+                futures[fut] = (k, t)
+            for fut in distributed.as_completed(list(futures)):
+                k, t = futures[fut]
+                try:
+                    value = fut.result()
+                except Exception as e:
+                    failures.append((t, f"{type(e).__name__}: {e}"))
+                    bar.update(1)
+                    continue
+                finish(k, t, value)
+    finally:
+        bar.close()
+        for c in closers:
+            c.close()
+    if failures:
+        raise StudyError(failures)
+    return [results[k] for k in keys]

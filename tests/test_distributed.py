@@ -1,0 +1,132 @@
+"""Studies on Dask's distributed scheduler: a LocalCluster of 2 worker processes on the
+loopback interface gives the single-process results bit for bit, survives a worker killed
+mid-study, and a resumed study computes only what its store lacks."""
+
+import json
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from pgm_ebm.distributed import StudyError, TaskStore, run_tasks
+from pgm_ebm.experiments.ising import finite_size_scaling, ising_point
+
+distributed = pytest.importorskip("distributed")
+
+SCAN = dict(sizes=[4, 8], temperatures=[2.0, 2.2, 2.4, 2.6], n_seeds=2, n_sweeps=60, burn_in=10)
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"},
+    )  # fmt: skip
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def test_scan_on_the_cluster_is_the_single_process_scan(client):
+    here = finite_size_scaling(**SCAN)
+    there = finite_size_scaling(**SCAN, client=client)
+    assert here["rows"] == there["rows"]  # every float, bit for bit
+    assert here["crossings"] == there["crossings"]
+    # and the study measured something: Binder cumulants between 0 and 2/3
+    u = [r["binder"] for r in here["rows"]]
+    assert all(0 < x < 2 / 3 for x in u) and len(set(u)) == len(u)
+
+
+def _tasks(n, n_sweeps):
+    return [dict(size=16, T=2.0 + 0.05 * i, seed=0, n_sweeps=n_sweeps, burn_in=0, n_chains=1,
+                 sampler="metropolis") for i in range(n)]  # fmt: skip
+
+
+def test_a_worker_killed_mid_study_changes_nothing(client, tmp_path):
+    tasks = _tasks(12, 3000)
+    expected = run_tasks(ising_point, tasks)
+    store = tmp_path / "study.jsonl"
+    killed = []
+
+    def killer():  # kill one worker as soon as the study has stored a result
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if store.exists() and len(store.read_text().splitlines()) >= 2:
+                pids = client.run(os.getpid)
+                os.kill(next(iter(pids.values())), signal.SIGKILL)
+                killed.append(len(store.read_text().splitlines()) - 1)
+                return
+            time.sleep(0.01)
+
+    t = threading.Thread(target=killer)
+    t.start()
+    got = run_tasks(ising_point, tasks, client=client, store=store)
+    t.join()
+    assert killed and killed[0] < len(tasks)  # the kill came before the study ended
+    assert got == expected
+    client.wait_for_workers(2, timeout=60)  # the nanny restarted it
+
+
+def test_a_resumed_study_computes_only_what_is_missing(tmp_path):
+    tasks = _tasks(5, 20)
+    store = tmp_path / "s.jsonl"
+    first = run_tasks(ising_point, tasks[:2], store=store)
+    calls = []
+
+    def counted(**kw):
+        calls.append(kw)
+        return ising_point(**kw)
+
+    everything = run_tasks(counted, tasks, store=store)
+    assert [c["T"] for c in calls] == [t["T"] for t in tasks[2:]]
+    assert everything[:2] == first and everything == run_tasks(ising_point, tasks)
+    assert len(store.read_text().splitlines()) == 1 + len(tasks)  # format line + one per task
+    # a store cut short mid-line (a crash while writing): that task runs again, with a warning
+    text = store.read_text()
+    store.write_text(text[: len(text) - 30])
+    calls.clear()
+    with pytest.warns(RuntimeWarning, match="unreadable line"):
+        again = run_tasks(counted, tasks, store=store)
+    assert len(calls) == 1 and again == everything
+
+
+def test_failed_tasks_are_reported_with_their_parameters_and_the_rest_kept(tmp_path):
+    tasks = _tasks(3, 10)
+    tasks[1]["sampler"] = "no-such-sampler"
+    store = tmp_path / "s.jsonl"
+    with pytest.raises(StudyError, match="no-such-sampler") as e:
+        run_tasks(ising_point, tasks, store=store)
+    assert len(e.value.failures) == 1 and e.value.failures[0][0] == tasks[1]
+    held = TaskStore(store)
+    assert tasks[0] in held and tasks[2] in held and tasks[1] not in held
+
+
+def test_stores_and_schedulers_are_checked(tmp_path):
+    other = tmp_path / "notes.txt"
+    other.write_text("my notes\n")
+    with pytest.raises(ValueError, match="not a study store"):
+        TaskStore(other)
+    with pytest.raises(ValueError, match="scheduler must be"):
+        run_tasks(ising_point, _tasks(1, 1), scheduler="gpu")
+    with pytest.raises(ValueError, match="N >= 1"):
+        run_tasks(ising_point, _tasks(1, 1), scheduler="local:0")
+    with pytest.raises(ValueError, match="HOST:PORT"):
+        run_tasks(ising_point, _tasks(1, 1), scheduler="tcp://nohost")
+    with pytest.raises(ValueError, match="distinct"):
+        run_tasks(ising_point, _tasks(1, 1) * 2)
+    with pytest.raises(TypeError, match="numbers, strings"):
+        run_tasks(ising_point, [dict(size=object())])
+
+
+def test_results_keep_every_bit_through_the_store(tmp_path):
+    vals = np.random.default_rng(0).standard_normal(50)
+
+    store = TaskStore(tmp_path / "s.jsonl")
+    store.add({"x": 1}, {"v": vals, "nan": float("nan")})
+    back = TaskStore(tmp_path / "s.jsonl").get({"x": 1})
+    assert np.array_equal(np.array(back["v"]), vals) and back["nan"] == "nan"
+    json.loads((tmp_path / "s.jsonl").read_text().splitlines()[1])  # plain JSON
