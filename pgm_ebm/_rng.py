@@ -138,6 +138,28 @@ def check_random_state(random_state) -> np.random.Generator:
     )
 
 
+def stream_entropy(random_state) -> list[int]:
+    """The four 63-bit integers :func:`seed_streams` draws from ``random_state``: with
+    :func:`streams_from_entropy` they give the same streams anywhere (a task of a
+    distributed study rebuilds its chains' streams from them)."""
+    rng = check_random_state(random_state)
+    return [int(e) for e in rng.integers(0, 2**63, size=4, dtype=np.uint64)]
+
+
+def streams_from_entropy(entropy, n: int) -> np.ndarray:
+    """The ``n`` streams of :func:`seed_streams` whose generator drew ``entropy``; stream
+    ``i`` does not depend on ``n`` (for ``n > i``)."""
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    words = np.random.SeedSequence([int(e) for e in entropy]).generate_state(
+        2 * max(n, 1), dtype=np.uint64
+    )
+    state = words[: 2 * n].reshape(n, 2).copy()
+    zero = (state[:, 0] == 0) & (state[:, 1] == 0)
+    state[zero, 1] = np.uint64(0x9E3779B97F4A7C15)
+    return state
+
+
 def seed_streams(random_state, n: int) -> np.ndarray:
     """Return ``n`` independent xoroshiro128+ streams as a ``uint64[n, 2]`` array.
 
@@ -147,12 +169,4 @@ def seed_streams(random_state, n: int) -> np.ndarray:
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    rng = check_random_state(random_state)
-    entropy = rng.integers(0, 2**63, size=4, dtype=np.uint64)
-    words = np.random.SeedSequence([int(e) for e in entropy]).generate_state(
-        2 * max(n, 1), dtype=np.uint64
-    )
-    state = words[: 2 * n].reshape(n, 2).copy()
-    zero = (state[:, 0] == 0) & (state[:, 1] == 0)
-    state[zero, 1] = np.uint64(0x9E3779B97F4A7C15)
-    return state
+    return streams_from_entropy(stream_entropy(random_state), n)

@@ -188,6 +188,7 @@ def run_tasks(
     client=None,
     scheduler: str | None = None,
     store=None,
+    shared: dict | None = None,
     progress: bool = False,
     desc: str = "tasks",
 ):
@@ -209,6 +210,10 @@ def run_tasks(
     store : path or TaskStore, optional
         A JSON-lines file of finished tasks: tasks it holds are not run again, and each task
         that finishes is appended at once.
+    shared : dict, optional
+        Keyword arguments every task also receives (arrays: a model's weights), sent once
+        to each worker; they are not part of a task's name in the store, so a task's
+        parameters must identify them (a fingerprint) when a store is kept.
     progress : bool
         A progress bar over tasks.
 
@@ -225,6 +230,10 @@ def run_tasks(
     from tqdm.auto import tqdm
 
     tasks = [dict(t) for t in tasks]
+    shared = dict(shared or {})
+    clash = sorted({k for t in tasks for k in t} & set(shared))
+    if clash:
+        raise ValueError(f"shared arguments {clash} are also task parameters")
     if client is not None and scheduler is not None:
         raise ValueError("pass client or scheduler, not both")
     if store is not None and not isinstance(store, TaskStore):
@@ -250,7 +259,7 @@ def run_tasks(
         if client is None and scheduler is None:
             for k, t in todo:
                 try:
-                    value = fn(**t)
+                    value = fn(**t, **shared)
                 except Exception as e:  # reported with its parameters, others go on
                     failures.append((t, f"{type(e).__name__}: {e}"))
                     bar.update(1)
@@ -261,10 +270,14 @@ def run_tasks(
                 client, closers = connect(scheduler)
             distributed = _import_distributed()
             futures = {}
+            if shared and todo:  # sent once to every worker, not once per task, under
+                # keys of their own (a dict's keys would be the data's names on the cluster)
+                names = list(shared)
+                sent = client.scatter([shared[k] for k in names], broadcast=True, hash=False)
+                shared = dict(zip(names, sent, strict=True))
             for k, t in todo:
-                # pure=False: a task is computed, never shared with another of equal key
-                fut = client.submit(fn, **t, key=f"pgm_ebm-{abs(hash(k)):x}-{len(futures)}",
-                                    pure=False)  # fmt: skip
+                # pure=False: each task is computed, never merged with an equal-looking one
+                fut = client.submit(fn, **t, **shared, pure=False)
                 futures[fut] = (k, t)
             for fut in distributed.as_completed(list(futures)):
                 k, t = futures[fut]

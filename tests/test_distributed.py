@@ -130,3 +130,32 @@ def test_results_keep_every_bit_through_the_store(tmp_path):
     back = TaskStore(tmp_path / "s.jsonl").get({"x": 1})
     assert np.array_equal(np.array(back["v"]), vals) and back["nan"] == "nan"
     json.loads((tmp_path / "s.jsonl").read_text().splitlines()[1])  # plain JSON
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_ais_split_over_the_cluster_is_the_single_process_ais(client, tmp_path, reverse):
+    from pgm_ebm.partition.ais import rbm_ais, rbm_reverse_ais
+
+    r = np.random.default_rng(3)
+    W = 0.3 * r.standard_normal((12, 30))
+    b, c = 0.2 * r.standard_normal(30), 0.2 * r.standard_normal(12)
+    kw = dict(n_chains=200, schedule=np.linspace(0, 1, 301), random_state=7)  # 4 blocks of 50
+    if reverse:
+        V0 = (r.random((200, 30)) < 0.5).astype(np.float32)
+        kw.pop("n_chains")
+        run = lambda **extra: rbm_reverse_ais(W, b, c, V0, **kw, **extra)  # noqa: E731
+    else:
+        run = lambda **extra: rbm_ais(W, b, c, **kw, **extra)  # noqa: E731
+    here = run()
+    store = tmp_path / "ais.jsonl"
+    there = run(client=client, chains_per_task=50, store=store)
+    assert there.settings.pop("distributed_tasks") == 4
+    for k in ("log_z", "interval", "stderr", "settings", "diagnostics", "method"):
+        assert getattr(here, k) == getattr(there, k), k
+    # a rerun takes every block from the store; a different model does not
+    again = run(client=client, chains_per_task=50, store=store)
+    assert again.log_z == here.log_z
+    assert len(store.read_text().splitlines()) == 1 + 4
+    other = rbm_ais(1.1 * W, b, c, n_chains=200, schedule=kw["schedule"], random_state=7,
+                    client=client, chains_per_task=50, store=store)  # fmt: skip
+    assert other.log_z != here.log_z and len(store.read_text().splitlines()) == 1 + 8

@@ -393,13 +393,14 @@ AIS_BLOCK_ROWS = 64
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def _ais_sweeps(sgemm, V, WA, H, pre_h, pre_v, c, base_bias, bias, betas, ks, exact,
-                reverse, streams, logw, every, tables):  # fmt: skip
+                reverse, streams, logw, every, tables, bounds):  # fmt: skip
     """AIS temperatures ``ks`` (in that order) of an RBM, one block-Gibbs step each: per
     temperature the hidden product and :func:`_ais_hidden_rows`, at every ``every``-th
     temperature a collapsed sweep over the hidden units (:func:`_collapsed_rows`), the
-    visible product and :func:`_ais_visible_rows`.  The chains are split into
-    ``ceil(n / AIS_BLOCK_ROWS)`` blocks of consecutive rows that run in parallel, each with
-    its own single-threaded GEMMs and scratch.  ``WA = [W; b - b_A]`` (see
+    visible product and :func:`_ais_visible_rows`.  The chains are split into the blocks of
+    consecutive rows ``bounds[i]:bounds[i + 1]`` (see ``partition.ais.ais_bounds``) that
+    run in parallel, each with its own single-threaded GEMMs and scratch: a chain's bits
+    depend on its block, never on how many blocks run beside it.  ``WA = [W; b - b_A]`` (see
     :func:`_ais_hidden_step`); ``exact``: exact increments throughout; forward:
     ``betas[k - 1] -> betas[k]``, the sample at ``betas[k]``; ``reverse``: the weight at
     ``betas[k] -> betas[k - 1]``, then a step at ``betas[k - 1]``.  Each step (v -> h, the
@@ -412,10 +413,9 @@ def _ais_sweeps(sgemm, V, WA, H, pre_h, pre_v, c, base_bias, bias, betas, ks, ex
     W = WA[:n_h]
     c32 = c.astype(np.float32)  # an all-float32 loop vectorises twice as wide
     W64, a0, offset, c64, up0, _, folds = tables
-    nb = (n + AIS_BLOCK_ROWS - 1) // AIS_BLOCK_ROWS
-    for blk in prange(nb):
-        r0 = blk * n // nb
-        r1 = (blk + 1) * n // nb
+    for blk in prange(len(bounds) - 1):
+        r0 = bounds[blk]
+        r1 = bounds[blk + 1]
         Vb, Hb, sb, lw = V[r0:r1], H[r0:r1], streams[r0:r1], logw[r0:r1]
         ph, pv = pre_h[r0:r1], pre_v[r0:r1]
         terms = np.empty(n_h, np.float32)

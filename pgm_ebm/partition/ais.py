@@ -19,9 +19,10 @@ import time
 import numpy as np
 
 from pgm_ebm._blas import sgemm_for_kernels, single_threaded
-from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm._rng import check_random_state, stream_entropy, streams_from_entropy
 from pgm_ebm._validation import as_real_array
 from pgm_ebm.kernels.block_gibbs import (
+    AIS_BLOCK_ROWS,
     _ais_hidden_step,
     _ais_sweeps,
     _ais_visible_step,
@@ -53,6 +54,12 @@ def check_schedule(betas) -> np.ndarray:
             f"[{b[0]}, ..., {b[-1]}] with {int(np.sum(np.diff(b) <= 0))} non-increasing steps"
         )
     return b
+
+
+def _check_n_chains(n_chains) -> int:
+    if isinstance(n_chains, bool) or not isinstance(n_chains, (int, np.integer)) or n_chains < 1:
+        raise ValueError(f"n_chains must be an int >= 1, got {n_chains!r}")
+    return int(n_chains)
 
 
 def _summarize(log_w, log_z_base, sign, method, settings, evals, t0):
@@ -160,9 +167,18 @@ def _collapse_every(collapse_every, W32) -> int:
     return int(collapse_every)
 
 
+def ais_bounds(n: int) -> np.ndarray:
+    """The blocks of chains AIS runs side by side: ``ceil(n / AIS_BLOCK_ROWS)`` runs of
+    consecutive chains, as even as can be, as their ``n_blocks + 1`` boundaries.  A chain's
+    bits depend on its block only: a distributed run hands out whole blocks."""
+    nb = max(1, (n + AIS_BLOCK_ROWS - 1) // AIS_BLOCK_ROWS)
+    return np.array([blk * n // nb for blk in range(nb + 1)], dtype=np.int64)
+
+
 def _rbm_ais_run(
-    W32, b, c, bA, betas, V, ks, reverse, exact_increments, streams, progress, every=0
-):
+    W32, b, c, bA, betas, V, ks, reverse, exact_increments, streams, progress, every=0,
+    bounds=None,
+):  # fmt: skip
     """Run the AIS temperatures ``ks`` from the visible states ``V`` (updated in place) and
     return the log-weights; see :func:`~pgm_ebm.kernels.block_gibbs._ais_sweeps`.
 
@@ -178,6 +194,7 @@ def _rbm_ais_run(
     from tqdm.auto import tqdm
 
     n_chains, n_h = len(V), W32.shape[0]
+    bounds = ais_bounds(n_chains) if bounds is None else bounds
     WA, H, pre_h = _ais_buffers(W32, b, bA, n_chains)
     pre_v = np.empty_like(V)
     log_w = np.zeros(n_chains)
@@ -195,18 +212,19 @@ def _rbm_ais_run(
             if sgemm is not None:
                 _ais_sweeps(
                     sgemm, V, WA, H, pre_h, pre_v, c, bA, b, betas, part, exact, reverse,
-                    streams, log_w, every, tables,
+                    streams, log_w, every, tables, bounds,
                 )  # fmt: skip
             else:
-                for k in part:
-                    np.matmul(V, WA.T, out=pre_h)
-                    _ais_hidden_step(
-                        pre_h, c, betas[k], betas[k - 1], reverse, exact, streams, H, log_w
-                    )
-                    beta = betas[k - 1] if reverse else betas[k]
-                    _collapsed_step(H, beta, every, k, tables, streams)
-                    np.matmul(H, WA[:n_h], out=pre_v)
-                    _ais_visible_step(pre_v, beta, bA, b, streams, V)
+                for r0, r1 in zip(bounds[:-1], bounds[1:], strict=True):
+                    Vb, Hb, sb, lw = V[r0:r1], H[r0:r1], streams[r0:r1], log_w[r0:r1]
+                    ph, pv = pre_h[r0:r1], pre_v[r0:r1]
+                    for k in part:
+                        np.matmul(Vb, WA.T, out=ph)
+                        _ais_hidden_step(ph, c, betas[k], betas[k - 1], reverse, exact, sb, Hb, lw)
+                        beta = betas[k - 1] if reverse else betas[k]
+                        _collapsed_step(Hb, beta, every, k, tables, sb)
+                        np.matmul(Hb, WA[:n_h], out=pv)
+                        _ais_visible_step(pv, beta, bA, b, sb, Vb)
             bar.update(len(part))
     return log_w
 
@@ -228,6 +246,68 @@ def _rbm_arrays(W, b, c, base_bias):
     return W32, b, c, bA
 
 
+def rbm_ais_block(lo, hi, n_chains, entropy, reverse, exact, every, fingerprint, *,
+                  W32, b, c, bA, betas, V0=None):  # fmt: skip
+    """Chains ``lo:hi`` (whole blocks of :func:`ais_bounds`) of an AIS run of ``n_chains``
+    chains whose streams came from ``entropy``: the log-weights those chains get in the
+    single-process run, bit for bit.  A task of :func:`rbm_ais` and :func:`rbm_reverse_ais`
+    on a Dask cluster (``fingerprint`` names the model, schedule and start states in a
+    study's store)."""
+    streams = streams_from_entropy(entropy, hi)[lo:hi]
+    full = ais_bounds(n_chains)
+    if lo not in full or hi not in full:
+        raise ValueError(f"chains {lo}:{hi} are not whole blocks of {n_chains} chains")
+    bounds = full[(full >= lo) & (full <= hi)] - lo
+    K = len(betas) - 1
+    if reverse:
+        V = np.array(V0[lo:hi], dtype=np.float32)
+        ks = np.arange(K, 0, -1)
+    else:
+        V = np.empty((hi - lo, W32.shape[1]), np.float32)
+        _ais_visible_step(np.zeros_like(V), 0.0, bA, b, streams, V)  # exact samples of p_A
+        ks = np.arange(1, K + 1)
+    return _rbm_ais_run(W32, b, c, bA, betas, V, ks, reverse, exact, streams, False, every, bounds)
+
+
+def _fingerprint(*arrays) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:20]
+
+
+def _distributed_log_w(W32, b, c, bA, betas, n_chains, entropy, reverse, exact, every, V0,
+                       client, scheduler, store, chains_per_task, progress):  # fmt: skip
+    """The log-weights of every chain from tasks of whole blocks run by
+    :func:`pgm_ebm.distributed.run_tasks`, in chain order."""
+    from pgm_ebm.distributed import run_tasks
+
+    if chains_per_task is None:
+        chains_per_task = 4 * AIS_BLOCK_ROWS
+    if isinstance(chains_per_task, bool) or not isinstance(chains_per_task, (int, np.integer)):
+        raise ValueError(f"chains_per_task must be an int >= 1, got {chains_per_task!r}")
+    if chains_per_task < 1:
+        raise ValueError(f"chains_per_task must be an int >= 1, got {chains_per_task!r}")
+    bounds = ais_bounds(n_chains)
+    cuts = [0]
+    for x in bounds[1:]:  # whole blocks, at least chains_per_task chains a task
+        if x - cuts[-1] >= chains_per_task or x == n_chains:
+            cuts.append(int(x))
+    fp = _fingerprint(W32, b, c, bA, betas, *(() if V0 is None else (V0,)))
+    common = dict(n_chains=n_chains, entropy=entropy, reverse=reverse, exact=exact,
+                  every=every, fingerprint=fp)  # fmt: skip
+    tasks = [dict(lo=lo, hi=hi, **common) for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)]
+    shared = dict(W32=W32, b=b, c=c, bA=bA, betas=betas, V0=V0)
+    parts = run_tasks(rbm_ais_block, tasks, client=client, scheduler=scheduler, store=store,
+                      shared=shared, progress=progress,
+                      desc="reverse AIS blocks" if reverse else "AIS blocks")  # fmt: skip
+    return np.concatenate([np.asarray(p, dtype=np.float64) for p in parts]), len(tasks)
+
+
 def rbm_ais(
     W,
     visible_bias,
@@ -240,6 +320,10 @@ def rbm_ais(
     progress: bool = False,
     exact_increments: bool = False,
     collapse_every="auto",
+    client=None,
+    scheduler: str | None = None,
+    store=None,
+    chains_per_task: int | None = None,
 ) -> LogZResult:
     """Forward AIS estimate of log Z of a Bernoulli RBM (``W``: (n_hidden, n_visible)).
 
@@ -265,6 +349,13 @@ def rbm_ais(
     the time).  ``"auto"`` (default): every 5th temperature for hidden layers of at most
     ``COLLAPSE_MAX_HIDDEN`` = 64 units, none for wider ones (where a sweep costs more than
     the block-Gibbs steps it sits between); ``None``: never; an int >= 1: that spacing.
+
+    ``client`` (a :class:`distributed.Client`) or ``scheduler`` (``"local[:N]"``,
+    ``"tcp://HOST:PORT"``): the chains run as tasks of whole blocks of about
+    ``chains_per_task`` chains (default 256) on a Dask cluster, each from the streams it
+    has in the single-process run, so the log-weights, log Z and interval are bit for bit
+    those of the single-process run with the same seed; ``store``: a file keeping finished
+    blocks, so an interrupted estimate resumes (see :func:`pgm_ebm.distributed.run_tasks`).
     """
 
     t0 = time.perf_counter()
@@ -272,14 +363,23 @@ def rbm_ais(
     betas = check_schedule(default_schedule() if schedule is None else schedule)
     n_h, n_v = W32.shape
     rng = check_random_state(random_state)
-    streams = seed_streams(rng, n_chains)
-    V = np.empty((n_chains, n_v), np.float32)
-    _ais_visible_step(np.zeros_like(V), 0.0, bA, b, streams, V)  # exact samples of p_A
-    ks = np.arange(1, len(betas))
+    n_chains = _check_n_chains(n_chains)
+    entropy = stream_entropy(rng)
     every = _collapse_every(collapse_every, W32)
-    log_w = _rbm_ais_run(
-        W32, b, c, bA, betas, V, ks, False, exact_increments, streams, progress, every
-    )
+    n_tasks = None
+    if client is None and scheduler is None:
+        streams = streams_from_entropy(entropy, n_chains)
+        V = np.empty((n_chains, n_v), np.float32)
+        _ais_visible_step(np.zeros_like(V), 0.0, bA, b, streams, V)  # exact samples of p_A
+        ks = np.arange(1, len(betas))
+        log_w = _rbm_ais_run(
+            W32, b, c, bA, betas, V, ks, False, exact_increments, streams, progress, every
+        )
+    else:
+        log_w, n_tasks = _distributed_log_w(
+            W32, b, c, bA, betas, n_chains, entropy, False, bool(exact_increments), every,
+            None, client, scheduler, store, chains_per_task, progress,
+        )  # fmt: skip
     log_z_a = n_h * math.log(2) + float(np.logaddexp(0, bA).sum())
     settings = {
         "n_chains": n_chains,
@@ -289,6 +389,8 @@ def rbm_ais(
         "log_z_base": log_z_a,
         "collapse_every": every or None,
     }
+    if n_tasks is not None:
+        settings["distributed_tasks"] = n_tasks
     return _summarize(log_w, log_z_a, +1, "ais", settings, n_chains * (len(betas) - 1), t0)
 
 
@@ -303,13 +405,19 @@ def rbm_reverse_ais(
     random_state=None,
     progress: bool = False,
     collapse_every="auto",
+    client=None,
+    scheduler: str | None = None,
+    store=None,
+    chains_per_task: int | None = None,
 ) -> LogZResult:
     """Reverse AIS from visible states ``V0`` (samples of the RBM, or data as a proxy).
 
     Runs the path from beta = 1 down to 0 and estimates ``log Z_B = log Z_A -
     log mean(w_rev)``.  From exact model samples this is an upper bound on log Z in
     expectation; from data it is the optimistic side of the sandwich (RAISE-style).
-    ``collapse_every``: collapsed sweeps over the hidden units, as in :func:`rbm_ais`.
+    ``collapse_every``: collapsed sweeps over the hidden units, as in :func:`rbm_ais`;
+    ``client``, ``scheduler``, ``store``, ``chains_per_task``: on a Dask cluster, bit for
+    bit the single-process result, as in :func:`rbm_ais`.
     """
 
     t0 = time.perf_counter()
@@ -321,11 +429,19 @@ def rbm_reverse_ais(
     if not np.all((V == 0) | (V == 1)):
         raise ValueError("V0 must hold binary visible states {0, 1} (samples of the model)")
     n_chains, n_h = len(V), W32.shape[0]
-    streams = seed_streams(check_random_state(random_state), n_chains)
+    entropy = stream_entropy(check_random_state(random_state))
     K = len(betas) - 1
-    ks = np.arange(K, 0, -1)
     every = _collapse_every(collapse_every, W32)
-    log_w = _rbm_ais_run(W32, b, c, bA, betas, V, ks, True, False, streams, progress, every)
+    n_tasks = None
+    if client is None and scheduler is None:
+        streams = streams_from_entropy(entropy, n_chains)
+        ks = np.arange(K, 0, -1)
+        log_w = _rbm_ais_run(W32, b, c, bA, betas, V, ks, True, False, streams, progress, every)
+    else:
+        log_w, n_tasks = _distributed_log_w(
+            W32, b, c, bA, betas, n_chains, entropy, True, False, every, V, client,
+            scheduler, store, chains_per_task, progress,
+        )  # fmt: skip
     log_z_a = n_h * math.log(2) + float(np.logaddexp(0, bA).sum())
     settings = {
         "n_chains": n_chains,
@@ -334,6 +450,8 @@ def rbm_reverse_ais(
         "schedule": "Salakhutdinov-Murray 14,500" if schedule is None else "user",
         "collapse_every": every or None,
     }
+    if n_tasks is not None:
+        settings["distributed_tasks"] = n_tasks
     return _summarize(log_w, log_z_a, -1, "reverse-ais", settings, n_chains * K, t0)
 
 
