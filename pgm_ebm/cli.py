@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from pgm_ebm._device import CUDAUnavailableError
+from pgm_ebm.distributed import StudyError
 from pgm_ebm.experiments.dbm import DBM_PRESETS, DBM_SETTINGS
 from pgm_ebm.experiments.rbm import PRESETS, RECIPE_SETTINGS
 
@@ -161,7 +162,7 @@ def _cmd_evaluate(args) -> int:
 
     model = BernoulliRBM.load(args.model)
     X, desc = load_data(args.data, args.split, args.data_home, args.limit)
-    print(json.dumps(evaluate(model, X, desc), indent=2))
+    print(json.dumps(evaluate(model, X, desc, scheduler=args.scheduler), indent=2))
     return 0
 
 
@@ -360,6 +361,48 @@ def _cmd_ising_simulate(args) -> int:
     return 0
 
 
+def _cmd_ising_fss(args) -> int:
+    import csv
+
+    from pgm_ebm import plotting
+    from pgm_ebm.experiments.ising import finite_size_scaling
+
+    temps = _parse_temps(args.temps)
+    sizes = _int_list(args.sizes, "--sizes", minimum=2)
+    out = _out_dir(args.out)
+    study = finite_size_scaling(
+        sizes, temps, args.seeds, base_seed=args.seed, sampler=args.sampler,
+        n_sweeps=args.sweeps, burn_in=args.burn_in, n_chains=args.chains,
+        scheduler=args.scheduler, store=out / "tasks.jsonl", progress=not args.quiet,
+    )  # fmt: skip
+    with open(out / "binder.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(study["rows"][0]))
+        w.writeheader()
+        w.writerows(study["rows"])
+    (out / "fss.json").write_text(json.dumps(study, indent=2))
+    if not args.no_figures:
+        plotting.save(plotting.plot_binder_fss(study), out / "binder.png")
+    for c in study["crossings"]:
+        print(f"U_4 crossing of L = {c['L1']} and {c['L2']}: T = {c['T_c']:.5f} "
+              f"+- {c['T_c_err']:.5f} (jackknife over {args.seeds} seeds)")  # fmt: skip
+    print(f"T_c (largest pair) = {study['T_c']:.5f} +- {study['T_c_err']:.5f}; Onsager "
+          f"{study['T_onsager']:.6f}; relative difference "
+          f"{study['relative_error']:.2%}")  # fmt: skip
+    print(f"wrote {out}/: binder.csv, fss.json, tasks.jsonl (finished tasks: a rerun resumes)"
+          + ("" if args.no_figures else ", binder.png"))  # fmt: skip
+    return 0
+
+
+def _int_list(text: str, option: str, minimum: int = 1) -> list[int]:
+    try:
+        vals = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise ValueError(f"{option}: expected a comma list of integers, got {text!r}") from None
+    if any(v < minimum for v in vals):
+        raise ValueError(f"{option}: every value must be >= {minimum}, got {text!r}")
+    return vals
+
+
 def _cmd_logz_ising(args) -> int:
     from pgm_ebm import plotting
     from pgm_ebm.experiments import log_partition_comparison
@@ -410,7 +453,8 @@ def _cmd_logz_rbm(args) -> int:
             f"{model.components_.shape[1]} visible units"
         )
     out = _out_dir(args.out)
-    cmp = ais_comparison(model, temperatures, n_chains=args.chains, random_state=args.seed)
+    cmp = ais_comparison(model, temperatures, n_chains=args.chains, random_state=args.seed,
+                         scheduler=args.scheduler)  # fmt: skip
     exact, rows = cmp["exact"], cmp["rows"]
     (out / "rbm_logz.json").write_text(
         json.dumps({"exact": exact.to_dict(), "rows": rows}, indent=2)
@@ -494,6 +538,23 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         raise _UsageError(message)
+
+
+def _scheduler(text: str) -> str:
+    """argparse type: 'local', 'local:N' or 'tcp://HOST:PORT' (checked, not connected)."""
+    from pgm_ebm.distributed import _parse_scheduler
+
+    try:
+        _parse_scheduler(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+_SCHEDULER_HELP = (
+    "run the tasks on Dask (the distributed extra): local[:N] starts N worker processes "
+    "here, tcp://HOST:PORT uses a running scheduler; default: in this process"
+)
 
 
 def _count(minimum: int = 1):
@@ -647,6 +708,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = rsub.add_parser("evaluate", help="free energy, pseudo-log-likelihood and log-likelihood")
     e.add_argument("model", help="a model.npz written by rbm fit")
     data_args(e, default_split="test")
+    e.add_argument("--scheduler", type=_scheduler, help="AIS chains: " + _SCHEDULER_HELP)
     e.set_defaults(func=_cmd_evaluate)
 
     ising = sub.add_parser("ising", help="Ising lattices")
@@ -675,6 +737,26 @@ def build_parser() -> argparse.ArgumentParser:
     si.add_argument("--no-figures", action="store_true", help="write no figures")
     si.add_argument("--quiet", action="store_true", help="no progress bar")
     si.set_defaults(func=_cmd_ising_simulate)
+    fs = isub.add_parser(
+        "fss", help="finite-size scaling: Binder cumulants over sizes x temperatures x seeds, "
+        "T_c from their crossings; resumable, on Dask with --scheduler",
+    )  # fmt: skip
+    fs.add_argument("--sizes", default="16,32,64", help="comma list of lattice sides L")
+    fs.add_argument("--temps", default="2.22:2.32:0.01", help="START:STOP:STEP or a comma list")
+    fs.add_argument("--seeds", type=_count(2), default=4, help="independent runs per point")
+    fs.add_argument(
+        "--sampler", default="wolff", choices=("metropolis", "heatbath", "wolff", "swendsen-wang"),
+        help="Markov chain move",
+    )  # fmt: skip
+    fs.add_argument("--sweeps", type=_count(), default=2000, help="measured sweeps per run")
+    fs.add_argument("--burn-in", type=_count(0), default=200, help="sweeps discarded first")
+    fs.add_argument("--chains", type=_count(), default=2, help="chains per run")
+    fs.add_argument("--seed", type=_count(0), default=0, help="base seed of every task")
+    fs.add_argument("--scheduler", type=_scheduler, help=_SCHEDULER_HELP)
+    fs.add_argument("--out", default="runs/fss", help="output folder (tasks.jsonl: resumable)")
+    fs.add_argument("--no-figures", action="store_true", help="write no figures")
+    fs.add_argument("--quiet", action="store_true", help="no progress bar")
+    fs.set_defaults(func=_cmd_ising_fss)
 
     lz = sub.add_parser("logz", help="exact against approximate partition functions")
     lzsub = lz.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -702,6 +784,7 @@ def build_parser() -> argparse.ArgumentParser:
     lr.add_argument("--chains", type=_count(), default=100, help="AIS chains")
     lr.add_argument("--seed", type=_count(0), default=0, help="random seed")
     lr.add_argument("--out", default="runs/logz", help="output folder")
+    lr.add_argument("--scheduler", type=_scheduler, help="AIS chains: " + _SCHEDULER_HELP)
     lr.add_argument("--no-figures", action="store_true", help="write no figures")
     lr.set_defaults(func=_cmd_logz_rbm)
 
@@ -797,9 +880,13 @@ def main(argv=None) -> int:
         level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
         format="%(message)s",
     )
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # a cluster's chatter
     try:
         return int(args.func(args) or 0)
-    except (ValueError, OSError, OverflowError, MemoryError, CUDAUnavailableError) as exc:
+    except (
+        ValueError, OSError, OverflowError, MemoryError, CUDAUnavailableError, StudyError,
+        ImportError,  # an extra that is not installed (the message names it)
+    ) as exc:  # fmt: skip
         msg = str(exc) or type(exc).__name__
         if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in msg:
             msg = f"{exc.filename}: {msg}"

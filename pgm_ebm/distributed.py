@@ -256,7 +256,7 @@ def run_tasks(
 
     closers = []
     try:
-        if client is None and scheduler is None:
+        if (client is None and scheduler is None) or not todo:
             for k, t in todo:
                 try:
                     value = fn(**t, **shared)

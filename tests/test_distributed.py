@@ -159,3 +159,33 @@ def test_ais_split_over_the_cluster_is_the_single_process_ais(client, tmp_path, 
     other = rbm_ais(1.1 * W, b, c, n_chains=200, schedule=kw["schedule"], random_state=7,
                     client=client, chains_per_task=50, store=store)  # fmt: skip
     assert other.log_z != here.log_z and len(store.read_text().splitlines()) == 1 + 8
+
+
+def test_binder_crossing_of_two_known_curves():
+    from pgm_ebm.experiments.ising import _crossing
+
+    T = np.linspace(2.0, 2.5, 11)
+    small = 0.5 - 0.4 * (T - 2.27)  # cross at T = 2.27 exactly
+    large = 0.5 - 1.6 * (T - 2.27) + 0.3 * (T - 2.27) ** 2
+    assert abs(_crossing(T, small, large) - 2.27) < 1e-12
+    assert np.isnan(_crossing(T, small, small + 0.1))  # no crossing in the grid
+
+
+def test_cli_fss_writes_its_study_and_a_rerun_resumes(tmp_path, capsys):
+    from pgm_ebm import cli
+
+    argv = ["ising", "fss", "--sizes", "4,8", "--temps", "2.0,2.2,2.4,2.6", "--seeds", "2",
+            "--sweeps", "40", "--burn-in", "5", "--quiet", "--out", str(tmp_path)]  # fmt: skip
+    assert cli.main(argv) == 0
+    study = json.loads((tmp_path / "fss.json").read_text())
+    assert len(study["rows"]) == 8 and (tmp_path / "binder.png").stat().st_size > 0
+    lines = (tmp_path / "tasks.jsonl").read_text()
+    assert len(lines.splitlines()) == 1 + 16  # 2 sizes x 4 temperatures x 2 seeds
+    assert "U_4 crossing of L = 4 and 8" in capsys.readouterr().out
+    assert cli.main(argv) == 0  # every task from the store
+    assert (tmp_path / "tasks.jsonl").read_text() == lines
+    assert json.loads((tmp_path / "fss.json").read_text()) == study
+    for bad, what in ((["--scheduler", "gpu"], "scheduler must be"), (["--sizes", "8"], "sizes")):
+        assert cli.main([*argv, *bad]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("pgm-ebm: error: ") and err.count("\n") == 1 and what in err

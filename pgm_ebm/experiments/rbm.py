@@ -76,9 +76,10 @@ def load_data(spec: str, split: str, data_home=None, limit: int | None = None):
     return X, desc
 
 
-def evaluate(model, X, desc: str) -> dict:
+def evaluate(model, X, desc: str, *, client=None, scheduler: str | None = None) -> dict:
     """Free energy, reconstruction error, pseudo-log-likelihood and (when log Z can be had)
-    the log-likelihood of the rows of X, each named for what it is."""
+    the log-likelihood of the rows of X, each named for what it is.  ``client`` /
+    ``scheduler``: AIS runs on a Dask cluster (the same estimate bit for bit)."""
     out = {
         "data": desc,
         "n_samples": int(len(X)),
@@ -88,6 +89,8 @@ def evaluate(model, X, desc: str) -> dict:
         "pseudo_log_likelihood_note": "sum over all sites of log p(x_j | x_-j); not a likelihood",
     }
     try:
+        if client is not None or scheduler is not None:  # fills the cache score_samples uses
+            model.log_partition("auto", client=client, scheduler=scheduler)
         ll, logz = model.score_samples(X, return_log_partition=True)
         out["mean_log_likelihood"] = float(ll.mean())
         out["log_likelihood_stderr"] = (
@@ -159,16 +162,23 @@ def fit_recipe(
 
 
 def ais_comparison(
-    model, schedule_lengths=(100, 300, 1000, 3000, 14500), n_chains=100, random_state=0
+    model,
+    schedule_lengths=(100, 300, 1000, 3000, 14500),
+    n_chains=100,
+    random_state=0,
+    *,
+    client=None,
+    scheduler: str | None = None,
 ):
     """Exact log Z of a small RBM (a layer of <= 25 units) against forward AIS (the default,
     and Salakhutdinov & Murray's block-Gibbs-only AIS where the default adds collapsed
     sweeps) and reverse AIS from 1,000-step Gibbs samples, for each schedule length.
 
     Returns ``{"exact": LogZResult, "rows": [{temperatures, direction, log_z, lo, hi,
-    seconds, ess, collapse_every}, ...]}``.
+    seconds, ess, collapse_every}, ...]}``.  ``client`` / ``scheduler``: every AIS run on
+    a Dask cluster (the same estimates bit for bit; see :mod:`pgm_ebm.distributed`).
     """
-    from pgm_ebm.partition.ais import rbm_ais, rbm_reverse_ais
+    from pgm_ebm.distributed import connect
 
     if min(model.components_.shape) > 25:
         raise ValueError(
@@ -177,9 +187,23 @@ def ais_comparison(
             f"{model.components_.shape[1]} visible units"
         )
     exact = model.log_partition("exact")
+    V0 = model.sample(n_chains, n_steps=1000, random_state=random_state)  # reverse-AIS starts
+    closers = []
+    if scheduler is not None and client is None:  # one cluster for every run
+        client, closers = connect(scheduler)
+    try:
+        rows = _ais_rows(model, schedule_lengths, n_chains, random_state, V0, client)
+    finally:
+        for obj in closers:
+            obj.close()
+    return {"exact": exact, "rows": rows}
+
+
+def _ais_rows(model, schedule_lengths, n_chains, random_state, V0, client):
+    from pgm_ebm.partition.ais import rbm_ais, rbm_reverse_ais
+
     W, b, c = model.components_, model.intercept_visible_, model.intercept_hidden_
     base = getattr(model, "base_rate_logit_", None)
-    V0 = model.sample(n_chains, n_steps=1000, random_state=random_state)  # reverse-AIS starts
     rows = []
     for K in schedule_lengths:
         sched = np.linspace(0, 1, K + 1) if K < 14500 else None
@@ -189,13 +213,12 @@ def ais_comparison(
             if direction != "reverse":
                 r = rbm_ais(
                     W, b, c, n_chains=n_chains, schedule=sched, base_bias=base,
-                    random_state=random_state,
+                    random_state=random_state, client=client,
                     collapse_every=None if direction == BLOCK_ONLY else "auto",
                 )  # fmt: skip
             else:
-                r = rbm_reverse_ais(
-                    W, b, c, V0, schedule=sched, base_bias=base, random_state=random_state
-                )
+                r = rbm_reverse_ais(W, b, c, V0, schedule=sched, base_bias=base,
+                                    random_state=random_state, client=client)  # fmt: skip
             rows.append(
                 {
                     "temperatures": int(K),
@@ -208,4 +231,4 @@ def ais_comparison(
                     "collapse_every": r.settings["collapse_every"],
                 }
             )
-    return {"exact": exact, "rows": rows}
+    return rows

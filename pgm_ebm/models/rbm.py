@@ -345,7 +345,14 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return h.hexdigest()
 
     def log_partition(
-        self, method: str = "auto", *, n_chains: int = 100, schedule=None, random_state=None
+        self,
+        method: str = "auto",
+        *,
+        n_chains: int = 100,
+        schedule=None,
+        random_state=None,
+        client=None,
+        scheduler: str | None = None,
     ) -> LogZResult:
         """log Z of the current parameters, with how it was obtained.
 
@@ -365,6 +372,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             Seed of the AIS chains; None: the estimator's ``random_state`` (as scikit-learn
             estimators do), so a model fitted with a seed gets the same AIS estimate in
             every run.  Within a process repeated calls return the cached result.
+        client, scheduler : optional
+            Run the AIS chains as tasks on a Dask cluster (a ``distributed.Client``, or
+            ``"local[:N]"`` / ``"tcp://HOST:PORT"``; see :mod:`pgm_ebm.distributed`): the
+            same estimate bit for bit, so it shares the cache with the single-process one.
 
         Returns
         -------
@@ -414,6 +425,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                     base_bias=base,
                     random_state=random_state,
                     progress=bool(self.verbose),
+                    client=client,
+                    scheduler=scheduler,
                 )
             cache.clear()
             cache[key] = res
