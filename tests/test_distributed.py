@@ -10,12 +10,15 @@ import time
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from pgm_ebm.distributed import StudyError, TaskStore, run_tasks
 from pgm_ebm.experiments.ising import finite_size_scaling, ising_point
 
 distributed = pytest.importorskip("distributed")
 
+# as connect("local:N") starts them: one thread per worker, for Numba and for BLAS
+ONE_THREAD = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 SCAN = dict(sizes=[4, 8], temperatures=[2.0, 2.2, 2.4, 2.6], n_seeds=2, n_sweeps=60, burn_in=10)
 
 
@@ -23,7 +26,7 @@ SCAN = dict(sizes=[4, 8], temperatures=[2.0, 2.2, 2.4, 2.6], n_seeds=2, n_sweeps
 def client():
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"},
+        dashboard_address=None, env=ONE_THREAD,
     )  # fmt: skip
     c = distributed.Client(cluster)
     yield c
@@ -189,3 +192,42 @@ def test_cli_fss_writes_its_study_and_a_rerun_resumes(tmp_path, capsys):
         assert cli.main([*argv, *bad]) == 2
         err = capsys.readouterr().err
         assert err.startswith("pgm-ebm: error: ") and err.count("\n") == 1 and what in err
+
+
+def test_recipe_sweep_on_the_cluster_scores_as_in_one_process(client, tmp_path):
+    from pgm_ebm.experiments.rbm import recipe_sweep
+
+    kw = dict(grid={"learning_rate": [0.05, 0.1], "n_components": [6]}, limit=200,
+              eval_limit=100)  # fmt: skip
+    # training's GEMMs round by how many threads BLAS splits them over (the Ising scan and
+    # AIS run single-threaded kernels: any count): the reference uses the workers' one
+    with threadpool_limits(1):
+        here = recipe_sweep(**kw)
+    there = recipe_sweep(**kw, client=client, store=tmp_path / "sweep.jsonl")
+    drop = ("train_seconds",)
+    assert [{k: v for k, v in r.items() if k not in drop} for r in here] == [
+        {k: v for k, v in r.items() if k not in drop} for r in there
+    ]
+    assert all(r["log_z_method"] == "exact-enumeration" for r in here)  # exact scores
+    assert here[0]["score"] >= here[1]["score"]
+
+
+def test_gridsearchcv_over_the_rbm_through_joblibs_dask_backend(client):
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+
+    from pgm_ebm import BernoulliRBM
+    from pgm_ebm.experiments.rbm import load_data
+
+    X, _ = load_data("embedded", "train", limit=300)
+    grid = {"learning_rate": [0.02, 0.1], "n_components": [4, 8]}
+    est = BernoulliRBM(n_iter=3, batch_size=50, random_state=0)
+    with threadpool_limits(1):  # as on the workers (see the sweep above)
+        one = GridSearchCV(est, grid, cv=2).fit(X)  # score: exact mean log-likelihood
+    with joblib.parallel_backend("dask"):
+        many = GridSearchCV(est, grid, cv=2, n_jobs=-1).fit(X)
+    assert one.best_params_ == many.best_params_
+    np.testing.assert_array_equal(
+        one.cv_results_["mean_test_score"], many.cv_results_["mean_test_score"]
+    )
+    assert np.all(np.isfinite(one.cv_results_["mean_test_score"]))

@@ -232,3 +232,77 @@ def _ais_rows(model, schedule_lengths, n_chains, random_state, V0, client):
                 }
             )
     return rows
+
+
+def recipe_task(*, params: dict, data: str, data_home, limit, eval_limit, seed: int) -> dict:
+    """One point of :func:`recipe_sweep`: train the recipe with ``params`` and score it on
+    the test split; returns the score (its kind and method), the training time and the
+    test metrics."""
+    model, metrics = fit_recipe(
+        params, data=data, data_home=data_home, limit=limit, eval_limit=eval_limit,
+        random_state=seed, progress=False,
+    )  # fmt: skip
+    test = metrics["test"] or {}
+    logz = test.get("log_partition") or {}
+    return {
+        "score": test.get("mean_log_likelihood"),
+        "score_stderr": test.get("log_likelihood_stderr"),
+        "log_z_method": logz.get("method"),
+        "log_z_interval": logz.get("interval"),
+        "train_seconds": metrics["train_seconds"],
+        "epochs": metrics["epochs"],
+        "stop_reason": metrics["stop_reason"],
+    }
+
+
+def recipe_sweep(
+    grid: dict,
+    *,
+    preset: str = "quick",
+    seeds=(0,),
+    data: str = "embedded",
+    data_home=None,
+    limit: int | None = None,
+    eval_limit: int | None = None,
+    client=None,
+    scheduler: str | None = None,
+    store=None,
+    progress: bool = False,
+):
+    """A hyper-parameter sweep of the RBM recipe: every combination of ``grid`` (setting
+    name -> list of values, over the preset's parameters) and seed is trained and scored by
+    its mean test log-likelihood, exact (enumeration) when the model has at most 25 hidden
+    units, else by AIS (the row says which).  Each combination is an independent task of
+    :func:`pgm_ebm.distributed.run_tasks` (here, or on Dask with ``client`` / ``scheduler``;
+    ``store`` makes the sweep resumable).  Workers read the data themselves (``data``,
+    ``data_home`` or ``$PGM_EBM_DATA`` where they run).
+
+    Returns the rows (parameters, seed and :func:`recipe_task`'s result), best score first.
+    """
+    import itertools
+
+    from pgm_ebm.distributed import run_tasks
+
+    if not isinstance(grid, dict) or not grid:
+        raise ValueError("grid must be a non-empty dict of setting -> list of values")
+    names = sorted(grid)
+    for k in names:
+        if k not in RECIPE_SETTINGS:
+            raise ValueError(f"cannot sweep {k!r}; the recipe's settings are {RECIPE_SETTINGS}")
+        if not isinstance(grid[k], (list, tuple)) or not grid[k]:
+            raise ValueError(f"grid[{k!r}] must be a non-empty list of values")
+    tasks = []
+    for combo in itertools.product(*(grid[k] for k in names)):
+        params = recipe_params(preset, dict(zip(names, combo, strict=True)))
+        for seed in seeds:
+            tasks.append(dict(params=params, data=str(data), limit=limit,
+                              eval_limit=eval_limit, seed=int(seed),
+                              data_home=None if data_home is None else str(data_home)))  # fmt: skip
+    out = run_tasks(recipe_task, tasks, client=client, scheduler=scheduler, store=store,
+                    progress=progress, desc="RBM sweep")  # fmt: skip
+    rows = [
+        {**{k: t["params"][k] for k in names}, "seed": t["seed"], **r}
+        for t, r in zip(tasks, out, strict=True)
+    ]
+    rows.sort(key=lambda r: -np.inf if r["score"] is None else -r["score"])
+    return rows
