@@ -250,7 +250,8 @@ def _cmd_dbm_evaluate(args) -> int:
 
     model = DBM.load(args.model)
     X, desc = load_data(args.data, args.split, args.data_home, args.limit)
-    print(json.dumps(evaluate_dbm(model, X, desc, random_state=args.seed), indent=2))
+    out = evaluate_dbm(model, X, desc, random_state=args.seed, scheduler=args.scheduler)
+    print(json.dumps(out, indent=2))
     return 0
 
 
@@ -817,6 +818,7 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("model", help="a model.npz written by dbm fit")
     data_args(de, default_split="test")
     de.add_argument("--seed", type=_count(0), default=0, help="seed of the AIS chains")
+    de.add_argument("--scheduler", type=_scheduler, help="AIS chains: " + _SCHEDULER_HELP)
     de.set_defaults(func=_cmd_dbm_evaluate)
 
     dz = sub.add_parser("denoise", help="restore a binary image with an Ising prior, every method")

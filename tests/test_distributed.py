@@ -231,3 +231,22 @@ def test_gridsearchcv_over_the_rbm_through_joblibs_dask_backend(client):
         one.cv_results_["mean_test_score"], many.cv_results_["mean_test_score"]
     )
     assert np.all(np.isfinite(one.cv_results_["mean_test_score"]))
+
+
+def test_dbm_ais_on_the_cluster_is_the_single_process_ais(client):
+    from pgm_ebm import DBM
+
+    r = np.random.default_rng(5)
+    sizes = [30, 12, 40]  # 70 even units, 12 odd: AIS, not enumeration, is what runs
+    dbm = DBM.from_parameters(
+        [0.3 * r.standard_normal((a, b)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)],
+        [0.1 * r.standard_normal(n) for n in sizes], n_chains=130, random_state=2,
+    )  # fmt: skip
+    kw = dict(n_chains=130, schedule=np.linspace(0, 1, 201), random_state=4)
+    for method in ("ais", "reverse-ais"):
+        here = dbm.log_partition(method, **kw)
+        there = dbm.log_partition(method, **kw, client=client)
+        assert there.settings.pop("distributed_tasks") >= 1
+        assert (here.log_z, here.interval, here.diagnostics) == (
+            there.log_z, there.interval, there.diagnostics
+        ), method  # fmt: skip

@@ -52,7 +52,7 @@ def dbm_params(preset: str = "quick", overrides: dict | None = None) -> dict:
 
 def evaluate_dbm(model, X, desc: str, *, n_chains: int = 100, random_state=0,
                  reverse: bool = True, floor_steps: int = 1000,
-                 schedule=None) -> dict:  # fmt: skip
+                 schedule=None, client=None, scheduler: str | None = None) -> dict:  # fmt: skip
     """The variational lower bound on the log-likelihood of the rows of X, with log Z by
     forward AIS (and reverse AIS from the persistent chains beside it), each named for what
     it is; exact log Z and exact log-likelihoods when the model is small enough.
@@ -62,7 +62,23 @@ def evaluate_dbm(model, X, desc: str, *, n_chains: int = 100, random_state=0,
     log-likelihood is then at most ``lower_bound_at_most``, and ``ais_above_floor`` says
     whether the AIS estimate passed that check (when it did not, the note says the figure is
     invalid).  0: no check.  ``schedule``: the AIS temperatures (default: the
-    Salakhutdinov-Murray 14,500)."""
+    Salakhutdinov-Murray 14,500).  ``client`` / ``scheduler``: forward and reverse AIS on a
+    Dask cluster (the same estimates bit for bit; :mod:`pgm_ebm.distributed`)."""
+    from pgm_ebm.distributed import connect
+
+    closers = []
+    if scheduler is not None and client is None:  # one cluster for both AIS runs
+        client, closers = connect(scheduler)
+    try:
+        return _evaluate_dbm(model, X, desc, n_chains, random_state, reverse, floor_steps,
+                             schedule, client)  # fmt: skip
+    finally:
+        for obj in closers:
+            obj.close()
+
+
+def _evaluate_dbm(model, X, desc, n_chains, random_state, reverse, floor_steps, schedule,
+                  client):  # fmt: skip
     out = {"data": desc, "n_samples": int(len(X))}
     sizes = model.sizes
     small = min(sum(sizes[0::2]), sum(sizes[1::2])) <= 25
@@ -70,7 +86,7 @@ def evaluate_dbm(model, X, desc: str, *, n_chains: int = 100, random_state=0,
         logz = model.log_partition("exact-enumeration")
     else:
         logz = model.log_partition("ais", n_chains=n_chains, schedule=schedule,
-                                   random_state=random_state)  # fmt: skip
+                                   random_state=random_state, client=client)  # fmt: skip
     out["log_partition"] = logz.to_dict()
     bound = model.score_samples(X, log_partition=logz)
     out["mean_lower_bound"] = float(bound.mean())
@@ -87,7 +103,8 @@ def evaluate_dbm(model, X, desc: str, *, n_chains: int = 100, random_state=0,
         )
     )
     if reverse and not small:
-        rev = model.log_partition("reverse-ais", schedule=schedule, random_state=random_state)
+        rev = model.log_partition("reverse-ais", schedule=schedule, random_state=random_state,
+                                  client=client)  # fmt: skip
         out["reverse_ais_log_partition"] = rev.to_dict()
         out["mean_lower_bound_reverse_ais"] = float(out["mean_lower_bound"] + logz.log_z
                                                     - rev.log_z)  # fmt: skip

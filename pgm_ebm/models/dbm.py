@@ -408,7 +408,8 @@ class DBM(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ log Z
     def log_partition(
         self, method: str = "ais", *, n_chains: int = 100, schedule=None, random_state=None,
-        init=None, progress: bool = False, n_steps: int = 1000,
+        init=None, progress: bool = False, n_steps: int = 1000, client=None,
+        scheduler: str | None = None,
     ) -> LogZResult:  # fmt: skip
         """log Z through the bipartite form (:meth:`bipartite`).
 
@@ -423,7 +424,9 @@ class DBM(TransformerMixin, BaseEstimator):
         distinct even-layer states ``x`` that ``n_steps`` block-Gibbs steps of the persistent
         chains (or of ``init``) visit, ``p*`` with the odd layers summed out.  It needs no
         mixing to be valid, so an AIS estimate below it is certainly too low: the check that
-        catches AIS missing modes on large, strongly coupled models.
+        catches AIS missing modes on large, strongly coupled models.  ``client`` /
+        ``scheduler``: forward and reverse AIS run their chains as tasks on a Dask cluster
+        (:mod:`pgm_ebm.distributed`), the same estimate bit for bit.
         """
         from pgm_ebm.partition.ais import rbm_ais, rbm_reverse_ais
         from pgm_ebm.partition.exact import rbm_log_partition_exact
@@ -443,10 +446,12 @@ class DBM(TransformerMixin, BaseEstimator):
         base = np.concatenate([self.base_rate_logit_[i] for i in range(0, len(self.sizes), 2)])
         if method == "ais":
             return rbm_ais(Wb, be, bo, n_chains=n_chains, schedule=schedule, base_bias=base,
-                           random_state=random_state, progress=progress)  # fmt: skip
+                           random_state=random_state, progress=progress, client=client,
+                           scheduler=scheduler)  # fmt: skip
         V0 = self.even_states_of_chains() if init is None else init
         return rbm_reverse_ais(Wb, be, bo, V0, schedule=schedule, base_bias=base,
-                               random_state=random_state, progress=progress)  # fmt: skip
+                               random_state=random_state, progress=progress, client=client,
+                               scheduler=scheduler)  # fmt: skip
 
     def _found_states_floor(self, init, n_steps, random_state, progress):
         """``log_partition("found-states")``: see :meth:`log_partition`."""
