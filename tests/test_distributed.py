@@ -250,3 +250,20 @@ def test_dbm_ais_on_the_cluster_is_the_single_process_ais(client):
         assert (here.log_z, here.interval, here.diagnostics) == (
             there.log_z, there.interval, there.diagnostics
         ), method  # fmt: skip
+
+
+@pytest.mark.parametrize("sampler", ["metropolis", "swendsen-wang"])
+def test_ising_ais_on_the_cluster_is_the_single_process_ais(client, tmp_path, sampler):
+    from pgm_ebm import IsingLattice
+    from pgm_ebm.partition.ais import ising_ais
+
+    m = IsingLattice((6, 8), beta=0.4)
+    kw = dict(n_chains=10, schedule=np.linspace(0, 1, 41), sampler=sampler, random_state=9)
+    here = ising_ais(m, **kw)
+    there = ising_ais(m, **kw, client=client, chains_per_task=3, store=tmp_path / "s.jsonl")
+    assert there.settings.pop("distributed_tasks") == 4  # 3 + 3 + 3 + 1 chains
+    assert (here.log_z, here.interval, here.diagnostics) == (
+        there.log_z, there.interval, there.diagnostics
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="wolff.*all chains together"):
+        ising_ais(m, **{**kw, "sampler": "wolff"}, client=client)

@@ -455,6 +455,43 @@ def rbm_reverse_ais(
     return _summarize(log_w, log_z_a, -1, "reverse-ais", settings, n_chains * K, t0)
 
 
+def _ising_ais_chains(model, move, state, s, progress):
+    """The AIS log-weights of the chains of ``state`` along the schedule ``s``."""
+    from tqdm.auto import tqdm
+
+    n = len(state.spins)
+    log_w = np.zeros(n)
+    betas = np.empty(n)
+    for k in tqdm(range(1, len(s)), disable=not progress, desc="Ising AIS", unit="T"):
+        e, _ = model.measure(state)
+        log_w -= (s[k] - s[k - 1]) * model.beta * e
+        betas[:] = s[k] * model.beta
+        move.step(model, state, betas)
+    return log_w
+
+
+def _generator_from(state: dict) -> np.random.Generator:
+    bitgen = getattr(np.random, state["bit_generator"])()
+    bitgen.state = state
+    return np.random.Generator(bitgen)
+
+
+def ising_ais_block(lo, hi, n_chains, sampler, fingerprint, *, model, schedule, rng_state):
+    """Chains ``lo:hi`` of an Ising AIS run of ``n_chains`` chains started from a generator
+    in ``rng_state``: their log-weights in the single-process run, bit for bit (a task of
+    :func:`ising_ais` on a Dask cluster).  The run's start is drawn whole, as there, and
+    the block's chains sweep with their own rows' streams (:func:`~pgm_ebm.samplers.
+    lattice.chain_state`)."""
+    from pgm_ebm.samplers.lattice import chain_state
+
+    move = get_sampler(sampler, model, steppable=True)
+    full = move.init(model, n_chains, random_state=_generator_from(rng_state))
+    L1 = model.shape[0]
+    state = chain_state(model, sampler, full.spins[lo:hi].copy(),
+                        full.streams[lo * L1 : hi * L1].copy())  # fmt: skip
+    return _ising_ais_chains(model, move, state, schedule, False)
+
+
 def ising_ais(
     model,
     *,
@@ -463,30 +500,63 @@ def ising_ais(
     sampler: str = "metropolis",
     random_state=None,
     progress: bool = False,
+    client=None,
+    scheduler: str | None = None,
+    store=None,
+    chains_per_task: int | None = None,
 ) -> LogZResult:
     """Forward AIS for an :class:`~pgm_ebm.IsingLattice`: from beta = 0 (uniform spins,
     ``log Z_0 = N log 2``) to the model's beta along ``beta_k = s_k * beta`` for the
-    schedule ``s`` (default 1,000 uniform steps), one sweep of ``sampler`` per temperature."""
-    from tqdm.auto import tqdm
+    schedule ``s`` (default 1,000 uniform steps), one sweep of ``sampler`` per temperature.
 
+    ``client`` / ``scheduler`` (any sampler but ``"wolff"``, whose clusters per sweep adapt
+    to all chains together): the chains run as tasks of ``chains_per_task`` chains
+    (default: an even split in 8) on a Dask cluster, each from the start and streams it has
+    in the single-process run: the same log-weights, log Z and interval bit for bit;
+    ``store``: finished blocks are kept there (see :func:`pgm_ebm.distributed.run_tasks`).
+    """
     t0 = time.perf_counter()
     s = check_schedule(np.linspace(0, 1, 1001) if schedule is None else schedule)
+    n_chains = _check_n_chains(n_chains)
     # uniform random spins: exact samples of beta = 0
     move = get_sampler(sampler, model, steppable=True)
-    state = move.init(model, n_chains, random_state=random_state)
-    log_w = np.zeros(n_chains)
-    betas = np.empty(n_chains)
-    for k in tqdm(range(1, len(s)), disable=not progress, desc="Ising AIS", unit="T"):
-        e, _ = model.measure(state)
-        log_w -= (s[k] - s[k - 1]) * model.beta * e
-        betas[:] = s[k] * model.beta
-        move.step(model, state, betas)
+    n_tasks = None
+    if client is None and scheduler is None:
+        state = move.init(model, n_chains, random_state=random_state)
+        log_w = _ising_ais_chains(model, move, state, s, progress)
+    else:
+        from pgm_ebm.distributed import run_tasks
+
+        if sampler == "wolff":
+            raise ValueError(
+                "sampler='wolff' sets its clusters per sweep from all chains together, so "
+                "blocks of chains on a cluster would not sweep as one run does; use "
+                "'metropolis', 'heatbath' or 'swendsen-wang' with client / scheduler"
+            )
+        rng_state = check_random_state(random_state).bit_generator.state
+        per = chains_per_task or -(-n_chains // 8)
+        if isinstance(per, bool) or not isinstance(per, (int, np.integer)) or per < 1:
+            raise ValueError(f"chains_per_task must be an int >= 1, got {chains_per_task!r}")
+        cuts = [*range(0, n_chains, int(per)), n_chains]
+        fp = _fingerprint(s, np.array([model.J, model.beta], np.float64),
+                          np.asarray(model.h, np.float64),
+                          np.array(model.shape), np.frombuffer(
+                              f"{model.boundary}{rng_state}".encode(), np.uint8))  # fmt: skip
+        tasks = [dict(lo=a, hi=b, n_chains=n_chains, sampler=sampler, fingerprint=fp)
+                 for a, b in zip(cuts[:-1], cuts[1:], strict=True)]  # fmt: skip
+        parts = run_tasks(ising_ais_block, tasks, client=client, scheduler=scheduler,
+                          store=store, progress=progress, desc="Ising AIS blocks",
+                          shared=dict(model=model, schedule=s, rng_state=rng_state))  # fmt: skip
+        log_w = np.concatenate([np.asarray(p, dtype=np.float64) for p in parts])
+        n_tasks = len(tasks)
     settings = {
         "n_chains": n_chains,
         "n_temperatures": len(s) - 1,
         "sampler": sampler,
         "schedule": "uniform" if schedule is None else "user",
     }
+    if n_tasks is not None:
+        settings["distributed_tasks"] = n_tasks
     return _summarize(
         log_w, model.n_sites * math.log(2), +1, "ais", settings, n_chains * (len(s) - 1), t0
     )

@@ -112,18 +112,27 @@ def _init(name):
         rng = check_random_state(random_state)
         streams = seed_streams(rng, n_chains * model.shape[0])
         spins = initial_spins(model, init, n_chains, rng)
-        run = sweep_runner(model, name, spins, n_chains, streams, device=device)
-        clusters = getattr(run, "clusters", None)
-        return ChainState(
-            spins=spins,
-            streams=streams,
-            sampler=name,
-            advance=run,
-            sync=getattr(run, "sync", lambda: None),
-            work={} if clusters is None else {"clusters": clusters},
-        )
+        return chain_state(model, name, spins, streams, device)
 
     return init_chains
+
+
+def chain_state(model, name, spins, streams, device="cpu"):
+    """The :class:`ChainState` of chains with these ``spins`` (int8, (n_chains, *shape)) and
+    ``streams`` (one per lattice row of each chain, chain-major), used in place: the chains
+    ``lo:hi`` of a larger run are ``spins[lo:hi]`` with ``streams[lo * L1 : hi * L1]``, and
+    sweep exactly as they do there (each row draws from its own stream only)."""
+    n_chains = len(spins)
+    run = sweep_runner(model, name, spins, n_chains, streams, device=device)
+    clusters = getattr(run, "clusters", None)
+    return ChainState(
+        spins=spins,
+        streams=streams,
+        sampler=name,
+        advance=run,
+        sync=getattr(run, "sync", lambda: None),
+        work={} if clusters is None else {"clusters": clusters},
+    )
 
 
 def _step(model, state, betas):
