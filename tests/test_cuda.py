@@ -206,3 +206,33 @@ def test_parallel_tempering_on_the_device_gives_the_cpu_bits(small_blocks):
     np.testing.assert_array_equal(gpu.info["swap_acceptance"], cpu.info["swap_acceptance"])
     with pytest.raises(ValueError, match="run on the CPU"):
         IsingLattice((4, 6)).parallel_tempering(betas, 2, sampler="wolff", device="cuda")
+
+
+@twin
+@pytest.mark.parametrize("sampler", ["metropolis", "heatbath"])
+def test_spin_glass_annealing_on_the_device_gives_the_cpu_bits(small_blocks, sampler):
+    from pgm_ebm.models.boltzmann import spin_glass
+
+    glass = spin_glass((5, 6), random_state=SEED)  # +-J couplings: the integer kernel
+    sched = np.geomspace(0.1, 3.0, 60)  # two chunks of sweeps: the chains stay on the device
+    kw = dict(n_chains=6, sampler=sampler, beta_schedule=sched, random_state=SEED,
+              return_trace=True)  # fmt: skip
+    cpu = glass.sample(60, device="cpu", **kw)
+    gpu = glass.sample(60, device="cuda", **kw)
+    np.testing.assert_array_equal(gpu.spins, cpu.spins)
+    np.testing.assert_array_equal(gpu.trace.energy, cpu.trace.energy)
+    np.testing.assert_array_equal(gpu.trace.magnetization, cpu.trace.magnetization)
+    assert cpu.trace.energy[:, -1].mean() < cpu.trace.energy[:, 0].mean()  # it annealed
+
+
+def test_pairwise_device_errors_name_what_runs_where():
+    from pgm_ebm.models.boltzmann import BoltzmannMachine
+
+    rng = np.random.default_rng(SEED)
+    J = rng.standard_normal((6, 6))
+    m = BoltzmannMachine((J + J.T) / 2 * (1 - np.eye(6)), np.zeros(6), units="spin")
+    with pytest.raises(ValueError, match="integer couplings"):
+        m.sample(2, sampler="metropolis", beta=1.0, device="cuda")
+    a = m.sample(2, sampler="metropolis", beta=1.0, device="auto", random_state=SEED)
+    b = m.sample(2, sampler="metropolis", beta=1.0, device="cpu", random_state=SEED)
+    np.testing.assert_array_equal(a.spins, b.spins)  # auto: the CPU, quietly

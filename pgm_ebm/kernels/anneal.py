@@ -182,6 +182,58 @@ def _thresholds(beta, spin, heatbath, dmax, thr):
             thr[k] = np.uint64(math.ceil(two53 * math.exp(-beta * k)))
 
 
+def int_fields_py(x, f, indptr, indices, data, b):
+    """Integer local fields ``f = b + J x`` of one chain and ``(sum of x, 2 E)``, exact."""
+    m = 0
+    e = 0
+    for i in range(len(x)):
+        m += x[i]
+        s = b[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            s += data[k] * x[indices[k]]
+        f[i] = s
+        e -= x[i] * (s + b[i])  # twice the energy, kept exact in integers
+    return m, e
+
+
+def int_sweep_py(x, f, indptr, indices, data, spin, heatbath, thr, dmax, s0, s1, m, e):
+    """One sweep of one chain with integer fields against the thresholds ``thr`` of
+    :func:`_thresholds`; returns the advanced stream and ``(sum of x, 2 E)``.  Integers and
+    comparisons only: the same bits compiled for the CPU and for a GPU."""
+    u11 = np.uint64(11)
+    for i in range(len(x)):
+        xi = x[i]
+        if spin:
+            d = -2 * xi
+        else:
+            d = 1 - 2 * xi
+        if heatbath:
+            g = f[i]
+            bits, s0, s1 = step(s0, s1)
+            new_up = (bits >> u11) < thr[g + dmax]
+            flip = new_up == (d > 0)
+        else:
+            dE = -d * f[i]
+            if dE <= 0:
+                flip = True
+            elif thr[dE] == 0:
+                flip = False
+            else:
+                bits, s0, s1 = step(s0, s1)
+                flip = (bits >> u11) < thr[dE]
+        if flip:
+            x[i] = xi + d
+            m += d
+            e -= 2 * d * f[i]
+            for k in range(indptr[i], indptr[i + 1]):
+                f[indices[k]] += d * data[k]
+    return s0, s1, m, e
+
+
+_int_fields = njit(inline="always", cache=True)(int_fields_py)
+_int_sweep = njit(inline="always", cache=True)(int_sweep_py)
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
 def _sweeps_sparse_int(
     X, indptr, indices, data, b, spin, heatbath, betas, streams, trace, mtrace, dmax
@@ -190,54 +242,32 @@ def _sweeps_sparse_int(
     fields are exact integers and ``exp`` is taken once per sweep for each possible energy
     change (:func:`_thresholds`), not once per proposal; a proposal whose threshold is 0
     (``exp(-beta dE) < 2**-53``) is rejected without a draw, one whose ``dE <= 0`` accepted
-    without one, as in the float kernel."""
+    without one, as in the float kernel.  The sweep itself is :func:`int_sweep_py`, which
+    the CUDA twin (:mod:`pgm_ebm.cuda.anneal`) compiles too."""
     n_chains, n = X.shape
     n_sweeps = betas.shape[0]
-    u11 = np.uint64(11)
     for c in prange(n_chains):
         x = X[c]
         f = np.empty(n, np.int64)
         thr = np.empty(2 * dmax + 1, np.uint64)
         s0 = streams[c, 0]
         s1 = streams[c, 1]
-        m = 0
-        e = 0
-        for i in range(n):
-            m += x[i]
-            s = b[i]
-            for k in range(indptr[i], indptr[i + 1]):
-                s += data[k] * x[indices[k]]
-            f[i] = s
-            e -= x[i] * (s + b[i])  # twice the energy, kept exact in integers
+        m, e = _int_fields(x, f, indptr, indices, data, b)
         for t in range(n_sweeps):
             _thresholds(betas[t, c], spin, heatbath, dmax, thr)
-            for i in range(n):
-                xi = x[i]
-                if spin:
-                    d = -2 * xi
-                else:
-                    d = 1 - 2 * xi
-                if heatbath:
-                    g = f[i]
-                    bits, s0, s1 = step(s0, s1)
-                    new_up = (bits >> u11) < thr[g + dmax]
-                    flip = new_up == (d > 0)
-                else:
-                    dE = -d * f[i]
-                    if dE <= 0:
-                        flip = True
-                    elif thr[dE] == 0:
-                        flip = False
-                    else:
-                        bits, s0, s1 = step(s0, s1)
-                        flip = (bits >> u11) < thr[dE]
-                if flip:
-                    x[i] = xi + d
-                    m += d
-                    e -= 2 * d * f[i]
-                    for k in range(indptr[i], indptr[i + 1]):
-                        f[indices[k]] += d * data[k]
+            s0, s1, m, e = _int_sweep(
+                x, f, indptr, indices, data, spin, heatbath, thr, dmax, s0, s1, m, e
+            )
             trace[t, c] = 0.5 * e
             mtrace[t, c] = m
         streams[c, 0] = s0
         streams[c, 1] = s1
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def _threshold_table(betas, spin, heatbath, dmax, out):
+    """``out[t, c] = _thresholds(betas[t, c])``: what the CUDA twin reads (the host's
+    ``exp``, so the device compares against the CPU kernel's very thresholds)."""
+    for t in prange(betas.shape[0]):
+        for c in range(betas.shape[1]):
+            _thresholds(betas[t, c], spin, heatbath, dmax, out[t, c])

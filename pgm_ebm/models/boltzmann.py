@@ -239,7 +239,12 @@ class BoltzmannMachine:
         random_state : None, int or numpy.random.Generator
         init : array of shape (n,) or (n_chains, n), optional
             Starting states; default: uniformly random.
-        device : {"cpu", "auto"}
+        device : {"cpu", "cuda", "auto"}
+            ``"cuda"``: the sweeps of models with integer couplings and biases (+-J spin
+            glasses, integer QUBOs) with ``sampler``, ``beta``, ``beta_schedule`` or
+            ``return_trace`` run on the GPU (:mod:`pgm_ebm.cuda.anneal`, the ``cuda``
+            extra), with the CPU's bits for the same seed; other cases raise ValueError.
+            ``"auto"``: the GPU when it is usable there, else the CPU.
         sampler : {"heatbath", "metropolis"}
             Heat bath (Gibbs) or Metropolis single-unit moves.
         beta : float >= 0, default 1

@@ -102,9 +102,19 @@ def check_betas(beta, beta_schedule, n_sweeps):
     return sched
 
 
-def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="sweeps"):
+#: what the GPU path of the pairwise models covers (the error of device="cuda" says so)
+CUDA_PAIRWISE_WHY = (
+    "the GPU runs 'metropolis' and 'heatbath' sweeps (annealing included) of models with "
+    "integer couplings and biases (+-J spin glasses, integer QUBOs); real-valued couplings, "
+    "the Gibbs scans, parallel tempering and samplers of your own run on the CPU"
+)
+
+
+def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="sweeps",
+               device="cpu"):  # fmt: skip
     """Sweep the int8 chains ``X`` (in place) at ``betas[t, c]``; returns the energy and
-    unit-sum traces, each (n_chains, n_sweeps)."""
+    unit-sum traces, each (n_chains, n_sweeps).  ``device="cuda"`` (integer models only):
+    the chains sweep on the GPU (:mod:`pgm_ebm.cuda.anneal`), with the CPU's bits."""
     from tqdm.auto import tqdm
 
     check_choice(sampler, "sampler", PAIRWISE_SAMPLERS)
@@ -112,11 +122,20 @@ def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="s
     T, C = betas.shape
     E = np.empty((T, C))
     M = np.empty((T, C), np.int64)
+    gpu = None
+    if device == "cuda":
+        if arrays[0] != "int":
+            raise ValueError(f"device='cuda': {CUDA_PAIRWISE_WHY}")
+        from pgm_ebm.cuda.anneal import IntegerChains
+
+        gpu = IntegerChains(X, streams, *arrays[1:])
     with tqdm(total=T, disable=not progress, desc=desc, unit="sweep") as bar:
         for t0 in range(0, T, _CHUNK):
             t1 = min(T, t0 + _CHUNK)
             bt = np.ascontiguousarray(betas[t0:t1])
-            if arrays[0] == "int":
+            if gpu is not None:
+                gpu.sweeps(bt, spin, heatbath, E[t0:t1], M[t0:t1])
+            elif arrays[0] == "int":
                 _, indptr, indices, data, b, dmax = arrays
                 _sweeps_sparse_int(
                     X, indptr, indices, data, b, spin, heatbath, bt, streams, E[t0:t1],
@@ -131,6 +150,8 @@ def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="s
                     X, indptr, indices, data, b, spin, heatbath, bt, streams, E[t0:t1], M[t0:t1]
                 )
             bar.update(t1 - t0)
+    if gpu is not None:
+        gpu.sync()
     return E.T.copy(), M.T.copy()
 
 
@@ -276,9 +297,6 @@ def sample(model, n_sweeps, n_chains, scan, random_state, init, device, sampler,
             raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
     if scan not in SCANS:
         raise ValueError(f"scan must be one of {SCANS}, got {scan!r}")
-    resolve_device(
-        device, "BoltzmannMachine.sample", False, "no CUDA twin of its kernels yet (docs/gpu.rst)"
-    )
     move = get_sampler(sampler, model)
     betas = check_betas(
         1.0 if beta is None and beta_schedule is None else beta, beta_schedule, n_sweeps
@@ -294,6 +312,8 @@ def sample(model, n_sweeps, n_chains, scan, random_state, init, device, sampler,
             f"scan={scan!r} runs heat-bath sampling at beta = 1 only; use "
             "scan='sequential' with sampler, beta, beta_schedule or return_trace"
         )
+    gpu_ok = not legacy and move is _BUILTIN.get(sampler) and arrays_of(model)[0] == "int"
+    device = resolve_device(device, "BoltzmannMachine.sample", gpu_ok, CUDA_PAIRWISE_WHY)
     check_memory(n_chains * (model.n * 10.0 + 16), f"{n_chains} chains", "n_chains")
     rng = check_random_state(random_state)
     if move is not _BUILTIN.get(sampler):  # a sampler of the user's: its init / step
@@ -310,6 +330,7 @@ def sample(model, n_sweeps, n_chains, scan, random_state, init, device, sampler,
             streams,
             progress,
             desc=f"{sampler} sweeps",
+            device=device,
         )
         trace = Trace(energy=E, magnetization=M, n_sites=model.n, beta=betas)
         return SampleResult(
