@@ -59,7 +59,7 @@ def main(argv=None):
     ap.add_argument("--workers", default="1,2", help="worker processes to try")
     ap.add_argument("--fss-sizes", default="16,32,64")
     ap.add_argument("--fss-temps", default="2.22,2.24,2.26,2.28,2.30,2.32")
-    ap.add_argument("--fss-seeds", type=int, default=4)
+    ap.add_argument("--fss-runs", type=int, default=4)
     ap.add_argument("--fss-sweeps", type=int, default=2000)
     args = ap.parse_args(argv)
     import distributed
@@ -80,12 +80,12 @@ def main(argv=None):
               f"{ideal:.2f} s | {wall / ideal - 1:+.1%} |")  # fmt: skip
     sizes = [int(x) for x in args.fss_sizes.split(",")]
     temps = [float(x) for x in args.fss_temps.split(",")]
-    n = len(sizes) * len(temps) * args.fss_seeds
-    t1, here = fss(sizes, temps, args.fss_seeds, args.fss_sweeps, None)
+    n = len(sizes) * len(temps) * args.fss_runs
+    t1, here = fss(sizes, temps, args.fss_runs, args.fss_sweeps, None)
     print(f"| FSS study, L = {args.fss_sizes}, {n} tasks, in this process (baseline) | - | "
           f"{t1:.1f} s | - | - |")  # fmt: skip
     for w in workers:
-        tw, there = fss(sizes, temps, args.fss_seeds, args.fss_sweeps, f"local:{w}")
+        tw, there = fss(sizes, temps, args.fss_runs, args.fss_sweeps, f"local:{w}")
         same = there["rows"] == here["rows"] and there["crossings"] == here["crossings"]
         print(f"| FSS study, the same tasks, LocalCluster | {w} | {tw:.1f} s | {t1:.1f} s | "
               f"speed-up {t1 / tw:.2f}x; results identical: {same} |")  # fmt: skip

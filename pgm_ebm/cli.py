@@ -372,7 +372,7 @@ def _cmd_ising_fss(args) -> int:
     sizes = _int_list(args.sizes, "--sizes", minimum=2)
     out = _out_dir(args.out)
     study = finite_size_scaling(
-        sizes, temps, args.seeds, base_seed=args.seed, sampler=args.sampler,
+        sizes, temps, args.runs, random_state=args.seed, sampler=args.sampler,
         n_sweeps=args.sweeps, burn_in=args.burn_in, n_chains=args.chains,
         scheduler=args.scheduler, store=out / "tasks.jsonl", progress=not args.quiet,
     )  # fmt: skip
@@ -385,7 +385,7 @@ def _cmd_ising_fss(args) -> int:
         plotting.save(plotting.plot_binder_fss(study), out / "binder.png")
     for c in study["crossings"]:
         print(f"U_4 crossing of L = {c['L1']} and {c['L2']}: T = {c['T_c']:.5f} "
-              f"+- {c['T_c_err']:.5f} (jackknife over {args.seeds} seeds)")  # fmt: skip
+              f"+- {c['T_c_err']:.5f} (jackknife over {args.runs} runs)")  # fmt: skip
     print(f"T_c (largest pair) = {study['T_c']:.5f} +- {study['T_c_err']:.5f}; Onsager "
           f"{study['T_onsager']:.6f}; relative difference "
           f"{study['relative_error']:.2%}")  # fmt: skip
@@ -744,7 +744,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     fs.add_argument("--sizes", default="16,32,64", help="comma list of lattice sides L")
     fs.add_argument("--temps", default="2.22:2.32:0.01", help="START:STOP:STEP or a comma list")
-    fs.add_argument("--seeds", type=_count(2), default=4, help="independent runs per point")
+    fs.add_argument("--runs", type=_count(2), default=4, help="independent runs per point")
     fs.add_argument(
         "--sampler", default="wolff", choices=("metropolis", "heatbath", "wolff", "swendsen-wang"),
         help="Markov chain move",

@@ -19,7 +19,7 @@ distributed = pytest.importorskip("distributed")
 
 # as connect("local:N") starts them: one thread per worker, for Numba and for BLAS
 ONE_THREAD = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-SCAN = dict(sizes=[4, 8], temperatures=[2.0, 2.2, 2.4, 2.6], n_seeds=2, n_sweeps=60, burn_in=10)
+SCAN = dict(sizes=[4, 8], temperatures=[2.0, 2.2, 2.4, 2.6], n_runs=2, n_sweeps=60, burn_in=10)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_scan_on_the_cluster_is_the_single_process_scan(client):
 
 
 def _tasks(n, n_sweeps):
-    return [dict(size=16, T=2.0 + 0.05 * i, seed=0, n_sweeps=n_sweeps, burn_in=0, n_chains=1,
+    return [dict(size=16, T=2.0 + 0.05 * i, run=0, n_sweeps=n_sweeps, burn_in=0, n_chains=1,
                  sampler="metropolis") for i in range(n)]  # fmt: skip
 
 
@@ -177,13 +177,13 @@ def test_binder_crossing_of_two_known_curves():
 def test_cli_fss_writes_its_study_and_a_rerun_resumes(tmp_path, capsys):
     from pgm_ebm import cli
 
-    argv = ["ising", "fss", "--sizes", "4,8", "--temps", "2.0,2.2,2.4,2.6", "--seeds", "2",
+    argv = ["ising", "fss", "--sizes", "4,8", "--temps", "2.0,2.2,2.4,2.6", "--runs", "2",
             "--sweeps", "40", "--burn-in", "5", "--quiet", "--out", str(tmp_path)]  # fmt: skip
     assert cli.main(argv) == 0
     study = json.loads((tmp_path / "fss.json").read_text())
     assert len(study["rows"]) == 8 and (tmp_path / "binder.png").stat().st_size > 0
     lines = (tmp_path / "tasks.jsonl").read_text()
-    assert len(lines.splitlines()) == 1 + 16  # 2 sizes x 4 temperatures x 2 seeds
+    assert len(lines.splitlines()) == 1 + 16  # 2 sizes x 4 temperatures x 2 runs
     assert "U_4 crossing of L = 4 and 8" in capsys.readouterr().out
     assert cli.main(argv) == 0  # every task from the store
     assert (tmp_path / "tasks.jsonl").read_text() == lines

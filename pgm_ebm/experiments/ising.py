@@ -115,16 +115,16 @@ T_ONSAGER = 2.0 / np.log1p(np.sqrt(2.0))
 def ising_point(
     size: int,
     T: float,
-    seed: int,
+    run: int,
     *,
-    base_seed: int = 0,
+    random_state: int = 0,
     sampler: str = "wolff",
     n_sweeps: int = 2000,
     burn_in: int = 200,
     n_chains: int = 2,
 ):
     """One task of a temperature scan: ``n_chains`` chains of the ``size x size`` torus at
-    temperature ``T``, seeded by ``(base_seed, size, T, seed)`` alone (so the result does not
+    temperature ``T``, seeded by ``(random_state, size, T, run)`` alone (so the result does not
     depend on where, when or beside what it runs).  Returns the per-spin means of e, e^2,
     |m|, m^2 and m^4 over every measurement of every chain, with the number of measurements
     and the integrated autocorrelation times of e and |m| (in sweeps)."""
@@ -133,7 +133,7 @@ def ising_point(
 
     # T enters the seed through its bits: 2.27 and 2.2700000001 are different tasks
     t_bits = int(np.float64(T).view(np.uint64))
-    rng = np.random.default_rng(np.random.SeedSequence([base_seed, size, t_bits, seed]))
+    rng = np.random.default_rng(np.random.SeedSequence([random_state, size, t_bits, run]))
     res = IsingLattice((size, size), beta=1.0 / T).sample(
         n_sweeps, n_chains=n_chains, sampler=sampler, random_state=rng, burn_in=burn_in,
         init="up", return_trace=True,
@@ -180,9 +180,9 @@ def _crossing(T, u_small, u_large):
 def finite_size_scaling(
     sizes,
     temperatures,
-    n_seeds: int = 4,
+    n_runs: int = 4,
     *,
-    base_seed: int = 0,
+    random_state: int = 0,
     sampler: str = "wolff",
     n_sweeps: int = 2000,
     burn_in: int = 200,
@@ -195,11 +195,12 @@ def finite_size_scaling(
     """Binder cumulants ``U_4 = 1 - <m^4> / 3<m^2>^2`` over sizes x temperatures, and the
     critical temperature from the crossings of successive sizes' curves.
 
-    Every (size, T, seed) is an independent task (:func:`ising_point`) run by
+    Every (size, T, run) is an independent task (:func:`ising_point`) run by
     :func:`pgm_ebm.distributed.run_tasks`: here, on a local Dask cluster or on any scheduler
     (``client`` / ``scheduler``), with finished tasks kept in ``store`` so that an
     interrupted study resumes where it stopped.  The moments of a (size, T) point are
-    pooled over its seeds; errors are leave-one-seed-out jackknife errors (the seeds are
+    pooled over its runs (independent, each of n_chains chains); errors are leave-one-run-out
+    jackknife errors (the runs are
     independent, whatever the autocorrelation inside a chain).
 
     Returns ``{"rows": [...], "crossings": [...], "T_c": ..., "T_c_err": ...}``: a row per
@@ -216,23 +217,25 @@ def finite_size_scaling(
         raise ValueError(f"sizes must be at least two distinct sizes >= 2, got {sizes}")
     if temps.ndim != 1 or len(temps) < 2 or np.any(np.diff(temps) <= 0) or temps[0] <= 0:
         raise ValueError("temperatures must increase strictly, from above 0, at least two")
-    if n_seeds < 2:
-        raise ValueError(f"n_seeds must be >= 2 (the errors come from the seeds), got {n_seeds}")
+    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)):
+        raise ValueError(f"random_state must be an int (it names every task), got {random_state!r}")
+    if n_runs < 2:
+        raise ValueError(f"n_runs must be >= 2 (the errors come from the runs), got {n_runs}")
     sizes = sorted(sizes)
-    common = dict(base_seed=base_seed, sampler=sampler, n_sweeps=n_sweeps, burn_in=burn_in,
-                  n_chains=n_chains)  # fmt: skip
+    common = dict(random_state=int(random_state), sampler=sampler, n_sweeps=n_sweeps,
+                  burn_in=burn_in, n_chains=n_chains)  # fmt: skip
     tasks = [
-        dict(size=L, T=float(T), seed=s, **common)
+        dict(size=L, T=float(T), run=s, **common)
         for L in sizes[::-1]  # the largest first: the longest tasks start early
         for T in temps
-        for s in range(n_seeds)
+        for s in range(n_runs)
     ]
     out = run_tasks(ising_point, tasks, client=client, scheduler=scheduler, store=store,
                     progress=progress, desc="Ising FSS")  # fmt: skip
-    by = {(t["size"], t["T"], t["seed"]): r for t, r in zip(tasks, out, strict=True)}
-    # moments[L][name]: array (n_T, n_seeds)
+    by = {(t["size"], t["T"], t["run"]): r for t, r in zip(tasks, out, strict=True)}
+    # moments[L][name]: array (n_T, n_runs)
     mom = {
-        L: {k: np.array([[by[(L, float(T), s)][k] for s in range(n_seeds)] for T in temps])
+        L: {k: np.array([[by[(L, float(T), s)][k] for s in range(n_runs)] for T in temps])
             for k in ("e", "abs_m", "m2", "m4")}
         for L in sizes
     }  # fmt: skip
@@ -242,9 +245,9 @@ def finite_size_scaling(
                 for L in sizes}  # fmt: skip
 
     def jackknife(stat):
-        full = stat(np.arange(n_seeds))
-        loo = np.array([stat(np.delete(np.arange(n_seeds), s)) for s in range(n_seeds)])
-        err = np.sqrt((n_seeds - 1) / n_seeds * np.sum((loo - loo.mean(0)) ** 2, axis=0))
+        full = stat(np.arange(n_runs))
+        loo = np.array([stat(np.delete(np.arange(n_runs), s)) for s in range(n_runs)])
+        err = np.sqrt((n_runs - 1) / n_runs * np.sum((loo - loo.mean(0)) ** 2, axis=0))
         return full, err
 
     rows = []
@@ -254,9 +257,9 @@ def finite_size_scaling(
             m2, am = mom[L]["m2"][j], mom[L]["abs_m"][j]
             rows.append({
                 "L": L, "T": float(T), "binder": float(u[j]), "binder_err": float(u_err[j]),
-                "abs_m": float(am.mean()), "abs_m_err": float(am.std(ddof=1) / np.sqrt(n_seeds)),
+                "abs_m": float(am.mean()), "abs_m_err": float(am.std(ddof=1) / np.sqrt(n_runs)),
                 "energy": float(mom[L]["e"][j].mean()),
-                "energy_err": float(mom[L]["e"][j].std(ddof=1) / np.sqrt(n_seeds)),
+                "energy_err": float(mom[L]["e"][j].std(ddof=1) / np.sqrt(n_runs)),
                 "chi": float(L * L / T * (m2.mean() - am.mean() ** 2)),
             })  # fmt: skip
     crossings = []
@@ -279,7 +282,7 @@ def finite_size_scaling(
         "settings": {
             "sizes": sizes,
             "temperatures": temps.tolist(),
-            "n_seeds": n_seeds,
+            "n_runs": n_runs,
             **common,
         },  # fmt: skip
     }

@@ -234,13 +234,14 @@ def _ais_rows(model, schedule_lengths, n_chains, random_state, V0, client):
     return rows
 
 
-def recipe_task(*, params: dict, data: str, data_home, limit, eval_limit, seed: int) -> dict:
+def recipe_task(*, params: dict, data: str, data_home, limit, eval_limit,
+                random_state: int) -> dict:  # fmt: skip
     """One point of :func:`recipe_sweep`: train the recipe with ``params`` and score it on
     the test split; returns the score (its kind and method), the training time and the
     test metrics."""
     model, metrics = fit_recipe(
         params, data=data, data_home=data_home, limit=limit, eval_limit=eval_limit,
-        random_state=seed, progress=False,
+        random_state=random_state, progress=False,
     )  # fmt: skip
     test = metrics["test"] or {}
     logz = test.get("log_partition") or {}
@@ -259,7 +260,7 @@ def recipe_sweep(
     grid: dict,
     *,
     preset: str = "quick",
-    seeds=(0,),
+    random_states=(0,),
     data: str = "embedded",
     data_home=None,
     limit: int | None = None,
@@ -270,14 +271,16 @@ def recipe_sweep(
     progress: bool = False,
 ):
     """A hyper-parameter sweep of the RBM recipe: every combination of ``grid`` (setting
-    name -> list of values, over the preset's parameters) and seed is trained and scored by
+    name -> list of values, over the preset's parameters) and seed (``random_states``) is
+    trained and scored by
     its mean test log-likelihood, exact (enumeration) when the model has at most 25 hidden
     units, else by AIS (the row says which).  Each combination is an independent task of
     :func:`pgm_ebm.distributed.run_tasks` (here, or on Dask with ``client`` / ``scheduler``;
     ``store`` makes the sweep resumable).  Workers read the data themselves (``data``,
     ``data_home`` or ``$PGM_EBM_DATA`` where they run).
 
-    Returns the rows (parameters, seed and :func:`recipe_task`'s result), best score first.
+    Returns the rows (parameters, ``random_state`` and :func:`recipe_task`'s result), best
+    score first.
     """
     import itertools
 
@@ -294,14 +297,14 @@ def recipe_sweep(
     tasks = []
     for combo in itertools.product(*(grid[k] for k in names)):
         params = recipe_params(preset, dict(zip(names, combo, strict=True)))
-        for seed in seeds:
+        for seed in random_states:
             tasks.append(dict(params=params, data=str(data), limit=limit,
-                              eval_limit=eval_limit, seed=int(seed),
+                              eval_limit=eval_limit, random_state=int(seed),
                               data_home=None if data_home is None else str(data_home)))  # fmt: skip
     out = run_tasks(recipe_task, tasks, client=client, scheduler=scheduler, store=store,
                     progress=progress, desc="RBM sweep")  # fmt: skip
     rows = [
-        {**{k: t["params"][k] for k in names}, "seed": t["seed"], **r}
+        {**{k: t["params"][k] for k in names}, "random_state": t["random_state"], **r}
         for t, r in zip(tasks, out, strict=True)
     ]
     rows.sort(key=lambda r: -np.inf if r["score"] is None else -r["score"])
