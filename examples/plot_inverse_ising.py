@@ -4,10 +4,10 @@ Inverse Ising: recovering couplings from samples
 
 Draw exact samples from a known 10-unit Boltzmann machine (spins), fit its fields and
 couplings back by maximum likelihood (exact moment matching) and by maximum
-pseudo-likelihood, and plot the parameter error against the number of samples.  The dashed
-line is the error maximum likelihood must have asymptotically: the square root of the
-trace of the inverse Fisher information (the covariance of the sufficient statistics),
-divided by N.
+pseudo-likelihood, and plot the RMS parameter error against the number of samples.  The
+dashed line is the RMS error maximum likelihood must have asymptotically:
+``sqrt(trace(F^-1) / (P N))``, with ``F`` the Fisher information (the covariance of the
+sufficient statistics), ``P`` = 55 the number of parameters and ``N`` the number of samples.
 """
 
 import matplotlib.pyplot as plt
