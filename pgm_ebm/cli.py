@@ -418,6 +418,7 @@ def _cmd_logz_ising(args) -> int:
         n_temperatures=args.temperatures,
         random_state=args.seed,
         progress=not args.quiet,
+        scheduler=args.scheduler,
     )
     (out / "logz.json").write_text(json.dumps({"size": L, "rows": rows}, indent=2))
     if not args.no_figures:
@@ -767,6 +768,7 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("--chains", type=_count(), default=32, help="AIS chains")
     li.add_argument("--temperatures", type=_count(), default=1000, help="AIS temperatures")
     li.add_argument("--seed", type=_count(0), default=0, help="random seed")
+    li.add_argument("--scheduler", type=_scheduler, help="AIS chains: " + _SCHEDULER_HELP)
     li.add_argument("--out", default="runs/logz", help="output folder")
     li.add_argument("--no-figures", action="store_true", help="write no figures")
     li.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -70,9 +70,27 @@ def log_partition_comparison(
     n_temperatures: int = 1000,
     random_state=0,
     progress=False,
+    client=None,
+    scheduler: str | None = None,
 ):
     """log Z of the ``size x size`` torus at each beta: exact (Kaufman), AIS (with its 95%
-    interval), mean field (a lower bound) and Bethe, as a list of rows."""
+    interval), mean field (a lower bound) and Bethe, as a list of rows.  ``client`` /
+    ``scheduler``: the AIS chains run on a Dask cluster (the same numbers bit for bit;
+    :mod:`pgm_ebm.distributed`)."""
+    from pgm_ebm.distributed import connect
+
+    closers = []
+    if scheduler is not None and client is None:  # one cluster for every beta
+        client, closers = connect(scheduler)
+    try:
+        return _log_partition_rows(size, betas, n_chains, n_temperatures, random_state,
+                                   progress, client)  # fmt: skip
+    finally:
+        for obj in closers:
+            obj.close()
+
+
+def _log_partition_rows(size, betas, n_chains, n_temperatures, random_state, progress, client):
     from tqdm.auto import tqdm
 
     from pgm_ebm import IsingLattice
@@ -90,6 +108,7 @@ def log_partition_comparison(
             n_chains=n_chains,
             random_state=random_state,
             schedule=np.linspace(0, 1, n_temperatures + 1),
+            **({} if client is None else {"client": client}),
         )
         mf = log_partition(m, "mean-field", init=np.full(L * L, 0.5))
         bethe = log_partition(m, "bethe")
