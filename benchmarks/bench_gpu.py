@@ -97,28 +97,20 @@ def main(argv=None):
     print(f"GPU: {'usable' if gpu else 'none (' + why + ')'}\n")
     print("| kernel | L | device | sweeps | time | flips/ns |")
     print("|---|---|---|---|---|---|")
-    for L in (int(x) for x in args.sizes.split(",")):
-        r, dt = flips_per_ns(L, args.sweeps, "cpu")
-        print(f"| checkerboard Metropolis, int8 | {L} | cpu | {args.sweeps} | {dt:.2f} s "
-              f"| {r:.2f} |")  # fmt: skip
-        r, dt = multispin_flips_per_ns(L, args.sweeps, "cpu")
-        print(f"| multi-spin Metropolis, 64 replicas/word | {L} | cpu | {args.sweeps} "
-              f"| {dt:.2f} s | {r:.2f} |")  # fmt: skip
+    kernels = (
+        ("checkerboard Metropolis, int8", "int8 checkerboard Metropolis", flips_per_ns),
+        ("multi-spin Metropolis, 64 replicas/word", "multi-spin checkerboard Metropolis",
+         multispin_flips_per_ns),
+    )  # fmt: skip
     missing = []
-    for L in (int(x) for x in args.gpu_sizes.split(",")):
-        if gpu:
-            r, dt = flips_per_ns(L, args.sweeps, "cuda")
-            print(f"| checkerboard Metropolis, int8 | {L} | cuda | {args.sweeps} | {dt:.2f} s "
-                  f"| {r:.1f} |")  # fmt: skip
-        else:
-            missing.append(f"int8 checkerboard Metropolis at L = {L} on the GPU: {why}")
-    for L in (int(x) for x in args.gpu_sizes.split(",")):
-        if gpu:
-            r, dt = multispin_flips_per_ns(L, args.sweeps, "cuda")
-            print(f"| multi-spin Metropolis, 64 replicas/word | {L} | cuda | {args.sweeps} "
-                  f"| {dt:.2f} s | {r:.1f} |")  # fmt: skip
-        else:
-            missing.append(f"multi-spin checkerboard Metropolis at L = {L} on the GPU: {why}")
+    for dev, sizes in (("cpu", args.sizes), ("cuda", args.gpu_sizes)):
+        for L in (int(x) for x in sizes.split(",")):
+            for label, what, fn in kernels:
+                if dev == "cuda" and not gpu:
+                    missing.append(f"{what} at L = {L} on the GPU: {why}")
+                    continue
+                r, dt = fn(L, args.sweeps, dev)
+                print(f"| {label} | {L} | {dev} | {args.sweeps} | {dt:.2f} s | {r:.2f} |")
     print("\n| 64 x 64 +-J spin glass, Metropolis anneal 0.1 -> 3 | sweeps | reads | device "
           "| time | mean energy / spin |")  # fmt: skip
     print("|---|---|---|---|---|---|")

@@ -16,9 +16,13 @@ from numba import cuda
 from pgm_ebm.cuda import blocks
 from pgm_ebm.cuda._streams import device as _dev
 from pgm_ebm.cuda._streams import step, to_u32, to_u32_low
-from pgm_ebm.kernels.metropolis import multispin_site_py
+from pgm_ebm.kernels._math import retarget
+from pgm_ebm.kernels.metropolis import multispin_row_py, multispin_site_py
 
-_multispin_site = _dev(multispin_site_py)
+_multispin_row = retarget(
+    multispin_row_py, _dev, _multispin_site=_dev(multispin_site_py), to_uniform32=to_u32,
+    to_uniform32_low=to_u32_low,
+)  # fmt: skip
 
 # Kernels and device functions are module-level (no closures): the simulator swaps the
 # ``cuda`` global of a kernel's module for its own; kernels compile at their first launch.
@@ -75,36 +79,22 @@ def checkerboard_split(A, B, color, table, e4, e8, mode, streams):
 
 
 @cuda.jit
-def multispin(words, color, p4, p8, streams):
+def multispin(words, color, p4, p8, streams, bits):
+    """One colour of a multi-spin sweep: thread ``q`` draws its row's uniforms in the CPU
+    kernel's order into ``bits[q]`` (every row draws for ``(L2 + 1) // 2`` sites, whatever
+    its colour, as the CPU lanes do), then runs the CPU's own row update on them."""
     q = cuda.grid(1)
     n_chains, L1, L2 = words.shape
     if q >= n_chains * L1:
         return
-    c = q // L1
-    i = q % L1
-    row = words[c, i]
-    up = words[c, i - 1 if i > 0 else L1 - 1]
-    dn = words[c, i + 1 if i < L1 - 1 else 0]
-    j0 = (color + i) % 2
-    n_sites = (L2 - j0 + 1) // 2
     s0 = streams[q, 0]
     s1 = streams[q, 1]
-    x = np.uint64(0)
-    for k in range(n_sites):
-        j = j0 + 2 * k
-        left = row[j - 1] if j > 0 else row[L2 - 1]
-        right = row[j + 1] if j < L2 - 1 else row[0]
-        if (k & 1) == 0:
-            x, s0, s1 = step(s0, s1)
-            u = to_u32(x)
-        else:
-            u = to_u32_low(x)
-        row[j] = _multispin_site(row[j], up[j], dn[j], left, right, u < p4, u < p8)
-    # the CPU kernel draws for ((L2 + 1) // 2) sites whatever the colour: so do we
-    for _ in range((n_sites + 1) // 2, ((L2 + 1) // 2 + 1) // 2):
+    for t in range(bits.shape[1]):
         x, s0, s1 = step(s0, s1)
+        bits[q, t] = x
     streams[q, 0] = s0
     streams[q, 1] = s1
+    _multispin_row(words, q, color, bits[q], p4, p8)
 
 
 class _OnDevice:
@@ -124,13 +114,16 @@ class MultispinLattice(_OnDevice):
 
     def __init__(self, words, streams):
         super().__init__(words, streams)
-        self._grid = blocks(words.shape[0] * words.shape[1])
+        n_rows, L2 = words.shape[0] * words.shape[1], words.shape[2]
+        self._grid = blocks(n_rows)
+        # each row's draws of a colour: (L2 + 1) // 2 sites, two uniforms a draw
+        self._bits = cuda.device_array((n_rows, ((L2 + 1) // 2 + 1) // 2), np.uint64)
 
     def sweep(self, p4, p8):
         words, streams = self.dev
         g, tpb = self._grid
         for color in (0, 1):
-            multispin[g, tpb](words, color, np.float32(p4), np.float32(p8), streams)
+            multispin[g, tpb](words, color, np.float32(p4), np.float32(p8), streams, self._bits)
 
 
 class SplitLattice(_OnDevice):

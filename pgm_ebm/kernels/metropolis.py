@@ -338,20 +338,7 @@ def _multispin_2d(words, color, p4, p8, streams):
         bits = np.empty((n_draws, LANES), np.uint64)
         fill_lane_bits(streams, q0, lanes, n_draws, bits)
         for lane in range(lanes):
-            q = q0 + lane
-            c = q // L1
-            i = q % L1
-            row = words[c, i]
-            up = words[c, i - 1 if i > 0 else L1 - 1]
-            dn = words[c, i + 1 if i < L1 - 1 else 0]
-            j0 = (color + i) % 2
-            for k in range((L2 - j0 + 1) // 2):
-                j = j0 + 2 * k
-                left = row[j - 1] if j > 0 else row[L2 - 1]
-                right = row[j + 1] if j < L2 - 1 else row[0]
-                x = bits[k >> 1, lane]
-                u = to_uniform32(x) if (k & 1) == 0 else to_uniform32_low(x)
-                row[j] = _multispin_site(row[j], up[j], dn[j], left, right, u < p4, u < p8)
+            _multispin_row(words, q0 + lane, color, bits[:, lane], p4, p8)
 
 
 def multispin_site_py(s, n1, n2, n3, n4, accept4, accept8):
@@ -379,6 +366,30 @@ def multispin_site_py(s, n1, n2, n3, n4, accept4, accept8):
 
 
 _multispin_site = njit(inline="always", cache=True)(multispin_site_py)
+
+
+def multispin_row_py(words, q, color, bits, p4, p8):
+    """The sites of colour ``color`` in row ``q`` (chain ``q // L1``, row ``q % L1``) of
+    ``words``: site ``k`` of the row's colour takes the high uniform of ``bits[k // 2]`` for
+    even ``k``, the low one for odd ``k``.  Plain Python, compiled here and for the CUDA twin
+    (:mod:`pgm_ebm.cuda.lattice`), each with its own helpers."""
+    n_chains, L1, L2 = words.shape
+    c = q // L1
+    i = q % L1
+    row = words[c, i]
+    up = words[c, i - 1 if i > 0 else L1 - 1]
+    dn = words[c, i + 1 if i < L1 - 1 else 0]
+    j0 = (color + i) % 2
+    for k in range((L2 - j0 + 1) // 2):
+        j = j0 + 2 * k
+        left = row[j - 1] if j > 0 else row[L2 - 1]
+        right = row[j + 1] if j < L2 - 1 else row[0]
+        x = bits[k >> 1]
+        u = to_uniform32(x) if (k & 1) == 0 else to_uniform32_low(x)
+        row[j] = _multispin_site(row[j], up[j], dn[j], left, right, u < p4, u < p8)
+
+
+_multispin_row = njit(inline="always", cache=True)(multispin_row_py)
 
 
 # --------------------------------------------------------------------------- observables
