@@ -236,3 +236,18 @@ def test_pairwise_device_errors_name_what_runs_where():
     a = m.sample(2, sampler="metropolis", beta=1.0, device="auto", random_state=SEED)
     b = m.sample(2, sampler="metropolis", beta=1.0, device="cpu", random_state=SEED)
     np.testing.assert_array_equal(a.spins, b.spins)  # auto: the CPU, quietly
+
+
+@twin
+def test_spin_glass_parallel_tempering_on_the_device_gives_the_cpu_bits(small_blocks):
+    from pgm_ebm.models.boltzmann import spin_glass
+
+    glass = spin_glass((4, 5), random_state=SEED)
+    kw = dict(sampler="metropolis", random_state=SEED, burn_in=3, swap_every=2)
+    betas = [0.3, 0.6, 1.0, 1.6]
+    cpu = glass.parallel_tempering(betas, 12, device="cpu", **kw)
+    gpu = glass.parallel_tempering(betas, 12, device="cuda", **kw)
+    np.testing.assert_array_equal(gpu.spins, cpu.spins)
+    np.testing.assert_array_equal(gpu.trace.energy, cpu.trace.energy)
+    np.testing.assert_array_equal(gpu.info["swap_acceptance"], cpu.info["swap_acceptance"])
+    assert cpu.info["swap_acceptance"].max() > 0  # swaps happened

@@ -287,6 +287,7 @@ class BoltzmannMachine:
         swap_every: int = 1,
         init=None,
         progress: bool = False,
+        device: str = "cpu",
     ):
         """Replica exchange: one chain per inverse temperature in ``betas``, neighbours
         swapped by Metropolis every ``swap_every`` sweeps.
@@ -294,10 +295,20 @@ class BoltzmannMachine:
         Returns a :class:`~pgm_ebm.samplers.SampleResult` whose ``spins`` are ordered by
         ``betas``, whose trace holds each temperature's energies and sums of units after
         ``burn_in``, and whose ``info`` holds ``swap_acceptance`` (one rate per neighbouring
-        pair) and the ``betas``.
+        pair) and the ``betas``.  ``device``: as in :meth:`sample` (``"cuda"`` for integer
+        couplings; the replicas stay on the GPU, with the CPU's bits).
         """
         return _pairwise.parallel_tempering(
-            self, betas, n_sweeps, sampler, random_state, burn_in, swap_every, init, progress
+            self,
+            betas,
+            n_sweeps,
+            sampler,
+            random_state,
+            burn_in,
+            swap_every,
+            init,
+            progress,
+            device,
         )
 
     def coloring(self):

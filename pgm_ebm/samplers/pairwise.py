@@ -105,16 +105,18 @@ def check_betas(beta, beta_schedule, n_sweeps):
 #: what the GPU path of the pairwise models covers (the error of device="cuda" says so)
 CUDA_PAIRWISE_WHY = (
     "the GPU runs 'metropolis' and 'heatbath' sweeps (annealing included) of models with "
-    "integer couplings and biases (+-J spin glasses, integer QUBOs); real-valued couplings, "
-    "the Gibbs scans, parallel tempering and samplers of your own run on the CPU"
+    "integer couplings and biases (+-J spin glasses, integer QUBOs), parallel tempering "
+    "included; real-valued couplings, the Gibbs scans and samplers of your own run on the CPU"
 )
 
 
 def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="sweeps",
-               device="cpu"):  # fmt: skip
+               device="cpu", chains=None):  # fmt: skip
     """Sweep the int8 chains ``X`` (in place) at ``betas[t, c]``; returns the energy and
     unit-sum traces, each (n_chains, n_sweeps).  ``device="cuda"`` (integer models only):
-    the chains sweep on the GPU (:mod:`pgm_ebm.cuda.anneal`), with the CPU's bits."""
+    the chains sweep on the GPU (:mod:`pgm_ebm.cuda.anneal`), with the CPU's bits, and come
+    back at the end; ``chains``: an :class:`~pgm_ebm.cuda.anneal.IntegerChains` already on
+    the device, swept there and left there (the caller syncs)."""
     from tqdm.auto import tqdm
 
     check_choice(sampler, "sampler", PAIRWISE_SAMPLERS)
@@ -122,8 +124,8 @@ def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="s
     T, C = betas.shape
     E = np.empty((T, C))
     M = np.empty((T, C), np.int64)
-    gpu = None
-    if device == "cuda":
+    gpu = chains
+    if device == "cuda" and gpu is None:
         if arrays[0] != "int":
             raise ValueError(f"device='cuda': {CUDA_PAIRWISE_WHY}")
         from pgm_ebm.cuda.anneal import IntegerChains
@@ -150,17 +152,19 @@ def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="s
                     X, indptr, indices, data, b, spin, heatbath, bt, streams, E[t0:t1], M[t0:t1]
                 )
             bar.update(t1 - t0)
-    if gpu is not None:
+    if gpu is not None and chains is None:
         gpu.sync()
     return E.T.copy(), M.T.copy()
 
 
 def tempering(arrays, spin, X, betas, n_sweeps, burn_in, swap_every, sampler, streams,
-              random_state, progress=False):  # fmt: skip
+              random_state, progress=False, device="cpu"):  # fmt: skip
     """Replica exchange over the int8 replicas ``X`` (one per entry of the increasing or
     decreasing ``betas``): sweeps, then Metropolis swaps of neighbouring temperatures every
     ``swap_every`` sweeps (even and odd pairs alternating).  Returns (states ordered by
-    ``betas``, energies and unit sums per temperature (R, n_measured), swap acceptance)."""
+    ``betas``, energies and unit sums per temperature (R, n_measured), swap acceptance).
+    ``device="cuda"`` (integer models): the replicas stay on the GPU between swaps (only
+    their energies come back for the swap decisions)."""
     from tqdm.auto import tqdm
 
     from pgm_ebm._rng import check_random_state
@@ -175,12 +179,20 @@ def tempering(arrays, spin, X, betas, n_sweeps, burn_in, swap_every, sampler, st
     total = burn_in + n_sweeps
     E_out, M_out = [], []
     t = 0
+    gpu = None
+    if device == "cuda":
+        if arrays[0] != "int":
+            raise ValueError(f"device='cuda': {CUDA_PAIRWISE_WHY}")
+        from pgm_ebm.cuda.anneal import IntegerChains
+
+        gpu = IntegerChains(X, streams, *arrays[1:])
     with tqdm(total=total, disable=not progress, desc="parallel tempering") as bar:
         while t < total:
             k = min(swap_every - t % swap_every, total - t)
             temp_of = np.empty(R)
             temp_of[where] = betas  # replica where[j] runs at betas[j]
-            E, M = run_sweeps(arrays, spin, X, np.tile(temp_of, (k, 1)), sampler, streams)
+            E, M = run_sweeps(arrays, spin, X, np.tile(temp_of, (k, 1)), sampler, streams,
+                              chains=gpu)  # fmt: skip
             for s in range(k):
                 if t + s >= burn_in:
                     E_out.append(E[where, s])
@@ -190,6 +202,8 @@ def tempering(arrays, spin, X, betas, n_sweeps, burn_in, swap_every, sampler, st
             if t % swap_every == 0:
                 first = (t // swap_every) % 2
                 swap_neighbours(betas, E[:, -1], where, first, accepted, tried, rng)
+    if gpu is not None:
+        gpu.sync()
     rate = np.divide(accepted, tried, out=np.zeros(R - 1), where=tried > 0)
     return X[where].copy(), np.array(E_out).T, np.array(M_out).T, rate
 
@@ -364,7 +378,7 @@ def sample(model, n_sweeps, n_chains, scan, random_state, init, device, sampler,
 
 
 def parallel_tempering(model, betas, n_sweeps, sampler, random_state, burn_in, swap_every,
-                       init, progress):  # fmt: skip
+                       init, progress, device="cpu"):  # fmt: skip
     """The loop of :meth:`BoltzmannMachine.parallel_tempering` (see there)."""
     b = np.asarray(betas)
     if b.dtype.kind not in "iuf" or b.ndim != 1 or len(b) < 2:
@@ -377,13 +391,15 @@ def parallel_tempering(model, betas, n_sweeps, sampler, random_state, burn_in, s
             f"parallel_tempering of a pairwise model runs the library's own samplers "
             f"{tuple(_BUILTIN)}, got {sampler!r}"
         )
+    device = resolve_device(device, "BoltzmannMachine.parallel_tempering",
+                            arrays_of(model)[0] == "int", CUDA_PAIRWISE_WHY)  # fmt: skip
     check_memory(len(b) * (model.n * 10.0 + 16), "parallel tempering", "betas")
     rng = check_random_state(random_state)
     X = initial_states(model, init, len(b), rng)
     streams = seed_streams(rng, len(b))
     states, E, M, rate = tempering(
         arrays_of(model), model.spin, X, b, n_sweeps, burn_in, swap_every, sampler, streams,
-        rng, progress,
+        rng, progress, device,
     )  # fmt: skip
     return SampleResult(
         spins=states,
