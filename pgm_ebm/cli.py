@@ -310,6 +310,7 @@ def _cmd_ising_simulate(args) -> int:
         random_state=np.random.default_rng(args.seed),
         progress=not args.quiet,
         device=args.device,
+        scheduler=args.scheduler,
     )
     rows, snaps, traces = scan["rows"], scan["snapshots"], scan["traces"]
     with open(out / "observables.csv", "w", newline="") as f:
@@ -735,6 +736,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="cuda: metropolis, heatbath and multispin on the GPU (the cuda extra); "
         "auto: the GPU if usable",
     )
+    si.add_argument("--scheduler", type=_scheduler, help="temperatures: " + _SCHEDULER_HELP)
     si.add_argument("--out", default="runs/ising", help="output folder")
     si.add_argument("--no-figures", action="store_true", help="write no figures")
     si.add_argument("--quiet", action="store_true", help="no progress bar")

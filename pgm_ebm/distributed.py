@@ -18,7 +18,6 @@ Dask is imported only when a scheduler is asked for.
 from __future__ import annotations
 
 import json
-import math
 import os
 import warnings
 from pathlib import Path
@@ -35,16 +34,22 @@ class StudyError(RuntimeError):
 
     def __init__(self, failures):
         self.failures = failures
-        lines = [f"{len(failures)} task(s) failed:"]
-        lines += [f"  {_key(p)}: {e}" for p, e in failures[:10]]
-        if len(failures) > 10:
-            lines.append(f"  ... and {len(failures) - 10} more")
+        by_error: dict[str, list] = {}
+        for p, e in failures:
+            by_error.setdefault(e, []).append(p)
+        lines = []
+        for e, ps in list(by_error.items())[:5]:  # the error first, then which tasks
+            which = "the task" if len(ps) == 1 else f"{len(ps)} tasks, the first"
+            lines.append(f"{e} ({which}: {_key(ps[0])})")
+        if len(by_error) > 5:
+            lines.append(f"... and {len(by_error) - 5} other errors")
         super().__init__("\n".join(lines))
 
 
 def _plain(x):
     """``x`` as JSON-able plain Python (NumPy scalars and arrays to numbers and lists);
-    floats keep every bit (JSON writes the shortest repr that reads back exactly)."""
+    floats keep every bit (JSON writes the shortest repr that reads back exactly; nan and
+    infinities as Python's json writes and reads them)."""
     import numpy as np
 
     if isinstance(x, dict):
@@ -55,8 +60,6 @@ def _plain(x):
         return _plain(x.tolist())
     if isinstance(x, np.generic):
         return x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return repr(x)  # 'nan', 'inf': JSON has no literal for them
     if x is None or isinstance(x, (bool, int, float, str)):
         return x
     raise TypeError(f"a study's parameters and results must be numbers, strings, lists or "
@@ -245,7 +248,9 @@ def run_tasks(
     todo = [(k, t) for k, t in zip(keys, tasks, strict=True) if k not in done]
     results = dict(done)
     failures = []
-    bar = tqdm(total=len(tasks), initial=len(done), desc=desc, unit="task", disable=not progress)
+    # delay: a study refused at once (a lattice too large) leaves no bar behind
+    bar = tqdm(total=len(tasks), initial=len(done), desc=desc, unit="task", delay=0.5,
+               disable=not progress)  # fmt: skip
 
     def finish(key, params, value):
         value = _plain(value)

@@ -131,7 +131,7 @@ def test_results_keep_every_bit_through_the_store(tmp_path):
     store = TaskStore(tmp_path / "s.jsonl")
     store.add({"x": 1}, {"v": vals, "nan": float("nan")})
     back = TaskStore(tmp_path / "s.jsonl").get({"x": 1})
-    assert np.array_equal(np.array(back["v"]), vals) and back["nan"] == "nan"
+    assert np.array_equal(np.array(back["v"]), vals) and np.isnan(back["nan"])
     json.loads((tmp_path / "s.jsonl").read_text().splitlines()[1])  # plain JSON
 
 
@@ -267,3 +267,16 @@ def test_ising_ais_on_the_cluster_is_the_single_process_ais(client, tmp_path, sa
     )  # fmt: skip
     with pytest.raises(ValueError, match="wolff.*all chains together"):
         ising_ais(m, **{**kw, "sampler": "wolff"}, client=client)
+
+
+def test_temperature_scan_on_the_cluster_is_the_single_process_scan(client):
+    from pgm_ebm.experiments import temperature_scan
+
+    kw = dict(size=6, temperatures=[1.8, 2.4, 3.0], n_sweeps=30, burn_in=5, n_chains=2,
+              random_state=np.random.default_rng(4))  # fmt: skip
+    here = temperature_scan(**kw)
+    there = temperature_scan(**{**kw, "random_state": np.random.default_rng(4)}, client=client)
+    assert here["rows"] == there["rows"]
+    for T in (1.8, 2.4, 3.0):
+        np.testing.assert_array_equal(here["snapshots"][T], there["snapshots"][T])
+        np.testing.assert_array_equal(here["traces"][T].energy, there["traces"][T].energy)

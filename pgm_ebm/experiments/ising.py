@@ -17,49 +17,64 @@ def temperature_scan(
     random_state=0,
     progress: bool = False,
     device: str = "cpu",
+    client=None,
+    scheduler: str | None = None,
 ):
     """Sample the ``size x size`` torus at each temperature (from the ordered state) and
     measure its observables with standard errors beside Onsager's energy and Yang's
     magnetization (``device``: see :meth:`IsingLattice.sample`).  Returns ``{"rows": [...],
-    "snapshots": {T: spins}, "traces": {T: Trace}}``; one generator (``random_state``) runs
-    through the whole scan."""
-    from tqdm.auto import tqdm
+    "snapshots": {T: spins}, "traces": {T: Trace}}``.
 
-    from pgm_ebm import IsingLattice
+    Each temperature is an independent task (:func:`scan_point`) seeded by
+    ``(random_state, size, T)`` alone (a generator as ``random_state`` gives its first
+    draw), so ``client`` / ``scheduler`` run the scan on a Dask cluster with the same
+    results bit for bit (:mod:`pgm_ebm.distributed`)."""
+    from pgm_ebm.distributed import run_tasks
+    from pgm_ebm.samplers.result import Trace
+
+    base = _task_seed(random_state)
+    temps = [float(T) for T in temperatures]
+    tasks = [dict(size=int(size), T=T, random_state=base, sampler=sampler, n_sweeps=n_sweeps,
+                  burn_in=burn_in, n_chains=n_chains, device=device)
+             for T in temps]  # fmt: skip
+    out = run_tasks(scan_point, tasks, client=client, scheduler=scheduler, progress=progress,
+                    desc=f"{sampler} {size}x{size}")  # fmt: skip
+    rows, snaps, traces = [], {}, {}
+    for T, r in zip(temps, out, strict=True):
+        rows.append(r["row"])
+        snaps[T] = np.array(r["snapshot"], dtype=np.int8)
+        traces[T] = Trace(energy=np.array(r["energy"], dtype=np.float64),
+                          magnetization=np.array(r["magnetization"], dtype=np.float64),
+                          n_sites=size * size, beta=1.0 / T)  # fmt: skip
+    return {"rows": rows, "snapshots": snaps, "traces": traces}
+
+
+def _task_seed(random_state) -> int:
+    """An int naming a study's tasks: the int given, or the first draw of a generator."""
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
     from pgm_ebm._rng import check_random_state
+
+    return int(check_random_state(random_state).integers(2**63))
+
+
+def scan_point(size, T, *, random_state, sampler, n_sweeps, burn_in, n_chains, device="cpu"):
+    """One temperature of :func:`temperature_scan`: the observables row, the first chain's
+    final spins and the energy and magnetization traces, seeded by ``(random_state, size,
+    T)`` alone."""
     from pgm_ebm.partition import ising_exact as ex
 
-    rng = check_random_state(random_state)
-    rows, snaps, traces = [], {}, {}
-    # delay: a run refused at once (a lattice too large) leaves no bar behind
-    bar = tqdm(
-        temperatures, desc=f"{sampler} {size}x{size}", disable=not progress, unit="T", delay=0.5
-    )
-    for T in bar:
-        model = IsingLattice((size, size), beta=1.0 / T)
-        res = model.sample(
-            n_sweeps,
-            n_chains=n_chains,
-            sampler=sampler,
-            random_state=rng,
-            burn_in=burn_in,
-            init="up",
-            return_trace=True,
-            device=device,
-        )
-        obs = res.trace.observables()
-        row = {"T": float(T), "beta": 1.0 / float(T)}
-        for k in ("energy", "abs_m", "specific_heat", "susceptibility", "binder"):
-            row[k], row[k + "_err"] = obs[k]
-        row["tau_energy"], row["tau_abs_m"] = obs["tau_energy"], obs["tau_abs_m"]
-        row["rhat_energy"] = obs.get("rhat_energy")
-        row["exact_energy"] = float(ex.onsager_energy_per_site(1.0 / T))
-        row["exact_abs_m"] = float(ex.yang_magnetization(1.0 / T))
-        rows.append(row)
-        snaps[float(T)] = res.spins[0]
-        traces[float(T)] = res.trace
-        bar.set_postfix(e=f"{row['energy']:.3f}", m=f"{row['abs_m']:.3f}")
-    return {"rows": rows, "snapshots": snaps, "traces": traces}
+    res = _sample_point(size, T, (random_state,), sampler, n_sweeps, burn_in, n_chains, device)
+    obs = res.trace.observables()
+    row = {"T": float(T), "beta": 1.0 / float(T)}
+    for k in ("energy", "abs_m", "specific_heat", "susceptibility", "binder"):
+        row[k], row[k + "_err"] = obs[k]
+    row["tau_energy"], row["tau_abs_m"] = obs["tau_energy"], obs["tau_abs_m"]
+    row["rhat_energy"] = obs.get("rhat_energy")
+    row["exact_energy"] = float(ex.onsager_energy_per_site(1.0 / T))
+    row["exact_abs_m"] = float(ex.yang_magnetization(1.0 / T))
+    return {"row": row, "snapshot": res.spins[0], "energy": res.trace.energy,
+            "magnetization": res.trace.magnetization}  # fmt: skip
 
 
 def log_partition_comparison(
@@ -147,16 +162,9 @@ def ising_point(
     depend on where, when or beside what it runs).  Returns the per-spin means of e, e^2,
     |m|, m^2 and m^4 over every measurement of every chain, with the number of measurements
     and the integrated autocorrelation times of e and |m| (in sweeps)."""
-    from pgm_ebm import IsingLattice
     from pgm_ebm.diagnostics import integrated_autocorr_time
 
-    # T enters the seed through its bits: 2.27 and 2.2700000001 are different tasks
-    t_bits = int(np.float64(T).view(np.uint64))
-    rng = np.random.default_rng(np.random.SeedSequence([random_state, size, t_bits, run]))
-    res = IsingLattice((size, size), beta=1.0 / T).sample(
-        n_sweeps, n_chains=n_chains, sampler=sampler, random_state=rng, burn_in=burn_in,
-        init="up", return_trace=True,
-    )  # fmt: skip
+    res = _sample_point(size, T, (random_state, run), sampler, n_sweeps, burn_in, n_chains)
     N = size * size
     e = res.trace.energy / N
     m = np.abs(res.trace.magnetization / N)
@@ -170,6 +178,20 @@ def ising_point(
         "tau_e": float(np.mean([integrated_autocorr_time(x) for x in e])),
         "tau_abs_m": float(np.mean([integrated_autocorr_time(x) for x in m])),
     }
+
+
+def _sample_point(size, T, key, sampler, n_sweeps, burn_in, n_chains, device="cpu"):
+    """``n_chains`` chains of the ``size x size`` torus at ``T`` from the ordered state,
+    seeded by ``key[0], size, T, *key[1:]`` alone (T through its bits: 2.27 and
+    2.2700000001 are different tasks)."""
+    from pgm_ebm import IsingLattice
+
+    t_bits = int(np.float64(T).view(np.uint64))
+    seq = np.random.SeedSequence([key[0], size, t_bits, *key[1:]])
+    return IsingLattice((size, size), beta=1.0 / T).sample(
+        n_sweeps, n_chains=n_chains, sampler=sampler, random_state=np.random.default_rng(seq),
+        burn_in=burn_in, init="up", return_trace=True, device=device,
+    )  # fmt: skip
 
 
 def _binder(m2, m4):
