@@ -229,6 +229,16 @@ def run_tasks(
     ------
     StudyError
         When tasks failed, after every other task finished and was stored.
+    ValueError
+        For a malformed ``scheduler``, two equal tasks, or both ``client`` and ``scheduler``.
+
+    Examples
+    --------
+    >>> from pgm_ebm.distributed import run_tasks
+    >>> def square(x):
+    ...     return x * x
+    >>> run_tasks(square, [{"x": 2}, {"x": 3}])  # here; scheduler="local:2" for a cluster
+    [4, 9]
     """
     from tqdm.auto import tqdm
 
