@@ -65,7 +65,7 @@ class IntegerChains:
         (T, n_chains)) receive the energies and unit sums."""
         T, C = betas.shape
         thr = np.empty((T, C, 2 * self.dmax + 1), np.uint64)
-        _cpu._threshold_table(betas, spin, heatbath, self.dmax, thr)
+        _cpu.threshold_table(betas, spin, heatbath, self.dmax, thr)
         d_tr = cuda.device_array((T, C), np.float64)
         d_m = cuda.device_array((T, C), np.int64)
         g, tpb = blocks(C)

@@ -265,7 +265,7 @@ def _sweeps_sparse_int(
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def _threshold_table(betas, spin, heatbath, dmax, out):
+def threshold_table(betas, spin, heatbath, dmax, out):
     """``out[t, c] = _thresholds(betas[t, c])``: what the CUDA twin reads (the host's
     ``exp``, so the device compares against the CPU kernel's very thresholds)."""
     for t in prange(betas.shape[0]):

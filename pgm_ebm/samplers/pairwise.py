@@ -111,12 +111,12 @@ CUDA_PAIRWISE_WHY = (
 
 
 def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="sweeps",
-               device="cpu", chains=None):  # fmt: skip
+               device="cpu", on_device=None):  # fmt: skip
     """Sweep the int8 chains ``X`` (in place) at ``betas[t, c]``; returns the energy and
     unit-sum traces, each (n_chains, n_sweeps).  ``device="cuda"`` (integer models only):
     the chains sweep on the GPU (:mod:`pgm_ebm.cuda.anneal`), with the CPU's bits, and come
-    back at the end; ``chains``: an :class:`~pgm_ebm.cuda.anneal.IntegerChains` already on
-    the device, swept there and left there (the caller syncs)."""
+    back at the end; ``on_device``: an :class:`~pgm_ebm.cuda.anneal.IntegerChains` already
+    on the device, swept there and left there (the caller syncs)."""
     from tqdm.auto import tqdm
 
     check_choice(sampler, "sampler", PAIRWISE_SAMPLERS)
@@ -124,7 +124,7 @@ def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="s
     T, C = betas.shape
     E = np.empty((T, C))
     M = np.empty((T, C), np.int64)
-    gpu = chains
+    gpu = on_device
     if device == "cuda" and gpu is None:
         if arrays[0] != "int":
             raise ValueError(f"device='cuda': {CUDA_PAIRWISE_WHY}")
@@ -152,7 +152,7 @@ def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="s
                     X, indptr, indices, data, b, spin, heatbath, bt, streams, E[t0:t1], M[t0:t1]
                 )
             bar.update(t1 - t0)
-    if gpu is not None and chains is None:
+    if gpu is not None and on_device is None:
         gpu.sync()
     return E.T.copy(), M.T.copy()
 
@@ -192,7 +192,7 @@ def tempering(arrays, spin, X, betas, n_sweeps, burn_in, swap_every, sampler, st
             temp_of = np.empty(R)
             temp_of[where] = betas  # replica where[j] runs at betas[j]
             E, M = run_sweeps(arrays, spin, X, np.tile(temp_of, (k, 1)), sampler, streams,
-                              chains=gpu)  # fmt: skip
+                              on_device=gpu)  # fmt: skip
             for s in range(k):
                 if t + s >= burn_in:
                     E_out.append(E[where, s])
