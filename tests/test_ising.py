@@ -385,3 +385,18 @@ def test_init_step_measure_drive_the_same_chains_as_sample(sampler):
     np.testing.assert_array_equal(m, ref.reshape(3, -1).sum(axis=1))
     with pytest.raises(ValueError, match="multispin"):
         lat.init_chains(2, sampler="multispin")
+
+
+def test_wolff_clusters_per_sweep_do_not_hang_on_one_sweep_of_small_clusters():
+    # near T_c cluster sizes spread over orders of magnitude: sizing the sweep from the last
+    # burn-in sweep alone froze up to N clusters per sweep in some seeds (70x slower at
+    # L = 256); the adapted count must stay near N / <cluster size> for every seed
+    # (measured before the fix: seed 0 froze 2,731 clusters per sweep, the others 2 to 7)
+    m = IsingLattice((64, 64), beta=1 / 2.27)
+    counts = [
+        m.sample(1, n_chains=2, sampler="wolff", burn_in=60, init="up", random_state=s).info[
+            "wolff_clusters_per_sweep"
+        ]
+        for s in range(20)
+    ]
+    assert max(counts) <= 4 * np.median(counts), counts
