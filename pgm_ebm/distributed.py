@@ -17,12 +17,13 @@ Dask is imported only when a scheduler is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import warnings
 from pathlib import Path
 
-__all__ = ["StudyError", "TaskStore", "connect", "run_tasks"]
+__all__ = ["StudyError", "TaskStore", "connect", "open_client", "run_tasks"]
 
 #: the store's format tag: a store written by something else is refused, not guessed at
 STORE_FORMAT = "pgm_ebm-study-1"
@@ -184,6 +185,24 @@ def connect(scheduler: str):
     return client, [client, cluster]
 
 
+@contextlib.contextmanager
+def open_client(client=None, scheduler: str | None = None):
+    """``with open_client(client, scheduler) as c:`` gives ``client`` as it is (None: run
+    here), or a client :func:`connect` opens for ``scheduler`` and closes, with the cluster
+    it started, at the end of the block: one cluster for every run of a study."""
+    if client is not None and scheduler is not None:
+        raise ValueError("pass client or scheduler, not both")
+    if scheduler is None:
+        yield client
+        return
+    client, closers = connect(scheduler)
+    try:
+        yield client
+    finally:
+        for obj in closers:
+            obj.close()
+
+
 def run_tasks(
     fn,
     tasks,
@@ -269,44 +288,47 @@ def run_tasks(
         results[key] = value
         bar.update(1)
 
-    closers = []
+    def fail(params, exc):
+        failures.append((params, f"{type(exc).__name__}: {exc}"))
+        bar.update(1)
+
     try:
         if (client is None and scheduler is None) or not todo:
             for k, t in todo:
                 try:
                     value = fn(**t, **shared)
                 except Exception as e:  # reported with its parameters, others go on
-                    failures.append((t, f"{type(e).__name__}: {e}"))
-                    bar.update(1)
+                    fail(t, e)
                     continue
                 finish(k, t, value)
         else:
-            if client is None:
-                client, closers = connect(scheduler)
-            distributed = _import_distributed()
-            futures = {}
-            if shared and todo:  # sent once to every worker, not once per task, under
-                # keys of their own (a dict's keys would be the data's names on the cluster)
-                names = list(shared)
-                sent = client.scatter([shared[k] for k in names], broadcast=True, hash=False)
-                shared = dict(zip(names, sent, strict=True))
-            for k, t in todo:
-                # pure=False: each task is computed, never merged with an equal-looking one
-                fut = client.submit(fn, **t, **shared, pure=False)
-                futures[fut] = (k, t)
-            for fut in distributed.as_completed(list(futures)):
-                k, t = futures[fut]
-                try:
-                    value = fut.result()
-                except Exception as e:
-                    failures.append((t, f"{type(e).__name__}: {e}"))
-                    bar.update(1)
-                    continue
-                finish(k, t, value)
+            with open_client(client, scheduler) as c:
+                _run_on(c, fn, todo, shared, finish, fail)
     finally:
         bar.close()
-        for c in closers:
-            c.close()
     if failures:
         raise StudyError(failures)
     return [results[k] for k in keys]
+
+
+def _run_on(client, fn, todo, shared, finish, fail):
+    """Submit ``todo`` to ``client`` and ``finish`` each task as it completes."""
+    distributed = _import_distributed()
+    futures = {}
+    if shared and todo:  # sent once to every worker, not once per task, under
+        # keys of their own (a dict's keys would be the data's names on the cluster)
+        names = list(shared)
+        sent = client.scatter([shared[k] for k in names], broadcast=True, hash=False)
+        shared = dict(zip(names, sent, strict=True))
+    for k, t in todo:
+        # pure=False: each task is computed, never merged with an equal-looking one
+        fut = client.submit(fn, **t, **shared, pure=False)
+        futures[fut] = (k, t)
+    for fut in distributed.as_completed(list(futures)):
+        k, t = futures[fut]
+        try:
+            value = fut.result()
+        except Exception as e:
+            fail(t, e)
+            continue
+        finish(k, t, value)

@@ -67,17 +67,11 @@ def evaluate_dbm(model, X, desc: str, *, n_chains: int = 100, random_state=0,
     invalid).  0: no check.  ``schedule``: the AIS temperatures (default: the
     Salakhutdinov-Murray 14,500).  ``client`` / ``scheduler``: forward and reverse AIS on a
     Dask cluster (the same estimates bit for bit; :mod:`pgm_ebm.distributed`)."""
-    from pgm_ebm.distributed import connect
+    from pgm_ebm.distributed import open_client
 
-    closers = []
-    if scheduler is not None and client is None:  # one cluster for both AIS runs
-        client, closers = connect(scheduler)
-    try:
+    with open_client(client, scheduler) as c:  # one cluster for both AIS runs
         return _evaluate_dbm(model, X, desc, n_chains, random_state, reverse, floor_steps,
-                             schedule, client)  # fmt: skip
-    finally:
-        for obj in closers:
-            obj.close()
+                             schedule, c)  # fmt: skip
 
 
 def _evaluate_dbm(model, X, desc, n_chains, random_state, reverse, floor_steps, schedule,

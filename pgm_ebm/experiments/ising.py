@@ -92,17 +92,11 @@ def log_partition_comparison(
     interval), mean field (a lower bound) and Bethe, as a list of rows.  ``client`` /
     ``scheduler``: the AIS chains run on a Dask cluster (the same numbers bit for bit;
     :mod:`pgm_ebm.distributed`)."""
-    from pgm_ebm.distributed import connect
+    from pgm_ebm.distributed import open_client
 
-    closers = []
-    if scheduler is not None and client is None:  # one cluster for every beta
-        client, closers = connect(scheduler)
-    try:
+    with open_client(client, scheduler) as c:  # one cluster for every beta
         return _log_partition_rows(size, betas, n_chains, n_temperatures, random_state,
-                                   progress, client)  # fmt: skip
-    finally:
-        for obj in closers:
-            obj.close()
+                                   progress, c)  # fmt: skip
 
 
 def _log_partition_rows(size, betas, n_chains, n_temperatures, random_state, progress, client):

@@ -178,7 +178,7 @@ def ais_comparison(
     seconds, ess, collapse_every}, ...]}``.  ``client`` / ``scheduler``: every AIS run on
     a Dask cluster (the same estimates bit for bit; see :mod:`pgm_ebm.distributed`).
     """
-    from pgm_ebm.distributed import connect
+    from pgm_ebm.distributed import open_client
 
     if min(model.components_.shape) > 25:
         raise ValueError(
@@ -188,14 +188,8 @@ def ais_comparison(
         )
     exact = model.log_partition("exact")
     V0 = model.sample(n_chains, n_steps=1000, random_state=random_state)  # reverse-AIS starts
-    closers = []
-    if scheduler is not None and client is None:  # one cluster for every run
-        client, closers = connect(scheduler)
-    try:
-        rows = _ais_rows(model, schedule_lengths, n_chains, random_state, V0, client)
-    finally:
-        for obj in closers:
-            obj.close()
+    with open_client(client, scheduler) as c:  # one cluster for every run
+        rows = _ais_rows(model, schedule_lengths, n_chains, random_state, V0, c)
     return {"exact": exact, "rows": rows}
 
 
