@@ -503,6 +503,7 @@ def _cmd_denoise(args) -> int:
         n_sweeps=args.sweeps,
         random_state=args.seed,
         progress=not args.no_progress,
+        scheduler=args.scheduler,
     )
     clean, noisy, results = run["clean"], run["noisy"], run["results"]
     summary = {"image": str(args.image), **run["summary"]}
@@ -858,6 +859,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--threshold", type=_real(0.0, high=1.0), default=0.5, help="grey level threshold"
     )
     dz.add_argument("--seed", type=_count(0), default=0, help="random seed")
+    dz.add_argument("--scheduler", type=_scheduler, help="methods: " + _SCHEDULER_HELP)
     dz.add_argument("--out", default="runs/denoise", help="output folder")
     dz.add_argument("--no-progress", action="store_true", help="no progress bars")
     dz.set_defaults(func=_cmd_denoise)

@@ -280,3 +280,27 @@ def test_temperature_scan_on_the_cluster_is_the_single_process_scan(client):
     for T in (1.8, 2.4, 3.0):
         np.testing.assert_array_equal(here["snapshots"][T], there["snapshots"][T])
         np.testing.assert_array_equal(here["traces"][T].energy, there["traces"][T].energy)
+
+
+def test_denoising_methods_on_the_cluster_are_the_single_process_methods(client):
+    from pgm_ebm import denoise as dn
+    from pgm_ebm.experiments import denoise_experiment
+
+    img = dn.load_image("builtin:shapes", size=24)
+    kw = dict(noise=0.1, random_state=3, n_sweeps=20)
+    here = denoise_experiment(img, **kw)["results"]
+    there = denoise_experiment(img, **kw, client=client)["results"]
+    assert list(here) == list(there) == list(dn.METHODS)
+    for m, a in here.items():
+        b = there[m]
+        for name in ("image", "spins", "marginals", "trace", "deltas"):
+            x, y = getattr(a, name), getattr(b, name)
+            assert (x is None) == (y is None), (m, name)
+            if x is not None:
+                assert x.dtype == y.dtype, (m, name)
+                np.testing.assert_array_equal(x, y, err_msg=f"{m}.{name}")
+        assert (a.energy, a.n_iter, a.converged, a.exact) == (b.energy, b.n_iter, b.converged,
+                                                              b.exact), m  # fmt: skip
+        assert a.settings["error_rate"] == b.settings["error_rate"], m
+    with pytest.raises(ValueError, match="random_state must be an int seed"):
+        denoise_experiment(img, noise=0.1, random_state=np.random.default_rng(0), client=client)
