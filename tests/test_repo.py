@@ -6,11 +6,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_ci_runs_the_readme_test_command_verbatim():
-    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
+def test_ci_runs_the_readme_test_command_then_its_docs_command_verbatim():
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
     readme = (ROOT / "README.md").read_text()
-    first_block = re.search(r"```(?:bash|sh)?\n(.*?)```", readme, re.S).group(1)
-    assert ci in first_block.splitlines()
+    blocks = re.findall(r"```(?:bash|sh)\n(.*?)```", readme, re.S)
+    assert ci[-2] in blocks[0].splitlines()  # the test command, in the first block
+    docs = [b for b in blocks if "make -C docs html" in b]
+    assert docs and ci[-1] in docs[0].splitlines()  # the site, as the README builds it
 
 
 def test_kernels_never_call_np_random():

@@ -15,7 +15,9 @@ __all__ = ["GridPosterior"]
 
 @dataclass(frozen=True, eq=False)
 class GridPosterior:
-    """``p(x | y) ~ exp(-E(x))`` with ``E(x) = -beta sum_<ij> x_i x_j - sum_i u_i x_i`` on a
+    """The posterior of a binary image on a pixel grid under an Ising prior.
+
+    ``p(x | y) ~ exp(-E(x))`` with ``E(x) = -beta sum_<ij> x_i x_j - sum_i u_i x_i`` on a
     pixel grid (free boundaries, the 4- or 8-neighbourhood), ``x`` in {-1, +1}.
 
     ``field`` is the unary field ``u = eta * y - h`` (see :mod:`pgm_ebm.denoise`), ``beta``

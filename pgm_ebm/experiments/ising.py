@@ -154,8 +154,8 @@ def ising_point(
     """One task of a temperature scan: ``n_chains`` chains of the ``size x size`` torus at
     temperature ``T``, seeded by ``(random_state, size, T, run)`` alone (so the result does not
     depend on where, when or beside what it runs).  Returns the per-spin means of e, e^2,
-    |m|, m^2 and m^4 over every measurement of every chain, with the number of measurements
-    and the integrated autocorrelation times of e and |m| (in sweeps)."""
+    ``|m|``, m^2 and m^4 over every measurement of every chain, with the number of measurements
+    and the integrated autocorrelation times of e and ``|m|`` (in sweeps)."""
     from pgm_ebm.diagnostics import integrated_autocorr_time
 
     res = _sample_point(size, T, (random_state, run), sampler, n_sweeps, burn_in, n_chains)

@@ -97,10 +97,12 @@ class IsingLattice:
     # ------------------------------------------------------------------ geometry
     @property
     def field_uniform(self) -> bool:
+        """Whether the field ``h`` is one number for every site."""
         return np.ndim(self.h) == 0
 
     @property
     def zero_field(self) -> bool:
+        """Whether the field ``h`` is zero at every site."""
         return bool(np.all(np.asarray(self.h) == 0))
 
     def field_grid(self):

@@ -40,7 +40,7 @@ def rbm_log_partition_exact(
     --------
     >>> import numpy as np
     >>> r = rbm_log_partition_exact(np.zeros((2, 3)), np.zeros(3), np.zeros(2))
-    >>> round(r.log_z / np.log(2), 6)  # 2**5 states of energy 0
+    >>> float(round(r.log_z / np.log(2), 6))  # 2**5 states of energy 0
     5.0
     """
     W = as_real_array(W, "W", ndim=2)
