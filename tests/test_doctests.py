@@ -24,8 +24,11 @@ def _examples():
         module = importlib.import_module(name)
         for test in finder.find(module, name):
             # a name re-exported elsewhere is tested where it is defined
-            if test.examples and test.name.startswith(name) and test.filename and (
-                test.filename == getattr(module, "__file__", None)
+            if (
+                test.examples
+                and test.name.startswith(name)
+                and test.filename
+                and (test.filename == getattr(module, "__file__", None))
             ):
                 out.append(test)
     return sorted(out, key=lambda t: t.name)

@@ -74,8 +74,13 @@ def denoise_experiment(
             [{"method": m} for m in methods],
             client=client,
             scheduler=scheduler,
-            shared={"noisy": np.asarray(noisy), "clean": clean, "random_state": random_state,
-                    "n_sweeps": n_sweeps, "options": opts},  # fmt: skip
+            shared={
+                "noisy": np.asarray(noisy),
+                "clean": clean,
+                "random_state": random_state,
+                "n_sweeps": n_sweeps,
+                "options": opts,
+            },  # fmt: skip
             progress=progress,
             desc="methods",
         )
