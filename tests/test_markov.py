@@ -83,3 +83,15 @@ def test_limits():
         markov.transition_matrix(BoltzmannMachine(np.zeros((13, 13)), np.zeros(13)))
     with pytest.raises(ValueError, match="kind"):
         markov.transition_matrix(_model(), "hmc")
+
+
+@pytest.mark.parametrize("kind", ["random-scan", "metropolis"])
+def test_gap_per_update_puts_chains_of_different_step_lengths_on_one_axis(kind):
+    # two steps of T are one step of T @ T: the same chain, so the same gap per update
+    T = markov.transition_matrix(_model(n=4), kind)
+    g = markov.gap_per_update(T)
+    assert g == pytest.approx(markov.spectral_gap(T))
+    assert markov.gap_per_update(T @ T, 2) == pytest.approx(g, rel=1e-9)
+    assert markov.gap_per_update(T @ T, 2) < markov.spectral_gap(T @ T)
+    with pytest.raises(ValueError, match="updates_per_step"):
+        markov.gap_per_update(T, 0)
