@@ -16,10 +16,10 @@ extensions = [
 autosummary_generate = True
 numpydoc_show_class_members = False
 sphinx_gallery_conf = {
-    "examples_dirs": "../examples",
-    "gallery_dirs": "auto_examples",
+    "examples_dirs": ["../examples", "../tutorials"],
+    "gallery_dirs": ["auto_examples", "auto_tutorials"],
     "filename_pattern": r"/plot_",
 }
 html_theme = "alabaster"
 html_static_path = ["_static"]
-exclude_patterns = ["_build", "auto_examples/*.ipynb"]
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_tutorials/*.ipynb"]
