@@ -544,3 +544,28 @@ def test_exact_log_z_with_huge_activations(scale):
     np.testing.assert_allclose(
         rbm_log_partition_exact(W, b, c).log_z, rbm_log_z(W, b, c), rtol=1e-10
     )
+
+
+@pytest.mark.parametrize("n_components", [3, 8])  # enumerate the hidden layer, then the visible
+def test_exact_gradient_is_the_derivative_of_the_exact_log_likelihood(n_components):
+    rng = np.random.default_rng(SEED)
+    X = (rng.random((40, 5)) < 0.4).astype(float)
+    rbm = BernoulliRBM(n_components=n_components, n_iter=3, random_state=0, dtype="float64")
+    rbm.fit(X)
+    rbm.components_ = rbm.components_ + rng.normal(0, 0.5, rbm.components_.shape)
+    g = rbm.log_likelihood_gradient(X)
+    eps = 1e-6
+    for name in ("components_", "intercept_visible_", "intercept_hidden_"):
+        a = getattr(rbm, name)
+        fd = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            old = a[idx]
+            a[idx] = old + eps
+            up = rbm.score(X)
+            a[idx] = old - eps
+            down = rbm.score(X)
+            a[idx] = old
+            fd[idx] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(g[name], fd, atol=1e-7, err_msg=name)
+    with pytest.raises(ValueError, match="max_units"):
+        rbm.log_likelihood_gradient(X, max_units=2)
