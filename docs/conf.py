@@ -22,4 +22,7 @@ sphinx_gallery_conf = {
 }
 html_theme = "alabaster"
 html_static_path = ["_static"]
+# classes without the attribute table of autosummary's default template, which takes a
+# plain attribute's summary from its type (str's docstring for ``sampler_kind``)
+templates_path = ["_templates"]
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_tutorials/*.ipynb"]

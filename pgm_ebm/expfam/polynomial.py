@@ -10,8 +10,10 @@ from pgm_ebm._rng import check_random_state
 
 
 class PolynomialFamily2D:
-    """Densities on R^2 with polynomial sufficient statistics, ``p(x) ~ exp(theta . f(x))``,
-    ``f = (x1^a x2^b : 1 <= a + b <= degree)``; energy ``E(x) = -theta . f(x)``.
+    """Densities on R^2 with polynomial sufficient statistics.
+
+    ``p(x) ~ exp(theta @ f(x))`` with ``f = (x1^a x2^b : 1 <= a + b <= degree)``; energy
+    ``E(x) = -theta @ f(x)``.
 
     Normalisable when the top-degree part is negative definite; ``log_partition`` integrates
     on a grid over ``[-lim, lim]^2`` (the densities fitted here are negligible outside it).

@@ -145,7 +145,7 @@ class IsingLattice:
 
     # ------------------------------------------------------------------ energies
     def energy_magnetization(self, spins, out_e, out_m):
-        """Energies and magnetizations of int8 spins (n, *shape) into out_e, out_m."""
+        """Energies and magnetizations of int8 spins ``(n, *shape)`` into ``out_e``, ``out_m``."""
         spins = np.ascontiguousarray(spins)
         if len(self.shape) == 2:
             _energy_magnetization_2d(
