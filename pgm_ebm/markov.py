@@ -93,9 +93,9 @@ def gap_per_update(T, updates_per_step: int = 1) -> float:
     Examples
     --------
     >>> import numpy as np
-    >>> T = np.array([[0.5, 0.5], [0.5, 0.5]])  # |lambda_2| = 0
-    >>> gap_per_update(T, 4)
-    1.0
+    >>> T = np.array([[0.9, 0.1], [0.1, 0.9]])  # |lambda_2| = 0.8: gap 0.2 per step
+    >>> round(gap_per_update(T, 2), 4)  # a step of two updates: 1 - sqrt(0.8)
+    0.1056
     """
     updates_per_step = check_positive_int(updates_per_step, "updates_per_step")
     return float(1.0 - (1.0 - spectral_gap(T)) ** (1.0 / updates_per_step))

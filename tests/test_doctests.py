@@ -4,7 +4,6 @@ import doctest
 import importlib
 import pkgutil
 
-import numpy as np
 import pytest
 
 import pgm_ebm
@@ -42,11 +41,9 @@ def test_the_package_has_examples_to_run():
 
 
 @pytest.mark.parametrize("test", EXAMPLES, ids=[t.name for t in EXAMPLES])
-def test_docstring_example_runs(test, monkeypatch):
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+def test_docstring_example_runs(test):
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     test.globs = dict(test.globs)
     report: list[str] = []
-    with np.printoptions(legacy=False):
-        result = runner.run(test, out=report.append)
+    result = runner.run(test, out=report.append)
     assert result.failed == 0, "".join(report)

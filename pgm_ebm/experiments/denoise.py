@@ -30,7 +30,7 @@ def denoise_experiment(
     Gaussian noise) or Bishop's 2.1 with ``bishop=True``.  ``client`` / ``scheduler``: each
     method is a task on a Dask cluster (:mod:`pgm_ebm.distributed`); every method draws from
     ``random_state`` wherever it runs, so the results are the single-process run's bit for
-    bit (``wall_time`` aside).
+    bit (``wall_time`` aside); an int ``random_state`` (or None) is required there.
     """
     from pgm_ebm import denoise as dn
 
@@ -68,7 +68,6 @@ def denoise_experiment(
             raise ValueError("random_state must be an int seed (or None) to run the methods "
                              "on a cluster: a Generator is drawn from method after method in "
                              f"one process, got {type(random_state).__name__}")  # fmt: skip
-
         rows = run_tasks(
             denoise_task,
             [{"method": m} for m in methods],
@@ -80,7 +79,7 @@ def denoise_experiment(
                 "random_state": random_state,
                 "n_sweeps": n_sweeps,
                 "options": opts,
-            },  # fmt: skip
+            },
             progress=progress,
             desc="methods",
         )

@@ -66,13 +66,6 @@ class TrainingStopped(UserWarning):
     """Training stopped early (interrupted, diverged); the last good parameters were kept."""
 
 
-def _sigmoid(x):
-    """``1 / (1 + exp(-x))`` in float64 without overflow warnings."""
-    from scipy.special import expit
-
-    return expit(x)
-
-
 def _softplus(x):
     return np.logaddexp(0.0, x)
 
@@ -499,42 +492,46 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if min(n_h, n_v) > max_units:
             raise ValueError(f"the exact gradient enumerates the smaller layer: 2**{min(n_h, n_v)}"
                              f" states, more than max_units={max_units} allows")  # fmt: skip
+        from scipy.special import expit
+
         Xf = np.asarray(X, np.float64)
-        ph = _sigmoid(Xf @ W.T + c)
+        ph = expit(Xf @ W.T + c)
         data_W, data_b, data_c = ph.T @ Xf / len(Xf), Xf.mean(0), ph.mean(0)
         hidden_side = n_h <= n_v  # enumerate the hidden layer, sum the visible one out
         n_enum = n_h if hidden_side else n_v
-        # pass 1: log of the unnormalised marginal of every enumerated state, in chunks
-        chunk = 1 << min(n_enum, 12)
-        n_states = 1 << n_enum
+        n_states, chunk = 1 << n_enum, 1 << min(n_enum, 12)
         shifts = np.arange(n_enum - 1, -1, -1)
-
-        def states(start):
-            k = np.arange(start, min(start + chunk, n_states))
-            return ((k[:, None] >> shifts) & 1).astype(np.float64)
-
-        def log_marginal(S):
-            if hidden_side:  # log p*(h) = c.h + sum_i softplus(b_i + (h W)_i)
-                return S @ c + np.logaddexp(0.0, S @ W + b).sum(1)
-            return S @ b + np.logaddexp(0.0, S @ W.T + c).sum(1)
-
-        logs = np.concatenate([log_marginal(states(i)) for i in range(0, n_states, chunk)])
-        top = logs.max()
-        weights = np.exp(logs - top)
-        weights /= weights.sum()
+        # one pass over the states in chunks, the moments weighted by exp(log p*(s) - top)
+        # with the running maximum ``top`` (the sums rescaled when it grows)
+        top, total = -np.inf, 0.0
         mW, mb, mc = np.zeros_like(W), np.zeros(n_v), np.zeros(n_h)
-        for i in range(0, n_states, chunk):
-            S, w = states(i), weights[i : i + chunk]
+        for start in range(0, n_states, chunk):
+            k = np.arange(start, min(start + chunk, n_states))
+            S = ((k[:, None] >> shifts) & 1).astype(np.float64)
+            if hidden_side:  # log p*(h) = c.h + sum_i softplus(b_i + (h W)_i)
+                A = S @ W + b
+                logs = S @ c + _softplus(A).sum(1)
+            else:
+                A = S @ W.T + c
+                logs = S @ b + _softplus(A).sum(1)
+            new_top = max(top, logs.max())
+            scale = np.exp(top - new_top)
+            top = new_top
+            w = np.exp(logs - top)
+            total = total * scale + w.sum()
+            mW *= scale
+            mb *= scale
+            mc *= scale
+            cond = expit(A)  # E[v | h] or E[h | v]
             if hidden_side:
-                pv = _sigmoid(S @ W + b)  # E[v | h]
-                mW += (S * w[:, None]).T @ pv
-                mb += w @ pv
+                mW += (S * w[:, None]).T @ cond
+                mb += w @ cond
                 mc += w @ S
             else:
-                qh = _sigmoid(S @ W.T + c)  # E[h | v]
-                mW += (qh * w[:, None]).T @ S
+                mW += (cond * w[:, None]).T @ S
                 mb += w @ S
-                mc += w @ qh
+                mc += w @ cond
+        mW, mb, mc = mW / total, mb / total, mc / total
         return {
             "components_": data_W - mW,
             "intercept_visible_": data_b - mb,

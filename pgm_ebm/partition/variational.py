@@ -132,7 +132,7 @@ def mean_field_log_partition(
             "iterations": it,
             "start": name,
             "magnetization": float(np.mean(m)),
-        },  # fmt: skip
+        },
     )
 
 
