@@ -25,7 +25,36 @@ def _as_chains(x) -> np.ndarray:
 
 
 def autocorrelation(x) -> np.ndarray:
-    """Normalised autocorrelation ``rho(t)``, averaged over chains (FFT, O(n log n))."""
+    """Normalised autocorrelation ``rho(t)``, averaged over chains (FFT, O(n log n)).
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_chains, n_samples)
+        The trace of one observable, at least 2 finite samples per chain.
+
+    Returns
+    -------
+    ndarray, shape (n_samples,)
+        ``rho(0) = 1, rho(1), ...``: the autocovariance at each lag (each chain about its own
+        mean, averaged over chains) over the autocovariance at lag 0.  A constant trace
+        gives ``[1, 0, 0, ...]``.
+
+    Raises
+    ------
+    ValueError
+        If the trace has the wrong shape, fewer than 2 samples or non-finite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import diagnostics
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.zeros(5000)  # an AR(1) chain: rho(t) = 0.9**t, tau = 19
+    >>> for t in range(1, 5000):
+    ...     x[t] = 0.9 * x[t - 1] + rng.standard_normal()
+    >>> diagnostics.autocorrelation(x)[:3].round(2)
+    array([1.  , 0.9 , 0.81])
+    """
     x = _as_chains(x)
     n = x.shape[1]
     xc = x - x.mean(axis=1, keepdims=True)
@@ -38,8 +67,39 @@ def autocorrelation(x) -> np.ndarray:
 
 
 def integrated_autocorr_time(x, c: float = 5.0) -> float:
-    """``tau = 1 + 2 sum_{t>=1} rho(t)``, summed up to the first window ``W >= c tau(W)``
-    (Sokal's automatic windowing; Madras & Sokal 1988)."""
+    """The integrated autocorrelation time, with Sokal's automatic window.
+
+    ``tau = 1 + 2 sum_{t>=1} rho(t)``, summed up to the first window ``W >= c tau(W)``
+    (Madras & Sokal 1988): the number of steps that are worth one independent sample.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_chains, n_samples)
+        The trace of one observable, at least 2 finite samples per chain.
+    c : float, default 5.0
+        The window constant: larger is less biased and noisier.
+
+    Returns
+    -------
+    float
+        ``tau``, at least 1.
+
+    Raises
+    ------
+    ValueError
+        If the trace has the wrong shape, fewer than 2 samples or non-finite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import diagnostics
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.zeros(5000)  # an AR(1) chain: rho(t) = 0.9**t, tau = 19
+    >>> for t in range(1, 5000):
+    ...     x[t] = 0.9 * x[t - 1] + rng.standard_normal()
+    >>> round(diagnostics.integrated_autocorr_time(x), 1)  # (1 + 0.9) / (1 - 0.9) = 19
+    20.2
+    """
     rho = autocorrelation(x)
     taus = 2.0 * np.cumsum(rho) - 1.0
     window = np.arange(len(taus))
@@ -49,13 +109,77 @@ def integrated_autocorr_time(x, c: float = 5.0) -> float:
 
 
 def effective_sample_size(x) -> float:
-    """``n_chains * n_samples / tau``."""
+    """The effective sample size ``n_chains * n_samples / tau``.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_chains, n_samples)
+        The trace of one observable, at least 2 finite samples per chain.
+
+    Returns
+    -------
+    float
+        How many independent samples the trace is worth, with ``tau`` from
+        :func:`integrated_autocorr_time`.
+
+    Raises
+    ------
+    ValueError
+        If the trace has the wrong shape, fewer than 2 samples or non-finite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import diagnostics
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.zeros(5000)  # an AR(1) chain: rho(t) = 0.9**t, tau = 19
+    >>> for t in range(1, 5000):
+    ...     x[t] = 0.9 * x[t - 1] + rng.standard_normal()
+    >>> round(diagnostics.effective_sample_size(x))
+    247
+    """
     xs = _as_chains(x)
     return float(xs.size / integrated_autocorr_time(xs))
 
 
 def batch_means(x, n_batches: int = 20):
-    """Mean and its standard error from batch means (each chain cut into batches)."""
+    """The mean of a trace and its standard error from batch means.
+
+    Each chain is cut into ``n_batches`` consecutive batches; the error is the standard
+    deviation of the batch means over the square root of their number, honest when the
+    batches are longer than the autocorrelation time.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_chains, n_samples)
+        The trace of one observable, at least 2 finite samples per chain.
+    n_batches : int, default 20
+        Batches per chain (at most half the samples, at least 2).
+
+    Returns
+    -------
+    mean : float
+        The mean over all samples.
+    stderr : float
+        Its standard error.
+
+    Raises
+    ------
+    ValueError
+        If the trace has the wrong shape, fewer than 2 samples or non-finite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import diagnostics
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.zeros(5000)  # an AR(1) chain: rho(t) = 0.9**t, tau = 19
+    >>> for t in range(1, 5000):
+    ...     x[t] = 0.9 * x[t - 1] + rng.standard_normal()
+    >>> mean, err = diagnostics.batch_means(x)
+    >>> print(f"{mean:.3f} +- {err:.3f}")
+    -0.039 +- 0.144
+    """
     xs = _as_chains(x)
     n = xs.shape[1]
     nb = max(2, min(n_batches, n // 2))
@@ -65,7 +189,38 @@ def batch_means(x, n_batches: int = 20):
 
 
 def split_rhat(x) -> float:
-    """Split R-hat (Gelman et al. 2013): each chain halved; ~1 when the chains agree."""
+    """Split R-hat (Gelman et al. 2013): each chain halved; about 1 when the chains agree.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_chains, n_samples)
+        The trace of one observable, at least 4 finite samples per chain.
+
+    Returns
+    -------
+    float
+        The square root of the pooled over the within-half variance; values above about
+        1.01 say the chains have not mixed.  ``inf`` when each half is constant but they
+        differ.
+
+    Raises
+    ------
+    ValueError
+        If the trace has the wrong shape, fewer than 4 samples or non-finite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import diagnostics
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.zeros(5000)  # an AR(1) chain: rho(t) = 0.9**t, tau = 19
+    >>> for t in range(1, 5000):
+    ...     x[t] = 0.9 * x[t - 1] + rng.standard_normal()
+    >>> round(diagnostics.split_rhat(x), 2)
+    1.01
+    >>> round(diagnostics.split_rhat(np.stack([x, x + 5.0])), 2)  # two chains disagree
+    1.62
+    """
     xs = _as_chains(x)
     half = xs.shape[1] // 2
     if half < 2:
@@ -83,8 +238,42 @@ def split_rhat(x) -> float:
 def jackknife(fn, *traces, n_blocks: int = 20):
     """Value of ``fn(*traces)`` and its blocked-jackknife standard error.
 
-    ``traces`` are ``(n_chains, n_samples)`` arrays cut along samples into ``n_blocks``
-    blocks (blocks longer than the autocorrelation time make the error honest).
+    For a nonlinear function of means (a susceptibility, a Binder cumulant) whose error
+    cannot come from batch means of one trace.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(*traces) -> float``, given arrays of shape ``(n_chains, m)``.
+    *traces : array_like, shape (n_samples,) or (n_chains, n_samples)
+        The traces, cut along samples into ``n_blocks`` blocks (blocks longer than the
+        autocorrelation time make the error honest).
+    n_blocks : int, default 20
+        The number of blocks, each left out once.
+
+    Returns
+    -------
+    value : float
+        ``fn`` of the whole traces.
+    stderr : float
+        The jackknife standard error.
+
+    Raises
+    ------
+    ValueError
+        If a trace has the wrong shape, fewer than 2 samples or non-finite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import diagnostics
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.zeros(5000)  # an AR(1) chain: rho(t) = 0.9**t, tau = 19
+    >>> for t in range(1, 5000):
+    ...     x[t] = 0.9 * x[t - 1] + rng.standard_normal()
+    >>> value, err = diagnostics.jackknife(lambda t: t.mean(), x)
+    >>> print(f"{value:.3f} +- {err:.3f}")
+    -0.039 +- 0.144
     """
     ts = [_as_chains(t) for t in traces]
     n = ts[0].shape[1]
