@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from pgm_ebm._rng import check_random_state
+from pgm_ebm._validation import check_positive_int, check_real
 
 logger = logging.getLogger(__name__)
 
@@ -91,16 +92,39 @@ def _open_bytes(path: Path) -> bytes:
 
 # ----------------------------------------------------------------------------- .amat
 def read_amat(path, n_features: int = N_PIXELS) -> np.ndarray:
-    """Read a binarized-MNIST ``.amat`` file (plain or gzip) into ``uint8[n, n_features]``.
+    r"""Read a binarized-MNIST ``.amat`` file (plain or gzip) into ``uint8[n, n_features]``.
 
-    One image per line, ``n_features`` whitespace-separated values, each 0 or 1.
+    Parameters
+    ----------
+    path : str or path-like
+        The file: one image per line, ``n_features`` whitespace-separated values, each 0 or
+        1; gzip-compressed or not (told by its magic number, not its name).
+    n_features : int, default 784
+        Values per line.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (n, n_features)
+        The images, values 0 and 1.
 
     Raises
     ------
     DataFormatError
         Naming the file and the (1-based) line and column of the first bad
         value, a wrong row length, or a truncated stream.
+    ValueError
+        If ``n_features`` is not a positive integer.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.amat"
+    >>> _ = path.write_text("0 1 1\n1 0 0\n")
+    >>> read_amat(path, n_features=3)
+    array([[0, 1, 1],
+           [1, 0, 0]], dtype=uint8)
     """
+    n_features = check_positive_int(n_features, "n_features")
     path = Path(path)
     buf = _open_bytes(path)
     width = 2 * n_features  # "d d d ... d\n"
@@ -162,11 +186,29 @@ _IDX_DTYPES = {
 def read_idx(path) -> np.ndarray:
     """Read an IDX file (MNIST images or labels; plain or gzip).
 
+    Parameters
+    ----------
+    path : str or path-like
+        The file, gzip-compressed or not (told by its magic number, not its name).
+
+    Returns
+    -------
+    numpy.ndarray
+        The array with the shape and type of the file's header, in native byte order.
+
     Raises
     ------
     DataFormatError
         On a wrong magic number (offset 0), an unknown type code (offset 2),
         or a payload shorter or longer than the header announces.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "labels.idx1-ubyte"
+    >>> _ = path.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]))  # uint8, shape (3,)
+    >>> read_idx(path)
+    array([7, 2, 1], dtype=uint8)
     """
     path = Path(path)
     buf = _open_bytes(path)
@@ -198,7 +240,39 @@ def read_idx(path) -> np.ndarray:
 
 
 def load_mnist_idx(images, labels=None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Read MNIST IDX images (``uint8[n, 28, 28]``) and optionally their labels."""
+    """Read MNIST IDX images and, optionally, their labels.
+
+    Parameters
+    ----------
+    images : str or path-like
+        IDX image file (``t10k-images-idx3-ubyte``, plain or gzip).
+    labels : str or path-like, optional
+        IDX label file of the same images.
+
+    Returns
+    -------
+    X : numpy.ndarray of uint8, shape (n, 28, 28)
+        The images.
+    y : numpy.ndarray of uint8, shape (n,), or None
+        Their labels, None without ``labels``.
+
+    Raises
+    ------
+    DataFormatError
+        If either file is not IDX (see :func:`read_idx`), or the counts of images and labels
+        differ.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> header = bytes([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28])
+    >>> _ = (d / "images").write_bytes(header + bytes(2 * 28 * 28))
+    >>> _ = (d / "labels").write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 2, 4, 9]))
+    >>> X, y = load_mnist_idx(d / "images", d / "labels")
+    >>> X.shape, y.tolist()
+    ((2, 28, 28), [4, 9])
+    """
     X = read_idx(images)
     y = read_idx(labels) if labels is not None else None
     if y is not None and len(y) != len(X):
@@ -209,10 +283,38 @@ def load_mnist_idx(images, labels=None) -> tuple[np.ndarray, np.ndarray | None]:
 def binarize(images, method: str = "threshold", threshold: float = 0.5, random_state=None):
     """Binarize grey images to ``uint8`` 0/1, flattened to ``(n, n_pixels)``.
 
-    Integer images are scaled by 1/255 first.  ``method="threshold"`` keeps
-    pixels above ``threshold``; ``method="stochastic"`` draws each pixel as a
-    Bernoulli with its grey level as probability (the Salakhutdinov & Murray
-    binarization), reproducibly from ``random_state``.
+    Parameters
+    ----------
+    images : array_like, shape (n, ...)
+        Grey images: integers 0-255 (scaled by 1/255) or floats in [0, 1]; not modified.
+    method : {"threshold", "stochastic"}, default "threshold"
+        ``"threshold"`` keeps the pixels above ``threshold``; ``"stochastic"`` draws each
+        pixel as a Bernoulli variable with its grey level as probability (the
+        Salakhutdinov & Murray binarization).
+    threshold : float, default 0.5
+        Grey level in [0, 1] above which a pixel is 1 (``method="threshold"``).
+    random_state : None, int or numpy.random.Generator, optional
+        Seed of the draws (``method="stochastic"``).
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (n, n_pixels)
+        The binary images, flattened.
+
+    Raises
+    ------
+    ValueError
+        If ``images`` has fewer than 2 dimensions or values outside 0-255 / [0, 1],
+        ``threshold`` is not in [0, 1], or ``method`` is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grey = np.array([[[0, 100], [200, 255]]], dtype=np.uint8)  # one 2 x 2 image
+    >>> binarize(grey)
+    array([[0, 0, 1, 1]], dtype=uint8)
+    >>> binarize(grey, "stochastic", random_state=0).shape
+    (1, 4)
     """
     x = np.asarray(images)
     if x.ndim < 2:
@@ -222,8 +324,7 @@ def binarize(images, method: str = "threshold", threshold: float = 0.5, random_s
     if not np.all(np.isfinite(x)) or x.min(initial=0) < 0 or x.max(initial=0) > 1:
         raise ValueError("images must be uint8 grey levels or floats in [0, 1]")
     if method == "threshold":
-        if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+        threshold = check_real(threshold, "threshold", 0.0, 1.0)
         return (x > threshold).astype(np.uint8)
     if method == "stochastic":
         rng = check_random_state(random_state)
@@ -283,6 +384,9 @@ def load_binarized_mnist(
 ) -> np.ndarray:
     """Load a split of binarized MNIST as ``uint8[n, 784]`` (values 0/1).
 
+    The Salakhutdinov & Murray (2008) binarization, as used by the published AIS numbers;
+    searched locally first, downloaded (and checked by SHA-256) only when nowhere else.
+
     Parameters
     ----------
     split : {"train", "valid", "test"}
@@ -294,11 +398,26 @@ def load_binarized_mnist(
     progress : bool, default True
         Show a progress bar while downloading.
 
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (n, 784)
+        The images of the split.
+
     Raises
     ------
     FileNotFoundError
         When the file is nowhere and cannot be downloaded; the message lists
         the folders searched and where to put the files.
+    ValueError
+        If ``split`` is unknown.
+    DataFormatError
+        If the file found is not a well-formed ``.amat`` file.
+
+    Examples
+    --------
+    >>> X = load_binarized_mnist("test", download=False)  # doctest: +SKIP
+    >>> X.shape  # doctest: +SKIP
+    (10000, 784)
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
@@ -330,12 +449,30 @@ def load_binarized_mnist(
 
 
 def load_embedded_mnist(split: str = "train") -> np.ndarray:
-    """The subset of binarized MNIST shipped inside the package, ``uint8[n, 784]``.
+    """The subset of binarized MNIST shipped inside the package (no file, no network).
 
-    ``split="train"``: the first 10,000 training images (that split is in
-    random order); ``split="test"``: 2,000 test images drawn at random with
-    seed 0 (the test split is ordered by digit class, so its first rows are all
-    zeros and ones); their row numbers are in ``test_indices`` of the file.
+    Parameters
+    ----------
+    split : {"train", "test"}, default "train"
+        ``"train"``: the first 10,000 training images (that split is in random order);
+        ``"test"``: 2,000 test images drawn at random with seed 0 (the test split is
+        ordered by digit class, so its first rows are all zeros and ones); their row
+        numbers are in ``test_indices`` of the file.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (n, 784)
+        The images, values 0 and 1.
+
+    Raises
+    ------
+    ValueError
+        If ``split`` is not ``"train"`` or ``"test"``.
+
+    Examples
+    --------
+    >>> load_embedded_mnist("test").shape
+    (2000, 784)
     """
     if split not in ("train", "test"):
         raise ValueError(f"the embedded subset has splits 'train' and 'test', got {split!r}")

@@ -38,7 +38,23 @@ _PICKLE_NOTE = "pgm_ebm model files never hold pickled data, and none is ever lo
 
 
 class ModelFileError(ValueError):
-    """A model, checkpoint or data file that cannot be used (the message names it)."""
+    """A model, checkpoint or data file that cannot be used (the message names it).
+
+    A subclass of :class:`ValueError`, raised by every reader of this module and by the
+    models' ``load`` for whatever is wrong with a file: not an archive, truncated, pickled
+    data, a bad header, an array of the wrong shape, type or values.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "empty.npz"
+    >>> _ = path.write_bytes(b"")
+    >>> try:
+    ...     read_npz(path)
+    ... except ModelFileError as exc:
+    ...     print(str(exc).endswith("empty.npz: is empty"))
+    True
+    """
 
 
 def _fail(path, why) -> ModelFileError:
@@ -111,20 +127,65 @@ def _read_member(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray
 
 
 def read_npy(path) -> np.ndarray:
-    """A single ``.npy`` array from a file of unknown origin (never unpickles); any defect
-    is a :class:`ModelFileError` naming the file."""
+    """A single ``.npy`` array from a file of unknown origin (never unpickles).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.npy`` file.
+
+    Returns
+    -------
+    numpy.ndarray
+        A writable, C-contiguous copy of the array (numbers or strings only).
+
+    Raises
+    ------
+    ModelFileError
+        Naming the file, whatever is wrong with it: missing, a folder, a bad header, an
+        object or structured dtype, a declared shape the bytes do not hold.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.npy"
+    >>> np.save(path, np.arange(3))
+    >>> read_npy(path)
+    array([0, 1, 2])
+    """
     p = _existing_file(path, "a .npy file")
     with _file_errors(p, "not a readable .npy array"), open(p, "rb") as f:
         return _read_npy(p, f, p.stat().st_size, "the file")
 
 
 def read_npz(path) -> dict[str, np.ndarray]:
-    """All members of an ``.npz`` archive as ``{name: array}`` (``.npy`` suffix dropped).
+    """All members of an ``.npz`` archive from a file of unknown origin (never unpickles).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.npz`` file.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``{name: array}``, each member's ``.npy`` suffix dropped, each array a checked,
+        writable copy (see :func:`read_npy`).
 
     Raises
     ------
     ModelFileError
         Naming the file, whatever is wrong with it.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.npz"
+    >>> np.savez(path, W=np.zeros((2, 3)), b=np.ones(2))
+    >>> {k: v.shape for k, v in sorted(read_npz(path).items())}
+    {'W': (2, 3), 'b': (2,)}
     """
     p = _existing_file(path, "a model file")
     try:
@@ -175,8 +236,48 @@ def read_meta(path, arrays: dict) -> dict:
 
 
 def require_array(path, arrays: dict, name: str, shape, dtype, *, finite=True, values=None):
-    """``arrays[name]`` checked: present, exactly ``shape`` (None in it: any length) and
-    ``dtype``, finite, and (``values=(lo, hi)``) within [lo, hi]."""
+    """One array of a file, checked before anything uses it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file the arrays came from (named in the error).
+    arrays : dict of str to numpy.ndarray
+        The file's arrays, as :func:`read_npz` returns them.
+    name : str
+        The member wanted.
+    shape : tuple of int or None
+        Its exact shape; ``None`` in a position accepts any length there.
+    dtype : data-type
+        Its exact dtype.
+    finite : bool, default True
+        Refuse NaN and infinities in a floating-point array.
+    values : tuple (lo, hi), optional
+        Refuse values outside ``[lo, hi]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The array, C-contiguous.
+
+    Raises
+    ------
+    ModelFileError
+        If the member is missing or its shape, dtype, finiteness or values are not those
+        required; the message names the file and the member.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> arrays = {"b": np.array([0.5, np.nan])}
+    >>> require_array("m.npz", arrays, "b", (None,), np.float64, finite=False).shape
+    (2,)
+    >>> try:
+    ...     require_array("m.npz", arrays, "b", (2,), np.float64)
+    ... except ModelFileError as exc:
+    ...     print(exc)
+    m.npz: b holds non-finite values
+    """
     a = arrays.get(name)
     if a is None:
         raise _fail(path, f"missing array {name!r}")
@@ -195,8 +296,31 @@ def require_array(path, arrays: dict, name: str, shape, dtype, *, finite=True, v
 
 
 def write_npz_atomic(path, **arrays) -> Path:
-    """Write an uncompressed ``.npz`` through a temporary file and a rename, so a crash or
-    Ctrl-C leaves either the old file or the new one, never half of one."""
+    """Write an uncompressed ``.npz`` through a temporary file and a rename.
+
+    A crash or Ctrl-C leaves either the old file or the new one, never half of one.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write (replaced if it exists).
+    **arrays : array_like
+        The members, by name.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> path = write_npz_atomic(pathlib.Path(tempfile.mkdtemp()) / "m.npz", W=np.eye(2))
+    >>> read_npz(path)["W"]
+    array([[1., 0.],
+           [0., 1.]])
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

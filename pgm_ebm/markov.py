@@ -39,7 +39,37 @@ def _single_unit_gibbs(model: BoltzmannMachine, i: int, S, pi):
 
 
 def transition_matrix(model: BoltzmannMachine, kind: str = "random-scan") -> np.ndarray:
-    """The exact ``2**n x 2**n`` transition matrix (rows sum to 1, ``p_{t+1} = p_t T``)."""
+    """The exact ``2**n x 2**n`` transition matrix of one step of a sampler.
+
+    Parameters
+    ----------
+    model : BoltzmannMachine
+        The model, with at most 12 units; states are ordered as
+        :meth:`BoltzmannMachine.all_states`.
+    kind : {"random-scan", "gibbs-sweep", "metropolis"}
+        The step: one random-scan Gibbs update, one sequential sweep over all units, or one
+        Metropolis-Hastings single-flip proposal (unit chosen uniformly).
+
+    Returns
+    -------
+    numpy.ndarray
+        Row-stochastic ``(2**n, 2**n)`` float64 matrix: ``T[x, y]`` is the probability of
+        moving from state ``x`` to ``y``, so that ``p_{t+1} = p_t T``.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not one of the three, or the model has more than 12 units.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import BoltzmannMachine
+    >>> model = BoltzmannMachine(np.array([[0.0, 1.0], [1.0, 0.0]]), np.zeros(2))
+    >>> T = transition_matrix(model, "metropolis")
+    >>> T.shape, bool(np.allclose(T.sum(axis=1), 1))
+    ((4, 4), True)
+    """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     if model.n > MAX_UNITS:
@@ -66,29 +96,108 @@ def transition_matrix(model: BoltzmannMachine, kind: str = "random-scan") -> np.
 
 
 def stationary_distribution(T) -> np.ndarray:
-    """The left eigenvector of T for eigenvalue 1, normalised to a distribution."""
+    """The stationary distribution of a transition matrix.
+
+    Parameters
+    ----------
+    T : array_like, shape (N, N)
+        Row-stochastic transition matrix.
+
+    Returns
+    -------
+    numpy.ndarray
+        The left eigenvector of ``T`` for the eigenvalue closest to 1, normalised to sum to 1
+        (unique when the chain is irreducible).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> T = np.array([[0.5, 0.5], [0.25, 0.75]])
+    >>> np.round(stationary_distribution(T), 4)
+    array([0.3333, 0.6667])
+    """
     w, V = np.linalg.eig(T.T)
     v = np.real(V[:, np.argmin(np.abs(w - 1))])
     return v / v.sum()
 
 
 def detailed_balance_violation(T, pi) -> float:
-    """``max |pi_x T_xy - pi_y T_yx|`` (0 for a reversible chain)."""
+    """How far a chain is from detailed balance with respect to ``pi``.
+
+    Parameters
+    ----------
+    T : array_like, shape (N, N)
+        Row-stochastic transition matrix.
+    pi : array_like, shape (N,)
+        The distribution to test (typically the model's exact probabilities).
+
+    Returns
+    -------
+    float
+        ``max_{x,y} |pi_x T_xy - pi_y T_yx|``: 0 (to rounding) for a chain reversible with
+        respect to ``pi``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import BoltzmannMachine
+    >>> model = BoltzmannMachine(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0.5, -1.0]))
+    >>> _, pi = model.probabilities()
+    >>> detailed_balance_violation(transition_matrix(model, "random-scan"), pi) < 1e-12
+    True
+    >>> detailed_balance_violation(transition_matrix(model, "gibbs-sweep"), pi) > 1e-3
+    True
+    """
     F = pi[:, None] * T
     return float(np.abs(F - F.T).max())
 
 
 def spectral_gap(T) -> float:
-    """``1 - |lambda_2|``: one minus the second-largest eigenvalue modulus."""
+    """The spectral gap of a transition matrix.
+
+    Parameters
+    ----------
+    T : array_like, shape (N, N)
+        Row-stochastic transition matrix.
+
+    Returns
+    -------
+    float
+        ``1 - |lambda_2|``, one minus the second-largest eigenvalue modulus (1.0 for a
+        1 x 1 matrix); the distance to stationarity shrinks like ``|lambda_2|**t``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(spectral_gap(np.array([[0.9, 0.1], [0.1, 0.9]])), 4)
+    0.2
+    """
     mods = np.sort(np.abs(np.linalg.eigvals(T)))[::-1]
     return float(1 - mods[1]) if len(mods) > 1 else 1.0
 
 
 def gap_per_update(T, updates_per_step: int = 1) -> float:
-    """The spectral gap of ``T`` per single-unit update, when one step of ``T`` is
-    ``updates_per_step`` updates (a sequential sweep of n units: n):
-    ``1 - |lambda_2| ** (1 / updates_per_step)``, so that chains that make different numbers
-    of updates per step compare on one axis.
+    """The spectral gap of ``T`` per single-unit update.
+
+    Chains that make different numbers of updates per step (a sequential sweep of n units
+    makes n, a random-scan step one) compare on one axis this way.
+
+    Parameters
+    ----------
+    T : array_like, shape (N, N)
+        Row-stochastic transition matrix of one step.
+    updates_per_step : int, default 1
+        Single-unit updates that one step of ``T`` makes.
+
+    Returns
+    -------
+    float
+        ``1 - |lambda_2| ** (1 / updates_per_step)``.
+
+    Raises
+    ------
+    ValueError
+        If ``updates_per_step`` is not a positive integer.
 
     Examples
     --------
@@ -102,7 +211,37 @@ def gap_per_update(T, updates_per_step: int = 1) -> float:
 
 
 def tv_distance_curve(T, p0, pi, n_steps: int) -> np.ndarray:
-    """Total-variation distance ``1/2 ||p0 T^t - pi||_1`` for t = 0 .. n_steps."""
+    """Total-variation distance to ``pi`` after each step of a chain.
+
+    Parameters
+    ----------
+    T : array_like, shape (N, N)
+        Row-stochastic transition matrix.
+    p0 : array_like, shape (N,)
+        The starting distribution (not modified).
+    pi : array_like, shape (N,)
+        The target distribution.
+    n_steps : int
+        Number of steps.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_steps + 1,)
+        ``1/2 ||p0 T^t - pi||_1`` for ``t = 0, ..., n_steps``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_steps`` is not an integer >= 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> T = np.array([[0.9, 0.1], [0.1, 0.9]])
+    >>> np.round(tv_distance_curve(T, [1.0, 0.0], [0.5, 0.5], 3), 4)  # halves: 0.8 ** t
+    array([0.5  , 0.4  , 0.32 , 0.256])
+    """
+    n_steps = check_positive_int(n_steps, "n_steps", minimum=0)
     p = np.asarray(p0, dtype=np.float64).copy()
     out = np.empty(n_steps + 1)
     for t in range(n_steps + 1):
@@ -112,10 +251,47 @@ def tv_distance_curve(T, p0, pi, n_steps: int) -> np.ndarray:
 
 
 def plot_convergence(model: BoltzmannMachine, n_updates: int = 200, start: int = 0):
-    """TV distance to the Boltzmann distribution against single-unit updates, from the
-    point mass on state ``start``, for the three samplers; gaps in the legend."""
+    """Figure: convergence of the three samplers to the Boltzmann distribution.
+
+    Plots the total-variation distance to the exact distribution against single-unit
+    updates (a sequential sweep counts as n updates), from the point mass on one state, for
+    the three chains of :func:`transition_matrix`, with each one's gap per update
+    (:func:`gap_per_update`) in the legend.
+
+    Parameters
+    ----------
+    model : BoltzmannMachine
+        The model, with at most 12 units.
+    n_updates : int, default 200
+        Single-unit updates on the horizontal axis.
+    start : int, default 0
+        Index (in :meth:`BoltzmannMachine.all_states` order) of the starting state.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Raises
+    ------
+    ValueError
+        If ``n_updates`` is not a positive integer or ``start`` is not the index of a state.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import BoltzmannMachine
+    >>> model = BoltzmannMachine(np.array([[0.0, 1.0], [1.0, 0.0]]), np.zeros(2))
+    >>> fig = plot_convergence(model, n_updates=20)
+    >>> len(fig.axes[0].lines)
+    3
+    """
     from pgm_ebm.plotting import _plt
 
+    n_updates = check_positive_int(n_updates, "n_updates")
+    start = check_positive_int(start, "start", minimum=0)
+    if start >= 2**model.n:
+        raise ValueError(f"start must be the index of one of the 2**{model.n} states, got {start}")
     plt = _plt()
     S, pi = model.probabilities()
     p0 = np.zeros(len(S))

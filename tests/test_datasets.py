@@ -164,3 +164,18 @@ def test_real_files_load_and_match_the_embedded_subset():
             assert hashlib.sha256(text).hexdigest() == datasets.SHA256["train"]
     imgs, labels = load_mnist_idx(d / "t10k-images-idx3-ubyte.gz", d / "t10k-labels-idx1-ubyte.gz")
     assert imgs.shape == (10000, 28, 28) and labels.max() == 9
+
+
+@pytest.mark.parametrize("n_features", [0, -3, 2.5, True])
+def test_read_amat_names_a_bad_row_length(tmp_path, n_features):
+    # n_features=0 used to end in ZeroDivisionError (the fast path's row width was 0)
+    path = tmp_path / "x.amat"
+    path.write_text("0 1\n")
+    with pytest.raises(ValueError, match="n_features"):
+        read_amat(path, n_features=n_features)
+
+
+@pytest.mark.parametrize("threshold", ["0.5", float("nan"), 1.5, None])
+def test_binarize_names_a_bad_threshold(threshold):
+    with pytest.raises(ValueError, match="threshold"):
+        binarize(np.zeros((1, 4)), threshold=threshold)

@@ -95,3 +95,20 @@ def test_gap_per_update_puts_chains_of_different_step_lengths_on_one_axis(kind):
     assert markov.gap_per_update(T @ T, 2) < markov.spectral_gap(T @ T)
     with pytest.raises(ValueError, match="updates_per_step"):
         markov.gap_per_update(T, 0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"n_updates": 0}, "n_updates"), ({"n_updates": 2.5}, "n_updates"),
+     ({"start": 4}, "start"), ({"start": -1}, "start")],
+)  # fmt: skip
+def test_plot_convergence_names_a_bad_argument(kwargs, match):
+    model = BoltzmannMachine(np.array([[0.0, 1.0], [1.0, 0.0]]), np.zeros(2))
+    with pytest.raises(ValueError, match=match):
+        markov.plot_convergence(model, **kwargs)
+
+
+def test_tv_distance_curve_refuses_a_negative_step_count():
+    T = np.eye(2)
+    with pytest.raises(ValueError, match="n_steps"):
+        markov.tv_distance_curve(T, [1.0, 0.0], [0.5, 0.5], -1)
