@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pgm_ebm._validation import check_positive_int
+
 
 def _plt():
     import matplotlib
@@ -32,16 +34,56 @@ def image_shape(n_pixels: int) -> tuple[int, int]:
 
 
 def tile_images(images, shape=None, n_cols=None, pad=1, normalize=True):
-    """Arrange flat images into one 2D array (a grid with ``pad`` pixels between tiles);
-    ``shape`` defaults to :func:`image_shape` of the images' length."""
+    """Arrange flat images into one 2-D array: a grid of tiles, NaN between them.
+
+    Parameters
+    ----------
+    images : array_like, shape (n_images, n_pixels)
+        Flat images (not modified).
+    shape : tuple (height, width), optional
+        Each image's shape; by default :func:`image_shape` of ``n_pixels`` (square when
+        ``n_pixels`` is a square number).
+    n_cols : int, optional
+        Tiles per row; by default ``ceil(sqrt(n_images))``.
+    pad : int, default 1
+        Pixels of NaN between and around the tiles.
+    normalize : bool, default True
+        Scale each image to [0, 1] by its own minimum and maximum (filters); False keeps
+        the values (samples and probabilities).
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        The grid, of shape ``(rows * (height + pad) + pad, n_cols * (width + pad) + pad)``,
+        NaN in the padding (masked when shown).
+
+    Raises
+    ------
+    ValueError
+        If ``images`` is not 2-D, ``shape`` does not hold ``n_pixels`` pixels, ``n_cols`` is
+        not a positive integer or ``pad`` not an integer >= 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grid = tile_images(np.eye(4), n_cols=2, pad=1)  # four 2 x 2 images in a 2 x 2 grid
+    >>> grid.shape
+    (7, 7)
+    >>> np.nan_to_num(grid[1:3, 1:3])  # the first image
+    array([[1., 0.],
+           [0., 0.]])
+    """
     images = np.asarray(images, dtype=np.float64)
     if images.ndim != 2:
         raise ValueError(f"images must be a 2-D array (n_images, n_pixels), got {images.shape}")
     shape = image_shape(images.shape[1]) if shape is None else tuple(shape)
-    if shape[0] * shape[1] != images.shape[1]:
+    if len(shape) != 2 or shape[0] * shape[1] != images.shape[1]:
         raise ValueError(f"shape={shape} does not hold images of {images.shape[1]} pixels")
+    pad = check_positive_int(pad, "pad", minimum=0)
     n = len(images)
-    n_cols = n_cols or int(np.ceil(np.sqrt(n)))
+    if n_cols is None:
+        n_cols = max(int(np.ceil(np.sqrt(n))), 1)
+    n_cols = check_positive_int(n_cols, "n_cols")
     n_rows = int(np.ceil(n / n_cols))
     h, w = shape
     grid = np.full((n_rows * (h + pad) + pad, n_cols * (w + pad) + pad), np.nan)
@@ -59,7 +101,39 @@ def tile_images(images, shape=None, n_cols=None, pad=1, normalize=True):
 
 
 def plot_filters(components, shape=None, n=100, ax=None, title="RBM filters (receptive fields)"):
-    """Show the first ``n`` rows of ``components_`` as images, each scaled to its own range."""
+    """Show the first ``n`` rows of a weight matrix as images, each scaled to its own range.
+
+    Parameters
+    ----------
+    components : array_like, shape (n_hidden, n_pixels)
+        One filter per row (an RBM's ``components_``, a DBM's ``weights_[0].T``).
+    shape : tuple (height, width), optional
+        Each filter's image shape (see :func:`tile_images`).
+    n : int, default 100
+        How many filters to show.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when None.
+    title : str, default "RBM filters (receptive fields)"
+        The axes' title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of ``ax``.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a positive integer, or as :func:`tile_images`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig = plot_filters(np.random.default_rng(0).normal(size=(16, 784)), n=9)
+    >>> fig.axes[0].get_title()
+    'RBM filters (receptive fields)'
+    """
+    n = check_positive_int(n, "n")
     plt = _plt()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 7))
@@ -71,7 +145,36 @@ def plot_filters(components, shape=None, n=100, ax=None, title="RBM filters (rec
 
 
 def plot_samples(samples, shape=None, ax=None, title="samples"):
-    """Show binary samples or probabilities as a grid of images (0 white... 1 black-on-white)."""
+    """Show binary samples or probabilities as a grid of images on a fixed [0, 1] scale.
+
+    Parameters
+    ----------
+    samples : array_like, shape (n_samples, n_pixels)
+        Values in [0, 1] (0 black, 1 white, as MNIST's strokes are 1).
+    shape : tuple (height, width), optional
+        Each image's shape (see :func:`tile_images`).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when None.
+    title : str, default "samples"
+        The axes' title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of ``ax``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`tile_images`.
+
+    Examples
+    --------
+    >>> from pgm_ebm.datasets import load_embedded_mnist
+    >>> fig = plot_samples(load_embedded_mnist("test")[:16], title="16 test digits")
+    >>> fig.axes[0].get_title()
+    '16 test digits'
+    """
     plt = _plt()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 7))
@@ -83,8 +186,30 @@ def plot_samples(samples, shape=None, ax=None, title="samples"):
 
 
 def plot_training(history, title="training curves"):
-    """The recorded training metrics against epoch: reconstruction error and monitored
-    pseudo-log-likelihood (RBM), mean-field iterations and weight norm (DBM)."""
+    """The recorded training metrics against epoch, one panel each.
+
+    Parameters
+    ----------
+    history : list of dict
+        A fitted model's ``history_``: one dict per epoch with ``"epoch"`` and whichever of
+        ``reconstruction_error`` and ``monitor_pseudo_log_likelihood`` (RBM),
+        ``mf_iter_mean``, ``weight_norm`` and ``monitor_lower_bound`` (DBM) were recorded.
+    title : str, default "training curves"
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Examples
+    --------
+    >>> history = [{"epoch": 1, "reconstruction_error": 0.1},
+    ...            {"epoch": 2, "reconstruction_error": 0.08}]
+    >>> fig = plot_training(history)
+    >>> fig.axes[0].get_ylabel()
+    'reconstruction error (MSE per pixel)'
+    """
     plt = _plt()
     keys = [
         k
