@@ -124,3 +124,30 @@ def test_bad_arguments_and_reproducibility():
     b = langevin(gauss_e, gauss_g, x0, 50, 0.5, random_state=1)
     np.testing.assert_array_equal(a.samples, b.samples)
     assert np.all(x0 == 0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"step_size": "0.5"}, "step_size"), ({"step_size": float("nan")}, "step_size"),
+     ({"n_chains": 0}, "n_chains"), ({"n_chains": -2}, "n_chains"),
+     ({"x0": np.zeros((3, 1)), "n_chains": 2}, "n_chains"),
+     ({"x0": np.zeros((1, 1, 1))}, "x0"), ({"x0": [1j]}, "x0"), ({"thin": 0}, "thin")],
+)  # fmt: skip
+def test_samplers_name_a_bad_argument(kwargs, match):
+    # a string step size ended in numpy's TypeError, n_chains=-2 or a mismatched x0 in
+    # broadcast_to's message, a complex x0 lost its imaginary part silently
+    args = {"x0": np.zeros(1), "step_size": 0.5, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        metropolis_hastings(gauss_e, n_steps=5, **args)
+
+
+@pytest.mark.parametrize(
+    "means, sigmas, weights, match",
+    [([[0.0]], [float("nan")], [1.0], "sigmas"), ([[0.0]], [1.0], [float("inf")], "weights"),
+     ([[0.0]], [-1.0], [1.0], "positive"), ([], [], [], "means"),
+     ([[0.0], [1.0]], [1.0], [1.0, 1.0], "shapes")],
+)  # fmt: skip
+def test_gaussian_mixture_refuses_bad_components(means, sigmas, weights, match):
+    # a NaN sigma passed the positivity check (NaN <= 0 is False) and gave a NaN energy
+    with pytest.raises(ValueError, match=match):
+        gaussian_mixture_energy(means, sigmas, weights)
