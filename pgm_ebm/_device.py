@@ -18,7 +18,23 @@ INSTALL_HINT = 'pip install "pgm_ebm[cuda]" (numba-cuda and CuPy for CUDA 12)'
 
 
 class CUDAUnavailableError(RuntimeError):
-    """``device="cuda"`` was asked for and no usable CUDA device (or simulator) is present."""
+    """``device="cuda"`` was asked for and no usable CUDA device (or simulator) is present.
+
+    The message says what is missing (numba's CUDA target, a driver, a device) and how to
+    install the CUDA extra; ``device="auto"`` never raises it (it falls back to the CPU).
+
+    Examples
+    --------
+    >>> from pgm_ebm import CUDAUnavailableError, IsingLattice
+    >>> issubclass(CUDAUnavailableError, RuntimeError)
+    True
+    >>> IsingLattice((8, 8)).sample(1, device="cuda")  # doctest: +SKIP
+    Traceback (most recent call last):
+    ...
+    CUDAUnavailableError: device='cuda' for IsingLattice.sample(sampler='metropolis'): numba.cuda
+    finds no usable GPU (no NVIDIA driver or device on this machine). Install the GPU path with
+    pip install "pgm_ebm[cuda]" ...
+    """
 
 
 def simulator() -> bool:

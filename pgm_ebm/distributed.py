@@ -30,8 +30,26 @@ STORE_FORMAT = "pgm_ebm-study-1"
 
 
 class StudyError(RuntimeError):
-    """Tasks of a study failed; ``failures`` holds ``(params, error)`` for each.  The tasks
-    that finished are in the store: running the study again retries only the failed ones."""
+    """Tasks of a study failed.
+
+    The tasks that finished are in the store: running the study again retries only the
+    failed ones.  The message gives each distinct error once, with the first task it hit.
+
+    Parameters
+    ----------
+    failures : list of tuple (dict, str)
+        ``(params, error)`` of each failed task; kept as the ``failures`` attribute.
+
+    Examples
+    --------
+    >>> def invert(x):
+    ...     return 1 / x
+    >>> try:
+    ...     run_tasks(invert, [{"x": 2}, {"x": 0}])
+    ... except StudyError as exc:
+    ...     print(exc.failures)
+    [({'x': 0}, 'ZeroDivisionError: division by zero')]
+    """
 
     def __init__(self, failures):
         self.failures = failures
@@ -77,6 +95,25 @@ class TaskStore:
     A line that does not parse, or is not a result line (a file cut short by a crash, or
     not a store at all), is skipped with a warning: its task is computed again.  Nothing
     read from the file is executed or trusted beyond being JSON.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; read when it exists (its first line must be the store's format tag),
+        created at the first :meth:`add` otherwise.
+
+    Raises
+    ------
+    ValueError
+        If the file exists and its first line is not the store's format tag.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "study.jsonl"
+    >>> TaskStore(path).add({"T": 2.0, "run": 0}, {"abs_m": 0.91})
+    >>> TaskStore(path).get({"run": 0, "T": 2.0})  # read back; the order of keys is free
+    {'abs_m': 0.91}
     """
 
     def __init__(self, path):
@@ -113,6 +150,28 @@ class TaskStore:
             )
 
     def add(self, params, result):
+        """Append a finished task's result to the file (flushed and synced at once).
+
+        Parameters
+        ----------
+        params : dict
+            The task's keyword arguments: its name in the store.
+        result : object
+            Numbers, strings, lists, dicts or NumPy arrays of them (stored as plain JSON).
+
+        Raises
+        ------
+        TypeError
+            If ``params`` or ``result`` holds something else.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> store = TaskStore(pathlib.Path(tempfile.mkdtemp()) / "s.jsonl")
+        >>> store.add({"x": 1}, [1.5, 2.5])
+        >>> {"x": 1} in store
+        True
+        """
         key = _key(params)
         result = _plain(result)
         new = not self.path.exists() or self.path.stat().st_size == 0
@@ -127,6 +186,26 @@ class TaskStore:
         self.results[key] = result
 
     def get(self, params):
+        """The stored result of a task, or None when the store does not hold it.
+
+        Parameters
+        ----------
+        params : dict
+            The task's keyword arguments.
+
+        Returns
+        -------
+        object or None
+            The result as stored (plain JSON values).
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> store = TaskStore(pathlib.Path(tempfile.mkdtemp()) / "s.jsonl")
+        >>> store.add({"x": 1}, 2)
+        >>> store.get({"x": 1}), store.get({"x": 2})
+        (2, None)
+        """
         return self.results.get(_key(params))
 
     def __contains__(self, params):
@@ -164,9 +243,37 @@ def _import_distributed():
 
 
 def connect(scheduler: str):
-    """A :class:`distributed.Client` for ``scheduler`` (see the module docstring), and the
-    objects to close after the study (the client, and the cluster it started, if any).
-    ``"local:N"`` starts N worker processes with one thread each on the loopback interface."""
+    """A Dask client for a scheduler, and what to close after the study.
+
+    Most callers want :func:`open_client`, which closes them.
+
+    Parameters
+    ----------
+    scheduler : str
+        ``"tcp://HOST:PORT"`` (a running scheduler), ``"local"`` or ``"local:N"`` (start
+        N worker processes with one thread each on the loopback interface; ``"local"``:
+        one per CPU).
+
+    Returns
+    -------
+    client : distributed.Client
+        The client.
+    closers : list
+        The client and the cluster it started, if any: call ``close()`` on each.
+
+    Raises
+    ------
+    ValueError
+        For a malformed ``scheduler``.
+    ImportError
+        Without the ``distributed`` extra.
+
+    Examples
+    --------
+    >>> client, closers = connect("local:2")  # doctest: +SKIP
+    >>> for obj in closers:  # doctest: +SKIP
+    ...     obj.close()
+    """
     kind, arg = _parse_scheduler(scheduler)
     distributed = _import_distributed()
     if kind == "tcp":
@@ -187,9 +294,32 @@ def connect(scheduler: str):
 
 @contextlib.contextmanager
 def open_client(client=None, scheduler: str | None = None):
-    """``with open_client(client, scheduler) as c:`` gives ``client`` as it is (None: run
-    here), or a client :func:`connect` opens for ``scheduler`` and closes, with the cluster
-    it started, at the end of the block: one cluster for every run of a study."""
+    """A context manager for one cluster shared by every run of a study.
+
+    Parameters
+    ----------
+    client : distributed.Client, optional
+        Given back as it is (and not closed).
+    scheduler : str, optional
+        Open a client with :func:`connect` and close it, with the cluster it started, at
+        the end of the block.  Neither: the block gets None (run here).
+
+    Yields
+    ------
+    distributed.Client or None
+        The client to pass to :func:`run_tasks` and the studies.
+
+    Raises
+    ------
+    ValueError
+        If both ``client`` and ``scheduler`` are given, or ``scheduler`` is malformed.
+
+    Examples
+    --------
+    >>> with open_client(None, None) as client:  # scheduler="local:2" for a local cluster
+    ...     print(client, run_tasks(round, [{"number": 2.71828, "ndigits": 2}], client=client))
+    None [2.72]
+    """
     if client is not None and scheduler is not None:
         raise ValueError("pass client or scheduler, not both")
     if scheduler is None:
@@ -238,6 +368,8 @@ def run_tasks(
         parameters must identify them (a fingerprint) when a store is kept.
     progress : bool
         A progress bar over tasks.
+    desc : str, default "tasks"
+        The progress bar's label.
 
     Returns
     -------

@@ -154,3 +154,16 @@ def test_errors_name_the_argument():
         bm.parallel_tempering([0.1, 0.2], 5, swap_every=0)
     with pytest.raises(ValueError, match="betas"):
         bm.parallel_tempering([0.1], 5)
+
+
+@pytest.mark.parametrize(
+    "shape, kwargs, match",
+    [((0,), {}, "shape"), ((-2, 2), {}, "shape"), ((4.5, 4), {}, "shape"),
+     ((2, 2, 2, 2), {}, "shape"), ("44", {}, "shape"), (4, {}, "shape"),
+     ((4, 4), {"field": "1"}, "field"), ((4, 4), {"field": float("nan")}, "field")],
+)  # fmt: skip
+def test_spin_glass_names_a_bad_argument(shape, kwargs, match):
+    # (4.5, 4) was truncated to 4 x 4 and field="1" taken as 1.0 silently; (0,) ended in
+    # numpy's "zero-size array to reduction operation"
+    with pytest.raises(ValueError, match=match):
+        spin_glass(shape, random_state=0, **kwargs)

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pgm_ebm._rng import check_random_state
-from pgm_ebm._validation import as_real_array, check_choice
+from pgm_ebm._validation import as_real_array, check_choice, check_positive_int, check_real
 from pgm_ebm.kernels.enumerate import _pairwise_logz_chunks
 from pgm_ebm.kernels.gibbs import greedy_coloring
 from pgm_ebm.partition.result import LogZResult
@@ -327,16 +327,48 @@ class BoltzmannMachine:
 
 
 def spin_glass(shape, random_state=None, boundary: str = "periodic", field: float = 0.0):
-    """An Edwards-Anderson +-J spin glass on a hypercubic lattice (1-3D) as a
-    :class:`BoltzmannMachine` with sparse couplings: each nearest-neighbour bond +1 or -1
-    with probability 1/2 (``random_state``), spins {-1, +1}, a uniform ``field``.
+    """An Edwards-Anderson +-J spin glass as a :class:`BoltzmannMachine` with sparse couplings.
 
-    ``E(s) = -sum_<ij> J_ij s_i s_j - field sum_i s_i``; the ground-state energy of the 2D
-    model is about -1.40 per spin for large lattices.
+    ``E(s) = -sum_<ij> J_ij s_i s_j - field sum_i s_i`` with spins {-1, +1}, each
+    nearest-neighbour bond ``J_ij`` +1 or -1 with probability 1/2.  The ground-state
+    energy of the 2D model is about -1.40 per spin for large lattices.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The lattice, 1 to 3 dimensions, each length >= 1 (spins numbered in C order).
+    random_state : None, int or numpy.random.Generator, optional
+        Seed of the bonds.
+    boundary : {"periodic", "open"}, default "periodic"
+        Periodic (a torus; with length 2 the wrap bond doubles the direct one) or free.
+    field : float, default 0.0
+        A uniform field.
+
+    Returns
+    -------
+    BoltzmannMachine
+        ``units="spin"``, sparse ``J``, ``b = field``.
+
+    Raises
+    ------
+    ValueError
+        If ``shape`` is not 1 to 3 positive integers, ``boundary`` is unknown or ``field``
+        is not a finite number.
+
+    Examples
+    --------
+    >>> glass = spin_glass((4, 4), random_state=0)
+    >>> glass.n, glass.units
+    (16, 'spin')
+    >>> sorted(set(glass.J.data.tolist()))  # 32 bonds of a 4 x 4 torus, each +1 or -1
+    [-1.0, 1.0]
     """
     from pgm_ebm.partition.ising_exact import lattice_bonds
 
-    shape = tuple(int(s) for s in shape)
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or not 1 <= len(shape) <= 3:
+        raise ValueError(f"shape must be a tuple of 1 to 3 lattice lengths, got {shape!r}")
+    shape = tuple(check_positive_int(s, "shape") for s in shape)
+    field = check_real(field, "field")
     check_choice(boundary, "boundary", ("periodic", "open"))
     bonds = lattice_bonds(shape, boundary)
     n = int(np.prod(shape))

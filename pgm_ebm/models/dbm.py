@@ -79,10 +79,35 @@ def _entropy(p):
 
 
 def uncentered(weights, biases, offsets):
-    """The plain parameters of a centered DBM: ``E_c(x) = -sum_l (x_l - o_l).W_l(x_{l+1} -
-    o_{l+1}) - sum_l b_l.(x_l - o_l)`` equals ``-sum_l x_l.W_l x_{l+1} - sum_l b'_l.x_l`` plus a
-    constant, with ``b'_l = b_l - W_l o_{l+1} - W_{l-1}^T o_{l-1}``.  Returns the list of
-    ``b'_l`` (the weights are the same)."""
+    """The plain biases of a centered DBM (the weights are the same).
+
+    The centered energy ``E_c(x) = -sum_l (x_l - o_l).W_l(x_{l+1} - o_{l+1}) -
+    sum_l b_l.(x_l - o_l)`` equals ``-sum_l x_l.W_l x_{l+1} - sum_l b'_l.x_l`` plus a
+    constant, with ``b'_l = b_l - W_l o_{l+1} - W_{l-1}^T o_{l-1}``.
+
+    Parameters
+    ----------
+    weights : list of array_like
+        ``W_l`` of shape ``(n_l, n_{l+1})``.
+    biases : list of array_like
+        The centered biases ``b_l``, one per layer (not modified).
+    offsets : list of array_like
+        The offsets ``o_l``, one per layer.
+
+    Returns
+    -------
+    list of numpy.ndarray of float64
+        The plain biases ``b'_l``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = [np.array([[1.0, 2.0]])]  # a 1-2 DBM
+    >>> b = [np.array([0.5]), np.array([0.0, 0.0])]
+    >>> o = [np.array([0.5]), np.array([0.25, 0.5])]
+    >>> [p.tolist() for p in uncentered(W, b, o)]  # 0.5 - (0.25 + 1.0); -(0.5, 1.0)
+    [[-0.75], [-0.5, -1.0]]
+    """
     out = []
     for i, b in enumerate(biases):
         bp = np.array(b, dtype=np.float64)
