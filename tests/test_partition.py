@@ -3,8 +3,9 @@ import pytest
 from conftest import SEED
 
 from pgm_ebm import IsingLattice
+from pgm_ebm.partition import ais as ex_ais
 from pgm_ebm.partition import ising_exact as ex
-from pgm_ebm.partition import log_partition, rbm_log_partition_exact
+from pgm_ebm.partition import log_partition, rbm_log_partition_exact, variational
 from pgm_ebm.partition.ais import check_schedule, default_schedule, rbm_ais, rbm_reverse_ais
 
 
@@ -352,3 +353,43 @@ def test_mean_field_log_z_takes_the_best_fixed_point_in_the_ordered_phase():
     # above the transition the symmetric fixed point is the only one: all starts agree
     hot = log_partition(IsingLattice((16, 16), beta=0.2), "mean-field")
     assert hot.log_z == pytest.approx(256 * np.log(2), abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "fn, args, kwargs, match",
+    [("transfer_matrix_log_partition", ((4, 3), 0.3), {"boundary": "opne"}, "boundary"),
+     ("ising_log_partition_enumerate", ((3, 3), 0.3), {"boundary": "Open"}, "boundary"),
+     ("lattice_bonds", ((3, 3),), {"boundary": "free"}, "boundary"),
+     ("ising_log_partition_enumerate", ((3, 3), float("nan")), {}, "beta"),
+     ("ising_log_partition_enumerate", ((3, 3), 0.3), {"h": np.ones(4)}, "h of shape"),
+     ("ising_log_partition_enumerate", ((3, 3), 0.3), {"J": float("inf")}, "J"),
+     ("ising_log_partition_enumerate", ((3.5, 3), 0.3), {}, "shape"),
+     ("kaufman_log_partition", ((4, 4), "0.4"), {}, "beta"),
+     ("kaufman_log_partition", ((4, 4, 4), 0.4), {}, "shape"),
+     ("transfer_matrix_log_partition", ((4,), 0.3), {}, "shape"),
+     ("transfer_matrix_log_partition", ((4, 3), 0.3), {"h": float("nan")}, "h"),
+     ("onsager_energy_per_site", (0.3,), {"J": "1"}, "J"),
+     ("yang_magnetization", (0.5,), {"J": None}, "J")],
+)  # fmt: skip
+def test_exact_ising_results_name_a_bad_argument(fn, args, kwargs, match):
+    # boundary="opne" (any string but "open") gave the periodic lattice's log Z silently,
+    # (3.5, 3) was truncated to 3 x 3, and a field that did not fit ended in broadcast_to
+    with pytest.raises(ValueError, match=match):
+        getattr(ex, fn)(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [(lambda: ex_ais.ising_ais(np.eye(3)), "IsingLattice"),
+     (lambda: ex_ais.ising_thermodynamic_integration(IsingLattice((4, 4)), n_points="41"),
+      "n_points"),
+     (lambda: ex_ais.ising_thermodynamic_integration(np.eye(3)), "IsingLattice"),
+     (lambda: rbm_log_partition_exact(np.zeros((2, 3)), np.zeros(3), np.zeros(2),
+                                      max_units="25"), "max_units"),
+     (lambda: variational.mean_field(np.eye(3)), "BoltzmannMachine"),
+     (lambda: variational.bethe_log_partition(IsingLattice((4, 4))), "BoltzmannMachine")],
+)  # fmt: skip
+def test_estimators_name_a_bad_model_or_setting(call, match):
+    # each of these ended in an AttributeError or TypeError from deep inside
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -20,7 +20,7 @@ import numpy as np
 
 from pgm_ebm._blas import sgemm_for_kernels, single_threaded
 from pgm_ebm._rng import check_random_state, stream_entropy, streams_from_entropy
-from pgm_ebm._validation import as_real_array
+from pgm_ebm._validation import as_real_array, check_positive_int
 from pgm_ebm.kernels.block_gibbs import (
     AIS_BLOCK_ROWS,
     _ais_hidden_step,
@@ -33,8 +33,21 @@ from pgm_ebm.samplers.registry import get_sampler
 
 
 def default_schedule() -> np.ndarray:
-    """Salakhutdinov & Murray's 14,500 inverse temperatures: 500 uniform on [0, 0.5],
-    4,000 on [0.5, 0.9] and 10,000 on [0.9, 1] (plus beta = 0)."""
+    """Salakhutdinov & Murray's 14,500 inverse temperatures for AIS.
+
+    500 uniform on [0, 0.5], 4,000 on [0.5, 0.9] and 10,000 on [0.9, 1], after beta = 0.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (14501,)
+        Strictly increasing from 0 to 1.
+
+    Examples
+    --------
+    >>> s = default_schedule()
+    >>> len(s) - 1, float(s[0]), float(s[-1])
+    (14500, 0.0, 1.0)
+    """
     return np.concatenate(
         [
             np.linspace(0, 0.5, 501),
@@ -54,6 +67,13 @@ def check_schedule(betas) -> np.ndarray:
             f"[{b[0]}, ..., {b[-1]}] with {int(np.sum(np.diff(b) <= 0))} non-increasing steps"
         )
     return b
+
+
+def _check_lattice(model) -> None:
+    from pgm_ebm.models.ising import IsingLattice
+
+    if not isinstance(model, IsingLattice):
+        raise ValueError(f"model must be an IsingLattice, got {type(model).__name__}")
 
 
 def _check_n_chains(n_chains) -> int:
@@ -325,37 +345,88 @@ def rbm_ais(
     store=None,
     chains_per_task: int | None = None,
 ) -> LogZResult:
-    """Forward AIS estimate of log Z of a Bernoulli RBM (``W``: (n_hidden, n_visible)).
+    """Forward AIS estimate of log Z of a Bernoulli RBM.
 
     The base model has visible biases ``base_bias`` (use the data's log-odds: the default of
     :meth:`BernoulliRBM.log_partition`), no couplings and free hidden units, so
     ``log Z_A = n_hidden log 2 + sum softplus(base_bias)``.  The hidden layer is summed out
-    analytically in the weights; each temperature does one block-Gibbs step.
-    The interval is the 95% delta-method interval of the mean importance weight.
-    The hidden units' log-weight increments ``softplus(beta a) - softplus(beta' a)`` are
-    a fifth-order Taylor series in ``dbeta a`` around the sigmoid the hidden draw needs
-    anyway, in every chain whose ``|dbeta a_j|`` are all below 0.05 at that temperature (error
-    below 6e-12 per term), and exact float64 softplus differences in the others
-    (``exact_increments=True``: everywhere).
+    analytically in the weights; each temperature does one block-Gibbs step.  The estimate of
+    Z is unbiased, so the estimate of log Z is a stochastic lower bound (Jensen); the interval
+    is the 95% delta-method interval of the mean importance weight.
 
-    ``collapse_every``: at every ``collapse_every``-th temperature, after the hidden draw, a
-    collapsed Gibbs sweep over the hidden units with the visible layer summed out
-    (:func:`~pgm_ebm.kernels.block_gibbs._collapsed_hidden_sweep`: each unit from its
-    conditional of the hidden marginal, ``n_hidden * n_visible`` log terms a sweep).  It
-    leaves the temperature's distribution invariant, so the estimate stays unbiased, and it
-    moves the chains between hidden configurations that block Gibbs leaves frozen once the
-    couplings are strong, the main source of weight dispersion on narrow RBMs (on the
-    784 x 20 MNIST recipe model the log-weight variance falls from 1.35 to 0.13 for 2.6x
-    the time).  ``"auto"`` (default): every 5th temperature for hidden layers of at most
-    ``COLLAPSE_MAX_HIDDEN`` = 64 units, none for wider ones (where a sweep costs more than
-    the block-Gibbs steps it sits between); ``None``: never; an int >= 1: that spacing.
+    The hidden units' log-weight increments ``softplus(beta a) - softplus(beta' a)`` are a
+    fifth-order Taylor series in ``dbeta a`` around the sigmoid the hidden draw needs anyway,
+    in every chain whose ``|dbeta a_j|`` are all below 0.05 at that temperature (error below
+    6e-12 per term), and exact float64 softplus differences in the others.
 
-    ``client`` (a :class:`distributed.Client`) or ``scheduler`` (``"local[:N]"``,
-    ``"tcp://HOST:PORT"``): the chains run as tasks of whole blocks of about
-    ``chains_per_task`` chains (default 256) on a Dask cluster, each from the streams it
-    has in the single-process run, so the log-weights, log Z and interval are bit for bit
-    those of the single-process run with the same seed; ``store``: a file keeping finished
-    blocks, so an interrupted estimate resumes (see :func:`pgm_ebm.distributed.run_tasks`).
+    Parameters
+    ----------
+    W : array_like, shape (n_hidden, n_visible)
+        The weights (``components_``).
+    visible_bias, hidden_bias : array_like
+        The biases, shapes ``(n_visible,)`` and ``(n_hidden,)``.
+    n_chains : int, default 100
+        Independent AIS runs.
+    schedule : array_like, optional
+        Inverse temperatures increasing strictly from 0 to 1; default
+        :func:`default_schedule` (14,500 steps).
+    base_bias : array_like, optional
+        Visible biases of the base model; default zeros (the uniform distribution).
+    random_state : None, int or numpy.random.Generator, optional
+        Seed; chain i draws from stream i, wherever it runs.
+    progress : bool, default False
+        A progress bar over temperatures.
+    exact_increments : bool, default False
+        Exact softplus differences everywhere instead of the Taylor series.
+    collapse_every : "auto", None or int, default "auto"
+        At every ``collapse_every``-th temperature, after the hidden draw, a collapsed Gibbs
+        sweep over the hidden units with the visible layer summed out (each unit from its
+        conditional of the hidden marginal, ``n_hidden * n_visible`` log terms a sweep).  It
+        leaves the temperature's distribution invariant and moves the chains between hidden
+        configurations that block Gibbs leaves frozen once the couplings are strong (on the
+        784 x 20 MNIST recipe model the log-weight variance falls from 1.35 to 0.13 for 2.6x
+        the time).  ``"auto"``: every 5th temperature for hidden layers of at most
+        ``COLLAPSE_MAX_HIDDEN`` = 64 units, none for wider ones; ``None``: never.
+    client : distributed.Client, optional
+        Run the chains as tasks of whole blocks on this Dask cluster; each block draws from
+        the streams it has in the single-process run, so the log-weights, log Z and interval
+        are bit for bit those of the single-process run with the same seed.
+    scheduler : str, optional
+        ``"local"``, ``"local:N"`` or ``"tcp://HOST:PORT"``: a cluster for this call.
+    store : str, path-like or TaskStore, optional
+        A file keeping finished blocks, so that an interrupted estimate resumes (see
+        :func:`pgm_ebm.distributed.run_tasks`).
+    chains_per_task : int, optional
+        Chains per task on a cluster (default 256).
+
+    Returns
+    -------
+    LogZResult
+        ``method="ais"``, ``uncertainty="ci95"``, the effective sample size of the weights in
+        ``diagnostics``.
+
+    Raises
+    ------
+    ValueError
+        If the arrays' shapes do not match or are not finite, the schedule does not increase
+        strictly from 0 to 1, or ``n_chains``, ``collapse_every`` or ``chains_per_task`` is
+        out of range.
+
+    See Also
+    --------
+    rbm_reverse_ais : the same path run backwards, a stochastic upper bound.
+    pgm_ebm.partition.rbm_log_partition_exact : exact, for a small layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> W, b, c = rng.normal(0, 0.5, (6, 10)), rng.normal(0, 0.5, 10), np.zeros(6)
+    >>> from pgm_ebm.partition import rbm_log_partition_exact
+    >>> exact = rbm_log_partition_exact(W, b, c).log_z
+    >>> est = rbm_ais(W, b, c, n_chains=200, schedule=np.linspace(0, 1, 1001), random_state=0)
+    >>> est.method, bool(abs(est.log_z - exact) < 0.05)
+    ('ais', True)
     """
 
     t0 = time.perf_counter()
@@ -410,14 +481,63 @@ def rbm_reverse_ais(
     store=None,
     chains_per_task: int | None = None,
 ) -> LogZResult:
-    """Reverse AIS from visible states ``V0`` (samples of the RBM, or data as a proxy).
+    """Reverse AIS estimate of log Z of a Bernoulli RBM, from visible states ``V0``.
 
-    Runs the path from beta = 1 down to 0 and estimates ``log Z_B = log Z_A -
-    log mean(w_rev)``.  From exact model samples this is an upper bound on log Z in
-    expectation; from data it is the optimistic side of the sandwich (RAISE-style).
-    ``collapse_every``: collapsed sweeps over the hidden units, as in :func:`rbm_ais`;
-    ``client``, ``scheduler``, ``store``, ``chains_per_task``: on a Dask cluster, bit for
-    bit the single-process result, as in :func:`rbm_ais`.
+    Runs the path of :func:`rbm_ais` from beta = 1 down to 0, starting from samples of the RBM
+    (or data as a proxy), and estimates ``log Z_B = log Z_A - log mean(w_rev)``.  From exact
+    model samples this is a stochastic upper bound on log Z; from data it is the optimistic
+    side of the sandwich (RAISE-style).
+
+    Parameters
+    ----------
+    W : array_like, shape (n_hidden, n_visible)
+        The weights (``components_``).
+    visible_bias, hidden_bias : array_like
+        The biases, shapes ``(n_visible,)`` and ``(n_hidden,)``.
+    V0 : array_like, shape (n_chains, n_visible)
+        Binary visible states, one chain each (not modified).
+    schedule : array_like, optional
+        Inverse temperatures increasing strictly from 0 to 1 (run backwards); default
+        :func:`default_schedule`.
+    base_bias : array_like, optional
+        Visible biases of the base model; default zeros.
+    random_state : None, int or numpy.random.Generator, optional
+        Seed; chain i draws from stream i.
+    progress : bool, default False
+        A progress bar over temperatures.
+    collapse_every : "auto", None or int, default "auto"
+        Collapsed sweeps over the hidden units, as in :func:`rbm_ais`.
+    client : distributed.Client, optional
+        Run on this Dask cluster, bit for bit the single-process result, as in :func:`rbm_ais`.
+    scheduler : str, optional
+        ``"local"``, ``"local:N"`` or ``"tcp://HOST:PORT"``: a cluster for this call.
+    store : str, path-like or TaskStore, optional
+        A file keeping finished blocks.
+    chains_per_task : int, optional
+        Chains per task on a cluster (default 256).
+
+    Returns
+    -------
+    LogZResult
+        ``method="reverse-ais"``, ``uncertainty="ci95"``.
+
+    Raises
+    ------
+    ValueError
+        If ``V0`` is not binary or not of shape ``(n_chains, n_visible)``, or as
+        :func:`rbm_ais`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> W, b, c = rng.normal(0, 0.5, (6, 10)), rng.normal(0, 0.5, 10), np.zeros(6)
+    >>> from pgm_ebm.partition import rbm_log_partition_exact
+    >>> exact = rbm_log_partition_exact(W, b, c).log_z
+    >>> V0 = (rng.random((200, 10)) < 0.5).astype(float)  # a crude start: not model samples
+    >>> est = rbm_reverse_ais(W, b, c, V0, schedule=np.linspace(0, 1, 1001), random_state=0)
+    >>> est.method, bool(abs(est.log_z - exact) < 0.2)
+    ('reverse-ais', True)
     """
 
     t0 = time.perf_counter()
@@ -505,17 +625,63 @@ def ising_ais(
     store=None,
     chains_per_task: int | None = None,
 ) -> LogZResult:
-    """Forward AIS for an :class:`~pgm_ebm.IsingLattice`: from beta = 0 (uniform spins,
-    ``log Z_0 = N log 2``) to the model's beta along ``beta_k = s_k * beta`` for the
-    schedule ``s`` (default 1,000 uniform steps), one sweep of ``sampler`` per temperature.
+    """Forward AIS estimate of log Z of an :class:`~pgm_ebm.IsingLattice`.
 
-    ``client`` / ``scheduler`` (any sampler but ``"wolff"``, whose clusters per sweep adapt
-    to all chains together): the chains run as tasks of ``chains_per_task`` chains
-    (default: an even split in 8) on a Dask cluster, each from the start and streams it has
-    in the single-process run: the same log-weights, log Z and interval bit for bit;
-    ``store``: finished blocks are kept there (see :func:`pgm_ebm.distributed.run_tasks`).
+    From beta = 0 (uniform spins, ``log Z_0 = N log 2``) to the model's beta along
+    ``beta_k = s_k * beta`` for the schedule ``s``, one sweep of ``sampler`` per temperature.
+    A stochastic lower bound on log Z, with a 95% delta-method interval.
+
+    Parameters
+    ----------
+    model : IsingLattice
+        The lattice.
+    n_chains : int, default 64
+        Independent AIS runs.
+    schedule : array_like, optional
+        Fractions ``s`` of the model's beta, increasing strictly from 0 to 1; default 1,000
+        uniform steps.
+    sampler : str, default "metropolis"
+        A steppable lattice sampler of the registry: ``"metropolis"``, ``"heatbath"``,
+        ``"wolff"`` or ``"swendsen-wang"``.
+    random_state : None, int or numpy.random.Generator, optional
+        Seed.
+    progress : bool, default False
+        A progress bar over temperatures.
+    client : distributed.Client, optional
+        Run the chains as tasks on this Dask cluster (any sampler but ``"wolff"``, whose
+        clusters per sweep adapt to all chains together), each block from the start and
+        streams it has in the single-process run: the same log-weights, log Z and interval,
+        bit for bit.
+    scheduler : str, optional
+        ``"local"``, ``"local:N"`` or ``"tcp://HOST:PORT"``: a cluster for this call.
+    store : str, path-like or TaskStore, optional
+        A file keeping finished blocks (see :func:`pgm_ebm.distributed.run_tasks`).
+    chains_per_task : int, optional
+        Chains per task on a cluster (default: an even split in 8).
+
+    Returns
+    -------
+    LogZResult
+        ``method="ais"``, ``uncertainty="ci95"``.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not an IsingLattice, the schedule does not increase strictly from 0 to
+        1, ``n_chains`` or ``chains_per_task`` is not a positive integer, the sampler is
+        unknown, or ``"wolff"`` is asked for on a cluster.
+
+    Examples
+    --------
+    >>> from pgm_ebm import IsingLattice
+    >>> model = IsingLattice((4, 4), beta=0.3)
+    >>> exact = model.log_partition("exact").log_z
+    >>> est = ising_ais(model, n_chains=64, random_state=0)
+    >>> bool(abs(est.log_z - exact) < 0.05)
+    True
     """
     t0 = time.perf_counter()
+    _check_lattice(model)
     s = check_schedule(np.linspace(0, 1, 1001) if schedule is None else schedule)
     n_chains = _check_n_chains(n_chains)
     # uniform random spins: exact samples of beta = 0
@@ -573,21 +739,58 @@ def ising_thermodynamic_integration(
     random_state=None,
     progress: bool = False,
 ) -> LogZResult:
-    """log Z by thermodynamic integration: ``log Z(beta) = N log 2 - int_0^beta <E>_b db``.
+    """log Z of an Ising lattice by thermodynamic integration.
 
-    ``<E>`` is estimated by MCMC at ``n_points`` inverse temperatures (denser near the
-    model's beta, where the energy changes fastest), each with its blocked-jackknife
-    standard error; the trapezoid rule integrates, and the independent errors add in
-    quadrature.  The field must be zero for the default cluster sampler (Wolff); otherwise
-    Metropolis is used.
+    ``log Z(beta) = N log 2 - int_0^beta <E>_b db``: ``<E>`` is estimated by MCMC at
+    ``n_points`` inverse temperatures (denser near the model's beta, where the energy changes
+    fastest), each with its blocked-jackknife standard error; the trapezoid rule integrates,
+    and the independent errors add in quadrature (the quadrature error is not in them).
+
+    Parameters
+    ----------
+    model : IsingLattice
+        The lattice.
+    n_points : int, default 41
+        Inverse temperatures on ``beta * sin^2`` of a uniform grid, at least 3.
+    n_sweeps : int, default 400
+        Measured sweeps per temperature and chain.
+    burn_in : int, default 100
+        Sweeps discarded before them.
+    n_chains : int, default 4
+        Chains per temperature.
+    sampler : str, optional
+        The lattice sampler; default Wolff for a ferromagnet without field, else Metropolis.
+    random_state : None, int or numpy.random.Generator, optional
+        Seed.
+    progress : bool, default False
+        A progress bar over temperatures.
+
+    Returns
+    -------
+    LogZResult
+        ``method="thermodynamic-integration"``, ``uncertainty="stderr"``.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not an IsingLattice, ``n_points`` is not an integer >= 3, or as
+        :meth:`IsingLattice.sample` for the sampling arguments.
+
+    Examples
+    --------
+    >>> from pgm_ebm import IsingLattice
+    >>> model = IsingLattice((4, 4), beta=0.3)
+    >>> ti = ising_thermodynamic_integration(model, n_sweeps=200, random_state=0)
+    >>> bool(abs(ti.log_z - model.log_partition("exact").log_z) < 4 * ti.stderr + 0.05)
+    True
     """
     from tqdm.auto import tqdm
 
     from pgm_ebm.models.ising import IsingLattice
 
     t0 = time.perf_counter()
-    if n_points < 3:
-        raise ValueError(f"n_points must be >= 3, got {n_points}")
+    _check_lattice(model)
+    n_points = check_positive_int(n_points, "n_points", minimum=3)
     rng = check_random_state(random_state)
     if sampler is None:
         sampler = "wolff" if model.zero_field and model.J > 0 else "metropolis"

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from pgm_ebm._validation import as_real_array
+from pgm_ebm._validation import as_real_array, check_positive_int
 from pgm_ebm.kernels.enumerate import _rbm_logz_chunks, _rbm_logz_chunks_mult
 from pgm_ebm.partition.result import LogZResult
 
@@ -26,7 +26,10 @@ def rbm_log_partition_exact(
     ----------
     W : array of shape (n_hidden, n_visible)
         Couplings (scikit-learn's ``components_`` layout).
-    visible_bias, hidden_bias : arrays of shape (n_visible,), (n_hidden,)
+    visible_bias : array of shape (n_visible,)
+        Visible biases ``b``.
+    hidden_bias : array of shape (n_hidden,)
+        Hidden biases ``c``.
     max_units : int, default 25
         Refuse to enumerate a layer larger than this (2**max_units states).
 
@@ -35,6 +38,12 @@ def rbm_log_partition_exact(
     LogZResult
         With ``method="exact-enumeration"`` and the enumerated layer in
         ``settings``.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not finite or their shapes do not match, ``max_units`` is not a
+        positive integer, or the smaller layer has more than ``max_units`` units.
 
     Examples
     --------
@@ -52,7 +61,7 @@ def rbm_log_partition_exact(
             f"bias shapes must be ({n_visible},) and ({n_hidden},) for W of shape {W.shape}, "
             f"got {b.shape} and {c.shape}"
         )
-    max_units = min(int(max_units), MAX_ENUMERATED_UNITS)
+    max_units = min(check_positive_int(max_units, "max_units"), MAX_ENUMERATED_UNITS)
     if n_hidden <= n_visible:
         layer, Wm, b_enum, b_sum = "hidden", W, c, b
     else:
