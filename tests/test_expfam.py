@@ -7,7 +7,7 @@ from conftest import SEED, assert_same_output_with_jit_off, outputs_with_one_and
 from scipy import stats
 from scipy.special import logsumexp
 
-from pgm_ebm import BoltzmannMachine
+from pgm_ebm import BoltzmannMachine, expfam
 from pgm_ebm.expfam import PairwiseFamily, fit, inverse_ising, sample_exact
 from pgm_ebm.partition.variational import mean_field
 
@@ -324,3 +324,51 @@ def test_up_scale_doubles_the_hidden_input_of_the_positive_phase(monkeypatch):
     monkeypatch.setattr(rbm_mod, "_add_bias_sigmoid", spy)
     m.partial_fit(X)
     np.testing.assert_allclose(seen[0], 1 / (1 + np.exp(-(2 * X @ W.T + c))), rtol=1e-12)
+
+
+def _bm(n, units="binary", J=None):
+    return BoltzmannMachine(np.zeros((n, n)) if J is None else J, np.zeros(n), units)
+
+
+_FAM3 = expfam.PairwiseFamily(3)
+_X3 = [[0, 1, 1]]
+_POLY = expfam.PolynomialFamily2D(2, n_grid=11)
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: expfam.PairwiseFamily(3, edges=[(0.5, 1.7)]), "edges"),
+        (lambda: expfam.PairwiseFamily(True), "n"),
+        (lambda: _FAM3.from_model(_bm(4)), "model"),
+        (lambda: _FAM3.from_model(_bm(3, "spin")), "model"),
+        (lambda: expfam.PairwiseFamily(3, [(0, 1)]).from_model(_bm(3, J=1 - np.eye(3))), "model"),
+        (lambda: _FAM3.mean(np.zeros(6), "mcmc", n_samples=-1), "n_samples"),
+        (lambda: expfam.fit(_FAM3, _X3, l2=-1.0), "l2"),
+        (lambda: expfam.fit(_FAM3, _X3, "pcd", k=0), "k"),
+        (lambda: expfam.fit(_FAM3, _X3, "pcd", n_iter=0), "n_iter"),
+        (lambda: expfam.fit(_FAM3, _X3, "pcd", learning_rate="1"), "learning_rate"),
+        (lambda: expfam.fit(_FAM3, np.zeros((0, 3))), "X"),
+        (lambda: expfam.fit("family", _X3), "family"),
+        (lambda: expfam.sample_exact(_bm(2), 2.5), "n_samples"),
+        (lambda: expfam.kl_divergences(_bm(2), [0.5, 1.5]), "q_up"),
+        (lambda: expfam.kl_divergences(_bm(2), [0.5]), "q_up"),
+        (lambda: expfam.factorized_fits("model"), "model"),
+        (lambda: expfam.PolynomialFamily2D(4.0), "degree"),
+        (lambda: expfam.PolynomialFamily2D(n_grid=1), "n_grid"),
+        (lambda: _POLY.statistics(np.zeros((2, 3))), "X"),
+        (lambda: _POLY.log_partition(np.zeros(3)), "theta"),
+        (lambda: expfam.fit_polynomial_exact(_POLY, np.zeros((0, 2))), "X"),
+        (lambda: expfam.fit_polynomial_langevin(_POLY, np.zeros((3, 2)), reinit=2), "reinit"),
+        (lambda: expfam.two_moons(-1), "n"),
+        (lambda: expfam.stack_rbms(np.zeros((4, 3)), [2.5]), "layer_sizes"),
+        (lambda: expfam.stack_rbms(np.zeros((4, 3)), "12"), "layer_sizes"),
+        (lambda: expfam.stack_rbms(np.zeros((4, 3)), [2], n_components=3), "n_components"),
+    ],
+)
+def test_expfam_names_a_bad_argument(call, name):
+    # before: float edges and a layer size of 2.5 were truncated, a 3-column X of the
+    # polynomial family lost its third column, a model of another size or kind passed
+    # from_model, l2 < 0 diverged and k = 0 sampled nothing, all silently
+    with pytest.raises(ValueError, match=name):
+        call()

@@ -7,22 +7,54 @@ import numpy as np
 import scipy.optimize
 
 from pgm_ebm._rng import check_random_state
+from pgm_ebm._validation import as_real_array, check_positive_int, check_real
 
 
 class PolynomialFamily2D:
     """Densities on R^2 with polynomial sufficient statistics.
 
     ``p(x) ~ exp(theta @ f(x))`` with ``f = (x1^a x2^b : 1 <= a + b <= degree)``; energy
-    ``E(x) = -theta @ f(x)``.
+    ``E(x) = -theta @ f(x)``. Normalisable when the top-degree part is negative definite;
+    :meth:`log_partition` integrates on a grid over ``[-lim, lim]^2`` (the densities
+    fitted here are negligible outside it), so it is a quadrature estimate whose error
+    shrinks with ``n_grid``.
 
-    Normalisable when the top-degree part is negative definite; ``log_partition`` integrates
-    on a grid over ``[-lim, lim]^2`` (the densities fitted here are negligible outside it).
+    Parameters
+    ----------
+    degree : int
+        Highest total degree of the monomials; even and at least 2.
+    lim : float
+        Half-width of the square on which densities are integrated and sampled.
+    n_grid : int
+        Grid points per axis of the quadrature (at least 3).
+
+    Attributes
+    ----------
+    powers : ndarray of shape (n_params, 2)
+        The exponents ``(a, b)`` of each statistic ``x1^a x2^b``.
+    grid : ndarray of shape (n_grid**2, 2)
+        The quadrature points.
+
+    Raises
+    ------
+    ValueError
+        If ``degree`` is not an even integer >= 2, ``lim`` not positive or ``n_grid`` < 3.
+
+    Examples
+    --------
+    >>> from pgm_ebm.expfam import PolynomialFamily2D
+    >>> fam = PolynomialFamily2D(degree=2, n_grid=101)
+    >>> fam.n_params, fam.powers.tolist()
+    (5, [[1, 0], [0, 1], [2, 0], [1, 1], [0, 2]])
     """
 
     def __init__(self, degree: int = 4, lim: float = 4.0, n_grid: int = 241):
-        if degree < 2 or degree % 2:
+        check_positive_int(degree, "degree", minimum=2)
+        if degree % 2:
             raise ValueError(f"degree must be even and >= 2, got {degree!r}")
-        self.degree = degree
+        lim = check_real(lim, "lim", low=0.0, low_open=True)
+        n_grid = check_positive_int(n_grid, "n_grid", minimum=3)
+        self.degree = int(degree)
         self.powers = np.array([(a, d - a) for d in range(1, degree + 1) for a in range(d, -1, -1)])
         self.lim = float(lim)
         g = np.linspace(-lim, lim, n_grid)
@@ -32,14 +64,77 @@ class PolynomialFamily2D:
 
     @property
     def n_params(self):
+        """Number of statistics (the length of ``theta``)."""
         return len(self.powers)
 
+    def _check_points(self, X, name="X"):
+        X = as_real_array(X, name, ndim=2)
+        if X.shape[1] != 2:
+            raise ValueError(f"{name} must have shape (n_points, 2), got {X.shape}")
+        return X
+
+    def _check_theta(self, theta):
+        t = as_real_array(theta, "theta", ndim=1)
+        if t.shape != (self.n_params,):
+            raise ValueError(f"theta must hold {self.n_params} values, got shape {t.shape}")
+        return t
+
     def statistics(self, X):
-        X = np.asarray(X, dtype=np.float64)
+        """The statistics ``f(x)`` of each point.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_points, 2)
+            Finite points.
+
+        Returns
+        -------
+        ndarray of shape (n_points, n_params)
+            ``x1^a x2^b`` for each row of :attr:`powers`.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` is not finite real points of shape (n_points, 2).
+
+        Examples
+        --------
+        >>> from pgm_ebm.expfam import PolynomialFamily2D
+        >>> PolynomialFamily2D(degree=2, n_grid=11).statistics([[1.0, 2.0]]).tolist()
+        [[1.0, 2.0, 1.0, 2.0, 4.0]]
+        """
+        X = self._check_points(X)
         return X[:, :1] ** self.powers[:, 0] * X[:, 1:2] ** self.powers[:, 1]
 
     def energy_grad(self, theta, X):
-        """``grad_x E(x)`` for each row of X."""
+        """The gradient ``grad_x E(x)`` of the energy at each point (what Langevin dynamics
+        follows).
+
+        Parameters
+        ----------
+        theta : array_like of shape (n_params,)
+            The natural parameters.
+        X : array_like of shape (n_points, 2)
+            Finite points.
+
+        Returns
+        -------
+        ndarray of shape (n_points, 2)
+            ``-theta @ df/dx`` at each point.
+
+        Raises
+        ------
+        ValueError
+            If ``theta`` or ``X`` has the wrong shape or non-finite values.
+
+        Examples
+        --------
+        >>> from pgm_ebm.expfam import PolynomialFamily2D
+        >>> fam = PolynomialFamily2D(degree=2, n_grid=11)
+        >>> fam.energy_grad(fam.initial_theta(), [[1.0, 2.0]]).tolist()  # E = |x|^2 / 2
+        [[1.0, 2.0]]
+        """
+        theta, X = self._check_theta(theta), self._check_points(X)
         a, b = self.powers[:, 0], self.powers[:, 1]
         x1, x2 = X[:, :1], X[:, 1:2]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -48,19 +143,97 @@ class PolynomialFamily2D:
         return -np.stack([d1 @ theta, d2 @ theta], axis=1)
 
     def log_partition(self, theta):
-        s = self._F_grid @ theta
+        """Log partition function by quadrature on the grid.
+
+        Parameters
+        ----------
+        theta : array_like of shape (n_params,)
+            The natural parameters.
+
+        Returns
+        -------
+        float
+            ``log`` of the sum of ``exp(theta @ f)`` over the grid times the cell area: an
+            estimate whose error shrinks with ``n_grid`` and ``lim``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm.expfam import PolynomialFamily2D
+        >>> fam = PolynomialFamily2D(degree=2, n_grid=101)
+        >>> bool(np.isclose(fam.log_partition(fam.initial_theta()), np.log(2 * np.pi), atol=1e-3))
+        True
+        """
+        s = self._F_grid @ self._check_theta(theta)
         top = s.max()
         return float(top + np.log(np.exp(s - top).sum() * self.cell))
 
     def log_likelihood(self, theta, X):
+        """Mean log-likelihood of points, with the quadrature log partition function.
+
+        Parameters
+        ----------
+        theta : array_like of shape (n_params,)
+            The natural parameters.
+        X : array_like of shape (n_points, 2)
+            Finite points.
+
+        Returns
+        -------
+        float
+            ``mean theta @ f(x) - log Z(theta)``, in nats.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm.expfam import PolynomialFamily2D
+        >>> fam = PolynomialFamily2D(degree=2, n_grid=101)
+        >>> ll = fam.log_likelihood(fam.initial_theta(), [[0.0, 0.0]])
+        >>> bool(np.isclose(ll, -np.log(2 * np.pi), atol=1e-3))
+        True
+        """
+        theta = self._check_theta(theta)
         return float((self.statistics(X) @ theta).mean() - self.log_partition(theta))
 
     def density_on_grid(self, theta):
-        s = self._F_grid @ theta
+        """The normalised density at every grid point (for contour plots).
+
+        Parameters
+        ----------
+        theta : array_like of shape (n_params,)
+            The natural parameters.
+
+        Returns
+        -------
+        ndarray of shape (n_grid**2,)
+            ``p(x)`` at each row of :attr:`grid`; reshape to (n_grid, n_grid) to plot.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm.expfam import PolynomialFamily2D
+        >>> fam = PolynomialFamily2D(degree=2, n_grid=101)
+        >>> p = fam.density_on_grid(fam.initial_theta())
+        >>> p.shape, bool(np.isclose(p.sum() * fam.cell, 1.0))
+        ((10201,), True)
+        """
+        s = self._F_grid @ self._check_theta(theta)
         return np.exp(s - self.log_partition(theta))
 
     def initial_theta(self):
-        """A standard Gaussian: -x1^2/2 - x2^2/2."""
+        """The parameters of a standard Gaussian, ``-x1^2/2 - x2^2/2``: where the fits start.
+
+        Returns
+        -------
+        ndarray of shape (n_params,)
+            Zero except -1/2 on ``x1^2`` and ``x2^2``.
+
+        Examples
+        --------
+        >>> from pgm_ebm.expfam import PolynomialFamily2D
+        >>> PolynomialFamily2D(degree=2, n_grid=11).initial_theta().tolist()
+        [0.0, 0.0, -0.5, 0.0, -0.5]
+        """
         t = np.zeros(self.n_params)
         for k, (a, b) in enumerate(self.powers):
             if (a, b) in ((2, 0), (0, 2)):
@@ -69,8 +242,48 @@ class PolynomialFamily2D:
 
 
 def fit_polynomial_exact(family: PolynomialFamily2D, X, l2: float = 1e-4) -> np.ndarray:
-    """Exact maximum likelihood (log Z by quadrature; concave) with L-BFGS."""
-    F = family.statistics(X).mean(axis=0)
+    """Exact maximum likelihood in a polynomial family, ``log Z`` by quadrature.
+
+    The objective is concave, maximised by L-BFGS from :meth:`PolynomialFamily2D.initial_theta`;
+    its gradient is the data moments minus the model moments on the grid.
+
+    Parameters
+    ----------
+    family : PolynomialFamily2D
+        The family (and the quadrature grid).
+    X : array_like of shape (n_points, 2)
+        Data points (at least one).
+    l2 : float
+        Weight of the ridge penalty ``l2/2 |theta|^2`` (0 or more), which keeps the fit
+        normalisable when the data are few.
+
+    Returns
+    -------
+    ndarray of shape (n_params,)
+        The fitted ``theta``.
+
+    Raises
+    ------
+    ValueError
+        If ``family`` is not a PolynomialFamily2D, ``X`` is empty or not 2-D points, or
+        ``l2`` is negative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm.expfam import PolynomialFamily2D, fit_polynomial_exact
+    >>> X = np.random.default_rng(0).normal([0.5, -0.5], [1.0, 0.5], size=(5000, 2))
+    >>> fam = PolynomialFamily2D(degree=2, n_grid=101)
+    >>> theta = fit_polynomial_exact(fam, X)
+    >>> np.round(theta, 1).tolist()  # x1 / 1 - x1^2 / 2 - x2 / 0.25 - x2^2 / (2 * 0.25)
+    [0.5, -2.0, -0.5, -0.1, -2.0]
+    """
+    _check_family(family)
+    l2 = check_real(l2, "l2", low=0.0)
+    F = family.statistics(X)
+    if len(F) == 0:
+        raise ValueError("X must hold at least one point, got 0 rows")
+    F = F.mean(axis=0)
     Fg = family._F_grid
 
     def objective(t):
@@ -112,10 +325,72 @@ def fit_polynomial_langevin(
     Langevin steps on the current energy, pushes the results into the buffer, and moves
     theta along ``mean f(data) - mean f(negatives)`` minus the gradient of the weak
     regulariser ``energy_l2 * (E(x+)^2 + E(x-)^2)`` with Adam steps (the monomials' scales
-    differ by orders of magnitude; plain momentum SGD diverged).  Returns theta.
+    differ by orders of magnitude; plain momentum SGD diverged). No partition function is
+    computed, so the result is compared with :func:`fit_polynomial_exact` by the
+    quadrature log-likelihood.
+
+    Parameters
+    ----------
+    family : PolynomialFamily2D
+        The family; its ``lim`` bounds the negatives.
+    X : array_like of shape (n_points, 2)
+        Data points (at least one).
+    n_iter : int
+        Parameter updates.
+    batch_size : int
+        Data points per update.
+    n_negatives : int
+        Langevin samples per update.
+    langevin_steps : int
+        Langevin steps per update.
+    step_size : float
+        Langevin step size (positive).
+    learning_rate : float
+        Adam step size (positive), decaying as ``1/sqrt(1 + t/200)``.
+    energy_l2 : float
+        Weight of the energy-magnitude regulariser (0 or more).
+    buffer_size : int
+        Size of the replay buffer.
+    reinit : float
+        Fraction of negatives started afresh from uniform noise, in [0, 1].
+    random_state : None, int or numpy.random.Generator
+        Seed.
+
+    Returns
+    -------
+    ndarray of shape (n_params,)
+        The fitted ``theta``.
+
+    Raises
+    ------
+    ValueError
+        If ``family`` is not a PolynomialFamily2D, ``X`` is empty or not 2-D points, or a
+        setting is out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm.expfam import PolynomialFamily2D, fit_polynomial_langevin
+    >>> X = np.random.default_rng(0).normal([0.5, -0.5], [1.0, 0.5], size=(2000, 2))
+    >>> fam = PolynomialFamily2D(degree=2, n_grid=101)
+    >>> theta = fit_polynomial_langevin(fam, X, n_iter=100, random_state=0)
+    >>> bool(fam.log_likelihood(theta, X) > fam.log_likelihood(fam.initial_theta(), X))
+    True
     """
+    _check_family(family)
+    X = family._check_points(X)
+    if len(X) == 0:
+        raise ValueError("X must hold at least one point, got 0 rows")
+    n_iter = check_positive_int(n_iter, "n_iter")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    n_negatives = check_positive_int(n_negatives, "n_negatives")
+    langevin_steps = check_positive_int(langevin_steps, "langevin_steps")
+    step_size = check_real(step_size, "step_size", low=0.0, low_open=True)
+    learning_rate = check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
+    energy_l2 = check_real(energy_l2, "energy_l2", low=0.0)
+    buffer_size = check_positive_int(buffer_size, "buffer_size")
+    reinit = check_real(reinit, "reinit", low=0.0, high=1.0)
     rng = check_random_state(random_state)
-    X = np.asarray(X, dtype=np.float64)
     lim = family.lim
     theta = family.initial_theta()
     m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
@@ -148,6 +423,8 @@ def fit_polynomial_langevin(
 
 def two_moons(n: int = 2000, noise: float = 0.1, random_state=None):
     """The two-moons toy data, centred and scaled into roughly [-2.5, 2.5]^2."""
+    n = check_positive_int(n, "n", minimum=0)
+    noise = check_real(noise, "noise", low=0.0)
     rng = check_random_state(random_state)
     t = rng.uniform(0, np.pi, n)
     upper = rng.random(n) < 0.5
@@ -155,3 +432,8 @@ def two_moons(n: int = 2000, noise: float = 0.1, random_state=None):
     y = np.where(upper, np.sin(t), 0.5 - np.sin(t))
     X = np.stack([x, y], axis=1) + rng.normal(0, noise, (n, 2))
     return (X - [0.5, 0.25]) * 1.6
+
+
+def _check_family(family) -> None:
+    if not isinstance(family, PolynomialFamily2D):
+        raise ValueError(f"family must be a PolynomialFamily2D, got {type(family).__name__}")
