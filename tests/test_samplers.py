@@ -259,3 +259,47 @@ def test_a_users_pairwise_sampler_runs_in_sample():
             glass.parallel_tempering([0.5, 1.0], 10, sampler="mine")
     finally:
         unregister("pairwise", "mine")
+
+
+def _driver_calls():
+    from pgm_ebm._rng import seed_streams
+    from pgm_ebm.continuous import EnergyModel, gaussian_mixture_energy
+    from pgm_ebm.denoise import GridPosterior
+    from pgm_ebm.samplers import continuous, grid, lattice, pairwise
+
+    bm = BoltzmannMachine(np.ones((4, 4)) - np.eye(4), np.zeros(4), units="spin")
+    arr = pairwise.arrays_of(bm)
+    X = np.ones((3, 4), np.int8)
+    betas = np.ones((2, 3))
+    st = seed_streams(0, 3)
+    lat = IsingLattice((4, 4))
+    post, post2 = GridPosterior(np.zeros((4, 4)), 0.3), GridPosterior(np.zeros((5, 5)), 0.3)
+    gstate = get_sampler("heatbath", post2).init(post2, 2, random_state=0)
+    cm = EnergyModel(*gaussian_mixture_energy([[0.0, 0.0]], [1.0], [1.0]))
+    cstate = get_sampler("mala", cm).init(cm, 2, init=np.zeros(2), random_state=0, step_size=0.1)
+    return {
+        # each would have read or written past an array's end in a compiled kernel
+        "streams": lambda: pairwise.run_sweeps(arr, True, X, betas, "metropolis", st[:1]),
+        "X": lambda: pairwise.run_sweeps(arr, True, X[:, :3].copy(), betas, "heatbath", st),
+        "betas": lambda: pairwise.run_sweeps(arr, True, X, betas[:, :2], "metropolis", st),
+        "dmax": lambda: pairwise.run_sweeps((*arr[:5], 1), True, X, betas, "metropolis", st),
+        "lattice streams": lambda: lattice.sweep_runner(
+            lat, "metropolis", np.ones((2, 4, 4), np.int8), 2, seed_streams(0, 4)
+        ),
+        "lattice state": lambda: lattice.sweep_runner(
+            lat, "metropolis", np.ones((2, 4, 5), np.int8), 2, seed_streams(0, 8)
+        ),
+        "grid state": lambda: grid.run(post, gstate, np.ones(3)),
+        "grid schedule": lambda: grid.run(post2, gstate, [1.0, -1.0]),
+        "continuous thin": lambda: continuous.run(cm, cstate, 10, thin=0),
+        "continuous state": lambda: continuous.run(cm, gstate, 10),
+        "tempering betas": lambda: pairwise.tempering(
+            arr, True, X, np.ones((3, 1)), 5, 0, 1, "metropolis", st, 0
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", list(_driver_calls()))
+def test_the_public_drivers_check_what_goes_to_a_kernel(case):
+    with pytest.raises(ValueError):
+        _driver_calls()[case]()

@@ -58,10 +58,64 @@ def _needs_grad(name):
 
 
 def run(model, state, n_steps, thin=1):
-    """``n_steps`` steps of every chain of ``state``; returns every ``thin``-th state,
-    (n_chains, ceil(n_steps / thin), d).  Adds the accepted moves to
-    ``state.work["accepted"]``."""
+    """Run ``n_steps`` steps of every chain of a continuous sampler's state in one kernel call.
+
+    Parameters
+    ----------
+    model : EnergyModel
+        The density ``p(x) ~ exp(-energy(x))``.
+    state : ChainState
+        From the ``init`` of ``"mala"``, ``"ula"`` or ``"random-walk-metropolis"`` for this
+        model; advanced in place, accepted moves added to ``state.work["accepted"]``.
+    n_steps : int
+        Steps per chain (0 or more).
+    thin : int
+        Keep every ``thin``-th state.
+
+    Returns
+    -------
+    ndarray of shape (n_chains, ceil(n_steps / thin), d)
+        The kept states.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not an EnergyModel, ``state`` not a continuous sampler's state
+        whose arrays fit each other, or ``n_steps`` / ``thin`` out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm.continuous import EnergyModel, gaussian_mixture_energy
+    >>> from pgm_ebm.samplers import continuous, get_sampler
+    >>> model = EnergyModel(*gaussian_mixture_energy([[0.0, 0.0]], [1.0], [1.0]))
+    >>> move = get_sampler("mala", model)
+    >>> state = move.init(model, 8, init=np.zeros(2), random_state=0, step_size=0.5)
+    >>> kept = continuous.run(model, state, 2000, thin=10)
+    >>> kept.shape, bool(abs(kept.var() - 1.0) < 0.15)  # a standard normal
+    ((8, 200, 2), True)
+    """
+    if getattr(type(model), "sampler_kind", None) != KIND:
+        raise ValueError(f"model must be an EnergyModel, got {type(model).__name__}")
+    n_steps = check_positive_int(n_steps, "n_steps", minimum=0)
+    thin = check_positive_int(thin, "thin")
+    if not isinstance(state, ChainState) or state.sampler not in _NAMES:
+        raise ValueError(f"state must be the ChainState of a sampler in {_NAMES}")
     X = state.spins
+    ok = (
+        isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim == 2
+        and X.flags.writeable
+        and isinstance(state.streams, np.ndarray) and state.streams.dtype == np.uint64
+        and state.streams.shape == (len(X), 2)
+        and isinstance(state.work.get("accepted"), np.ndarray)
+        and state.work["accepted"].shape == (len(X),)
+        and isinstance(state.work.get("step_size"), float) and state.work["step_size"] > 0
+    )  # fmt: skip
+    if not ok:
+        raise ValueError(
+            "state's arrays do not fit each other: float64 (n_chains, d) chains, one stream "
+            "per chain, a positive step size"
+        )
     out = np.empty((X.shape[0], (n_steps + thin - 1) // thin, X.shape[1]))
     acc = np.zeros(X.shape[0], dtype=np.int64)
     h = state.work["step_size"]
@@ -79,6 +133,8 @@ def step(model, state, betas):
     state.advance(np.asarray(betas, dtype=np.float64).reshape(-1))
     return state
 
+
+_NAMES = ("mala", "ula", "random-walk-metropolis")
 
 for _name, _desc, _check in (
     ("mala", "Metropolis-adjusted Langevin (exact for any step size)", _needs_grad("mala")),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm._validation import check_memory, check_positive_int, check_spins
+from pgm_ebm._validation import as_real_array, check_memory, check_positive_int, check_spins
 from pgm_ebm.kernels.denoise import _energies, _gibbs_sweeps
 from pgm_ebm.samplers.registry import Sampler, register
 from pgm_ebm.samplers.result import ChainState
@@ -60,18 +60,90 @@ def step(model, state, betas):
     return state
 
 
+def _check_state(state, padded):
+    """Raise ValueError unless ``state`` is a grid heat-bath state for a field of padded
+    shape ``padded``: its arrays go to compiled kernels, which do not check bounds."""
+    if not isinstance(state, ChainState) or state.sampler != "heatbath":
+        raise ValueError("state must be the ChainState of the grid heat bath's init_chains")
+    X, work = state.spins, state.work
+    C = len(X) if isinstance(X, np.ndarray) else 0
+    ok = (
+        isinstance(X, np.ndarray) and X.dtype == np.int8 and X.shape[1:] == padded
+        and X.flags.c_contiguous and C >= 1
+        and isinstance(state.streams, np.ndarray) and state.streams.dtype == np.uint64
+        and state.streams.shape == (C * (padded[0] - 2), 2)
+        and isinstance(work.get("acc"), np.ndarray) and work["acc"].dtype == np.int32
+        and work["acc"].shape == X.shape
+        and isinstance(work.get("energy"), np.ndarray) and work["energy"].dtype == np.float64
+        and work["energy"].shape == (C,)
+    )  # fmt: skip
+    if not ok:
+        raise ValueError(
+            f"state does not fit this model: its chains must be int8 (n_chains, "
+            f"{padded[0]}, {padded[1]}) with their streams, energies and sums"
+        )
+
+
 def run(model, state, beta_schedule, *, burn_in=0, track=True, progress=False,
         desc="heatbath sweeps"):  # fmt: skip
-    """Sweep ``state`` along ``beta_schedule`` (one inverse temperature per sweep,
-    multiplying the whole energy); sweeps ``k >= burn_in`` add to ``state.work["acc"]``.
-    With ``track``, returns the chains' energies (at temperature 1) after each sweep,
-    (n_sweeps, n_chains) (else NaN)."""
+    """Sweep the grid heat-bath chains ``state`` along ``beta_schedule`` in a few kernel calls.
+
+    Each entry of the schedule is one sweep of every chain at that inverse temperature,
+    multiplying the whole energy (couplings and field). Sweeps ``k >= burn_in`` add each
+    chain's states to ``state.work["acc"]``: the numerator of the posterior marginals.
+
+    Parameters
+    ----------
+    model : GridPosterior
+        The posterior.
+    state : ChainState
+        From the ``"heatbath"`` sampler's ``init`` for this model; swept in place.
+    beta_schedule : array_like of shape (n_sweeps,)
+        Inverse temperatures, finite and >= 0 (all ones: sampling; increasing: annealing).
+    burn_in : int
+        Sweeps not added to ``state.work["acc"]``.
+    track : bool
+        Record each chain's energy after each sweep.
+    progress : bool
+        Show a progress bar.
+    desc : str
+        The progress bar's label.
+
+    Returns
+    -------
+    ndarray of shape (n_sweeps, n_chains)
+        The chains' energies (at temperature 1) after each sweep; NaN unless ``track``.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not a GridPosterior, ``state`` is not a grid heat-bath state of its
+        shape, ``beta_schedule`` has a negative or non-finite value, or ``burn_in`` is
+        negative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm.denoise import GridPosterior
+    >>> from pgm_ebm.samplers import get_sampler, grid
+    >>> post = GridPosterior(np.full((6, 6), 0.5), beta=0.3)
+    >>> state = get_sampler("heatbath", post).init(post, 2, random_state=0)
+    >>> energies = grid.run(post, state, np.linspace(0.1, 3.0, 100))  # an anneal
+    >>> energies.shape, bool((state.spins[:, 1:-1, 1:-1] == 1).all())  # the ground state
+    ((100, 2), True)
+    """
     from tqdm.auto import tqdm
 
-    sched = np.ascontiguousarray(beta_schedule, dtype=np.float64)
+    if getattr(type(model), "sampler_kind", None) != KIND:
+        raise ValueError(f"model must be a GridPosterior, got {type(model).__name__}")
+    up = model.padded_field()
+    _check_state(state, up.shape)
+    sched = as_real_array(beta_schedule, "beta_schedule", ndim=1)
+    if np.any(sched < 0):
+        raise ValueError("beta_schedule must hold values >= 0")
+    burn_in = check_positive_int(burn_in, "burn_in", minimum=0)
     n = len(sched)
     trace = np.full((n, len(state.spins)), np.nan)
-    up = model.padded_field()
     with tqdm(total=n, disable=not progress, desc=desc, unit="sweep") as bar:
         for k0 in range(0, n, _CHUNK):
             k1 = min(n, k0 + _CHUNK)

@@ -24,7 +24,7 @@ import numpy as np
 from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm._threads import numba_threads
-from pgm_ebm._validation import check_memory, check_positive_int, check_spins
+from pgm_ebm._validation import check_choice, check_memory, check_positive_int, check_spins
 from pgm_ebm.kernels.metropolis import (
     _checkerboard_2d,
     _checkerboard_generic,
@@ -124,7 +124,7 @@ def chain_state(model, name, spins, streams, device="cpu"):
     ``lo:hi`` of a larger run are ``spins[lo:hi]`` with ``streams[lo * L1 : hi * L1]``, and
     sweep exactly as they do there (each row draws from its own stream only)."""
     n_chains = len(spins)
-    run = sweep_runner(model, name, spins, n_chains, streams, device=device)
+    run = _runner(model, name, spins, n_chains, streams, device=device)
     clusters = getattr(run, "clusters", None)
     return ChainState(
         spins=spins,
@@ -222,7 +222,7 @@ def sample(model, n_sweeps, n_chains, sampler, random_state, device, init, burn_
             )
         else:
             state = pack(initial_spins(model, init, 64 * n_chains, rng))
-        runner = sweep_runner(model, sampler, state, n_chains, streams, device)
+        runner = _runner(model, sampler, state, n_chains, streams, device)
     else:  # any steppable sampler of the registry, the user's included
         gpu = {"device": "cuda"} if device == "cuda" else {}  # only built-ins take it
         chains = move.init(model, n_chains, init=init, random_state=rng, **gpu)
@@ -332,10 +332,85 @@ def cuda_supported(model, sampler) -> bool:
 
 
 def sweep_runner(model, sampler, state, n_chains, streams, device="cpu"):
-    """A function ``run(betas)`` doing one sweep of ``sampler`` on ``state`` in place,
-    chain ``c`` at inverse temperature ``betas[c]``.  With ``device="cuda"`` (where
-    :func:`cuda_supported`) the chains live on the GPU between sweeps and ``run.sync()``
-    brings spins and streams back."""
+    """A function ``run(betas)`` doing one sweep of ``sampler`` on the lattice chains ``state``
+    in place, chain ``c`` at inverse temperature ``betas[c]``.
+
+    The lowest level of the lattice's samplers, under ``IsingLattice.sample``, its
+    ``init_chains`` / ``step`` and parallel tempering: the chains ``lo:hi`` of a larger run
+    are ``state[lo:hi]`` with ``streams[lo * L1 : hi * L1]`` and sweep exactly as they do
+    there (each row draws from its own stream only).
+
+    Parameters
+    ----------
+    model : IsingLattice
+        The lattice.
+    sampler : str
+        A lattice sampler (see ``available_samplers("lattice")``).
+    state : ndarray
+        The chains, swept in place: writeable C-contiguous int8 spins (n_chains,
+        *model.shape), or for ``"multispin"`` its packed uint64 words of the same shape.
+    n_chains : int
+        Number of chains in ``state``.
+    streams : ndarray of uint64
+        One stream per lattice row of each chain, chain-major, shape
+        (n_chains * model.shape[0], 2) (see ``seed_streams``); advanced in place.
+    device : {"cpu", "cuda"}
+        With ``"cuda"`` (where the sampler has a GPU path) the chains live on the GPU
+        between sweeps and ``run.sync()`` brings spins and streams back.
+
+    Returns
+    -------
+    callable
+        ``run(betas)`` with ``betas`` a float64 array (n_chains,); ``run.sync()``, where
+        present, writes a working layout back into ``state``.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not a lattice, ``sampler`` not one of its samplers, or
+        ``state`` and ``streams`` do not have the shapes and types above (they go to
+        compiled kernels, which do not check bounds).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import IsingLattice
+    >>> from pgm_ebm._rng import seed_streams
+    >>> from pgm_ebm.samplers.lattice import sweep_runner
+    >>> lat = IsingLattice((8, 8))
+    >>> spins = np.ones((2, 8, 8), dtype=np.int8)
+    >>> run = sweep_runner(lat, "heatbath", spins, 2, seed_streams(0, 2 * 8))
+    >>> for _ in range(200):
+    ...     run(np.array([0.1, 0.1]))  # hot: the order melts
+    >>> _ = getattr(run, "sync", lambda: None)()
+    >>> bool(abs(spins.mean()) < 0.5)
+    True
+    """
+    if getattr(type(model), "sampler_kind", None) != KIND:
+        raise ValueError(f"model must be a lattice (an IsingLattice), got {type(model).__name__}")
+    get_sampler(sampler, model)
+    n_chains = check_positive_int(n_chains, "n_chains")
+    device = check_choice(device, "device", ("cpu", "cuda"))
+    if device == "cuda" and not cuda_supported(model, sampler):
+        raise ValueError(f"device='cuda': {CUDA_LATTICE_WHY}")
+    if sampler == "multispin":
+        dtype, shape, what = np.uint64, (n_chains, *model.shape), "packed uint64 words"
+    else:
+        dtype, shape, what = np.int8, (n_chains, *model.shape), "int8 spins"
+    if not (isinstance(state, np.ndarray) and state.dtype == dtype and state.shape == shape
+            and state.flags.c_contiguous and state.flags.writeable):  # fmt: skip
+        raise ValueError(f"state must be writeable C-contiguous {what} of shape {shape}")
+    if dtype == np.int8 and not np.all((state == 1) | (state == -1)):
+        raise ValueError("state must hold spins -1 or +1")
+    rows = n_chains * model.shape[0]
+    if not (isinstance(streams, np.ndarray) and streams.dtype == np.uint64
+            and streams.shape == (rows, 2) and streams.flags.c_contiguous):  # fmt: skip
+        raise ValueError(f"streams must be the uint64 ({rows}, 2) array of seed_streams")
+    return _runner(model, sampler, state, n_chains, streams, device)
+
+
+def _runner(model, sampler, state, n_chains, streams, device="cpu"):
+    """:func:`sweep_runner` on arguments known to fit (from this module)."""
     rows = model.shape[0]
     J = model.J
     if sampler in ("metropolis", "heatbath") and len(model.shape) == 2:

@@ -110,16 +110,134 @@ CUDA_PAIRWISE_WHY = (
 )
 
 
+def check_sweep_inputs(arrays, spin, X, betas, streams):
+    """Raise ValueError unless the arguments of :func:`run_sweeps` fit each other: they go
+    to compiled kernels, which do not check bounds."""
+    if not isinstance(arrays, tuple) or not arrays or arrays[0] not in ("int", "dense", "sparse"):
+        raise ValueError("arrays must be the tuple of model_arrays (or arrays_of(model))")
+    lengths = {"int": 6, "dense": 3, "sparse": 5}
+    if len(arrays) != lengths[arrays[0]]:
+        raise ValueError(f"arrays of kind {arrays[0]!r} must hold {lengths[arrays[0]]} items")
+    b = np.asarray(arrays[4] if arrays[0] != "dense" else arrays[2])
+    n = len(b)
+    if arrays[0] == "dense":
+        J = arrays[1]
+        if not (isinstance(J, np.ndarray) and J.dtype == np.float64 and J.shape == (n, n)
+                and J.flags.c_contiguous):  # fmt: skip
+            raise ValueError(f"arrays: the dense J must be C-contiguous float64 ({n}, {n})")
+    else:
+        indptr, indices, data = arrays[1:4]
+        ok = (
+            all(isinstance(a, np.ndarray) and a.ndim == 1 for a in (indptr, indices, data))
+            and indptr.dtype == np.int64 and indices.dtype == np.int64
+            and len(indptr) == n + 1 and len(indices) == len(data)
+            and indptr[0] == 0 and indptr[-1] == len(indices) and np.all(np.diff(indptr) >= 0)
+            and (len(indices) == 0 or (indices.min() >= 0 and indices.max() < n))
+        )  # fmt: skip
+        if not ok:
+            raise ValueError(f"arrays: the CSR couplings do not describe {n} units")
+        if arrays[0] == "int":
+            if data.dtype != np.int64 or b.dtype != np.int64:
+                raise ValueError("arrays: the integer kind needs int64 couplings and biases")
+            reach = np.abs(b) + np.bincount(
+                np.repeat(np.arange(n), np.diff(indptr)), weights=np.abs(data), minlength=n
+            )
+            need = int(reach.max()) * (2 if spin else 1) if n else 0
+            dmax = arrays[5]
+            if not isinstance(dmax, (int, np.integer)) or not need <= dmax <= MAX_INT_DELTA:
+                raise ValueError(
+                    f"arrays: dmax must be an integer from the largest energy change ({need}) "
+                    f"to {MAX_INT_DELTA}, got {dmax!r}"
+                )
+        elif data.dtype != np.float64:
+            raise ValueError("arrays: the sparse kind needs float64 couplings")
+    if arrays[0] != "int" and (b.dtype != np.float64 or b.ndim != 1):
+        raise ValueError("arrays: the biases must be a float64 vector")
+    lo, hi = (-1, 1) if spin else (0, 1)
+    if not (isinstance(X, np.ndarray) and X.dtype == np.int8 and X.ndim == 2
+            and X.shape[1] == n and X.flags.c_contiguous and X.flags.writeable):  # fmt: skip
+        raise ValueError(f"X must be a writeable C-contiguous int8 array (n_chains, {n})")
+    if not np.all((X == lo) | (X == hi)):
+        raise ValueError(f"X must hold units in {{{lo}, {hi}}} (spin={bool(spin)})")
+    C = len(X)
+    if not (isinstance(betas, np.ndarray) and betas.ndim == 2 and betas.shape[1] == C):
+        raise ValueError(f"betas must be a float array (n_sweeps, n_chains={C})")
+    if betas.dtype != np.float64 or not np.all(np.isfinite(betas)) or np.any(betas < 0):
+        raise ValueError("betas must be float64, finite and >= 0")
+    if not (isinstance(streams, np.ndarray) and streams.dtype == np.uint64
+            and streams.shape == (C, 2) and streams.flags.c_contiguous):  # fmt: skip
+        raise ValueError(f"streams must be the uint64 ({C}, 2) array of seed_streams")
+
+
 def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="sweeps",
                device="cpu", on_device=None):  # fmt: skip
-    """Sweep the int8 chains ``X`` (in place) at ``betas[t, c]``; returns the energy and
-    unit-sum traces, each (n_chains, n_sweeps).  ``device="cuda"`` (integer models only):
-    the chains sweep on the GPU (:mod:`pgm_ebm.cuda.anneal`), with the CPU's bits, and come
-    back at the end; ``on_device``: an :class:`~pgm_ebm.cuda.anneal.IntegerChains` already
-    on the device, swept there and left there (the caller syncs)."""
+    """Sweep int8 chains of a pairwise model in place, at a temperature per sweep and chain.
+
+    The lowest level of the pairwise samplers, under ``BoltzmannMachine.sample``,
+    annealing and tempering: Metropolis or heat-bath sweeps over the units in order.
+
+    Parameters
+    ----------
+    arrays : tuple
+        The couplings as the kernels take them: :func:`arrays_of` ``(model)`` (or
+        :func:`model_arrays`).
+    spin : bool
+        Units are -1/+1 (True) or 0/1 (False).
+    X : ndarray of int8, shape (n_chains, n)
+        The chains, writeable and C-contiguous; swept in place.
+    betas : ndarray of float64, shape (n_sweeps, n_chains)
+        ``betas[t, c]``: the inverse temperature of chain ``c`` in sweep ``t`` (>= 0).
+    sampler : {"metropolis", "heatbath"}
+        The move.
+    streams : ndarray of uint64, shape (n_chains, 2)
+        One stream per chain (see ``seed_streams``); advanced in place.
+    progress : bool
+        Show a progress bar.
+    desc : str
+        The progress bar's label.
+    device : {"cpu", "cuda"}
+        ``"cuda"`` (integer models only): the chains sweep on the GPU
+        (:mod:`pgm_ebm.cuda.anneal`), with the CPU's bits, and come back at the end.
+    on_device : IntegerChains, optional
+        Chains already on the device, swept there and left there (the caller syncs).
+
+    Returns
+    -------
+    energies : ndarray of shape (n_chains, n_sweeps)
+        Each chain's energy after each sweep.
+    unit_sums : ndarray of int64, shape (n_chains, n_sweeps)
+        Each chain's sum of units after each sweep.
+
+    Raises
+    ------
+    ValueError
+        If ``sampler`` is unknown, or ``arrays``, ``X``, ``betas`` and ``streams`` do not fit
+        each other (they go to compiled kernels, which do not check bounds), or
+        ``device="cuda"`` for a model without integer couplings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import BoltzmannMachine
+    >>> from pgm_ebm._rng import seed_streams
+    >>> from pgm_ebm.samplers.pairwise import arrays_of, run_sweeps
+    >>> model = BoltzmannMachine(np.ones((4, 4)) - np.eye(4), np.zeros(4), units="spin")
+    >>> X = np.ones((3, 4), dtype=np.int8)
+    >>> betas = np.full((100, 3), 2.0)  # cold: the ferromagnet stays ordered
+    >>> E, M = run_sweeps(arrays_of(model), True, X, betas, "metropolis", seed_streams(0, 3))
+    >>> E.shape, bool(np.all(np.abs(M[:, -1]) == 4))
+    ((3, 100), True)
+    """
+    check_choice(sampler, "sampler", PAIRWISE_SAMPLERS)
+    check_sweep_inputs(arrays, spin, X, betas, streams)
+    return _sweeps(arrays, spin, X, betas, sampler, streams, progress, desc, device, on_device)
+
+
+def _sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="sweeps",
+            device="cpu", on_device=None):  # fmt: skip
+    """:func:`run_sweeps` on arguments known to fit (from this module)."""
     from tqdm.auto import tqdm
 
-    check_choice(sampler, "sampler", PAIRWISE_SAMPLERS)
     heatbath = sampler == "heatbath"
     T, C = betas.shape
     E = np.empty((T, C))
@@ -159,12 +277,72 @@ def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="s
 
 def tempering(arrays, spin, X, betas, n_sweeps, burn_in, swap_every, sampler, streams,
               random_state, progress=False, device="cpu"):  # fmt: skip
-    """Replica exchange over the int8 replicas ``X`` (one per entry of the increasing or
-    decreasing ``betas``): sweeps, then Metropolis swaps of neighbouring temperatures every
-    ``swap_every`` sweeps (even and odd pairs alternating).  Returns (states ordered by
-    ``betas``, energies and unit sums per temperature (R, n_measured), swap acceptance).
-    ``device="cuda"`` (integer models): the replicas stay on the GPU between swaps (only
-    their energies come back for the swap decisions)."""
+    """Replica exchange (parallel tempering) over int8 replicas of a pairwise model.
+
+    One replica per inverse temperature: sweeps, then Metropolis swaps of neighbouring
+    temperatures every ``swap_every`` sweeps (even and odd pairs alternating, see
+    :func:`~pgm_ebm.samplers.exchange.swap_neighbours`). ``BoltzmannMachine.parallel_tempering``
+    runs it.
+
+    Parameters
+    ----------
+    arrays : tuple
+        :func:`arrays_of` ``(model)``.
+    spin : bool
+        Units are -1/+1 (True) or 0/1 (False).
+    X : ndarray of int8, shape (n_temperatures, n)
+        The replicas, one per entry of ``betas``; swept in place.
+    betas : array_like of shape (n_temperatures,)
+        Increasing or decreasing inverse temperatures, >= 0.
+    n_sweeps : int
+        Measured sweeps.
+    burn_in : int
+        Sweeps before measuring.
+    swap_every : int
+        Sweeps between swap rounds.
+    sampler : {"metropolis", "heatbath"}
+        The move within each replica.
+    streams : ndarray of uint64, shape (n_temperatures, 2)
+        One stream per replica.
+    random_state : None, int or numpy.random.Generator
+        Seed of the swap decisions.
+    progress : bool
+        Show a progress bar.
+    device : {"cpu", "cuda"}
+        ``"cuda"`` (integer models): the replicas stay on the GPU between swaps (only their
+        energies come back for the swap decisions).
+
+    Returns
+    -------
+    states : ndarray of int8, shape (n_temperatures, n)
+        The final states, ordered by ``betas``.
+    energies : ndarray of shape (n_temperatures, n_sweeps)
+        The energy at each temperature after each measured sweep.
+    unit_sums : ndarray of shape (n_temperatures, n_sweeps)
+        The sum of units at each temperature after each measured sweep.
+    swap_rate : ndarray of shape (n_temperatures - 1,)
+        The acceptance rate of swaps between temperatures ``j`` and ``j + 1``.
+
+    Raises
+    ------
+    ValueError
+        If a setting is out of range or the arrays do not fit each other (see
+        :func:`run_sweeps`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import BoltzmannMachine
+    >>> from pgm_ebm._rng import seed_streams
+    >>> from pgm_ebm.samplers.pairwise import arrays_of, tempering
+    >>> model = BoltzmannMachine(np.ones((6, 6)) - np.eye(6), np.zeros(6), units="spin")
+    >>> betas = np.linspace(0.05, 1.0, 4)
+    >>> X = np.ones((4, 6), dtype=np.int8)
+    >>> states, E, M, rate = tempering(arrays_of(model), True, X, betas, 200, 50, 1,
+    ...                               "metropolis", seed_streams(0, 4), 0)
+    >>> E.shape, rate.shape, bool(np.all(rate > 0))
+    ((4, 200), (3,), True)
+    """
     from tqdm.auto import tqdm
 
     from pgm_ebm._rng import check_random_state
@@ -173,6 +351,12 @@ def tempering(arrays, spin, X, betas, n_sweeps, burn_in, swap_every, sampler, st
     n_sweeps = check_positive_int(n_sweeps, "n_sweeps")
     burn_in = check_positive_int(burn_in, "burn_in", minimum=0)
     swap_every = check_positive_int(swap_every, "swap_every")
+    check_choice(sampler, "sampler", PAIRWISE_SAMPLERS)
+    betas = np.asarray(betas)
+    if betas.ndim != 1 or len(betas) < 1:
+        raise ValueError(f"betas must be 1-D, one per replica, got shape {betas.shape}")
+    check_sweep_inputs(arrays, spin, X, np.asarray(betas, dtype=np.float64)[None, :], streams)
+    betas = betas.astype(np.float64)
     R = len(betas)
     where = np.arange(R)  # where[k] = replica at temperature k
     accepted, tried = np.zeros(R - 1), np.zeros(R - 1)
@@ -191,8 +375,8 @@ def tempering(arrays, spin, X, betas, n_sweeps, burn_in, swap_every, sampler, st
             k = min(swap_every - t % swap_every, total - t)
             temp_of = np.empty(R)
             temp_of[where] = betas  # replica where[j] runs at betas[j]
-            E, M = run_sweeps(arrays, spin, X, np.tile(temp_of, (k, 1)), sampler, streams,
-                              on_device=gpu)  # fmt: skip
+            E, M = _sweeps(arrays, spin, X, np.tile(temp_of, (k, 1)), sampler, streams,
+                           on_device=gpu)  # fmt: skip
             for s in range(k):
                 if t + s >= burn_in:
                     E_out.append(E[where, s])
@@ -259,8 +443,8 @@ def _init(name):
         arrays = arrays_of(model)
 
         def advance(betas):
-            run_sweeps(arrays, model.spin, X, np.asarray(betas, np.float64)[None, :], name,
-                       streams)  # fmt: skip
+            _sweeps(arrays, model.spin, X, np.asarray(betas, np.float64)[None, :], name,
+                    streams)  # fmt: skip
 
         return ChainState(spins=X, streams=streams, sampler=name, advance=advance)
 
@@ -335,7 +519,7 @@ def sample(model, n_sweeps, n_chains, scan, random_state, init, device, sampler,
     X = initial_states(model, init, n_chains, rng)
     if not legacy:
         streams = seed_streams(rng, n_chains)
-        E, M = run_sweeps(
+        E, M = _sweeps(
             arrays_of(model),
             model.spin,
             X,

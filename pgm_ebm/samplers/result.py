@@ -13,7 +13,29 @@ __all__ = ["ChainState", "SampleResult", "Trace"]
 
 @dataclass
 class Trace:
-    """Energies and magnetizations measured along the chains, shape (n_chains, n_measurements)."""
+    """Energies and magnetizations measured along the chains.
+
+    Parameters
+    ----------
+    energy : ndarray of shape (n_chains, n_measurements)
+        Total energy of each chain at each measurement.
+    magnetization : ndarray of shape (n_chains, n_measurements)
+        Total magnetization (sum of the spins).
+    n_sites : int
+        Number of spins, to turn totals into per-spin values.
+    beta : float or ndarray
+        The inverse temperature(s) of the measurements.
+    sweep_numbers : ndarray of int, optional
+        The sweep after which each measurement was taken (empty: one per sweep).
+
+    Examples
+    --------
+    >>> from pgm_ebm import IsingLattice
+    >>> lat = IsingLattice((8, 8), beta=0.2)
+    >>> trace = lat.sample(100, n_chains=4, return_trace=True, random_state=0).trace
+    >>> trace.energy.shape, trace.n_sites
+    ((4, 100), 64)
+    """
 
     energy: np.ndarray
     magnetization: np.ndarray
@@ -23,13 +45,34 @@ class Trace:
     sweep_numbers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def observables(self, n_blocks: int = 20) -> dict:
-        """Per-spin observables with standard errors (blocked jackknife over measurements).
+        """Per-spin observables with standard errors from a blocked jackknife over measurements.
 
-        Returns a dict of ``name -> (value, stderr)`` for ``energy`` (per spin), ``abs_m``,
-        ``m``, ``specific_heat`` (per spin, ``beta^2 N Var e``), ``susceptibility``
-        (``beta N (<m^2> - <|m|>^2)``) and ``binder`` (``1 - <m^4> / 3<m^2>^2``), plus
-        ``tau_energy``, ``tau_abs_m`` (integrated autocorrelation times in measurements),
-        ``ess_abs_m`` and ``rhat_energy``.
+        Parameters
+        ----------
+        n_blocks : int
+            Blocks of consecutive measurements for the jackknife; each block should be longer
+            than the integrated autocorrelation time (``tau_energy``, ``tau_abs_m``).
+
+        Returns
+        -------
+        dict
+            ``name -> (value, stderr)`` for ``energy`` (per spin), ``abs_m``, ``m``,
+            ``specific_heat`` (per spin, ``beta^2 N Var e``), ``susceptibility``
+            (``beta N (<m^2> - <|m|>^2)``) and ``binder`` (``1 - <m^4> / 3<m^2>^2``); plus
+            ``tau_energy`` and ``tau_abs_m`` (integrated autocorrelation times, in
+            measurements), ``ess_abs_m`` (effective sample size) and, with two or more chains
+            of at least 4 measurements, ``rhat_energy`` (split R-hat).
+
+        Examples
+        --------
+        >>> from pgm_ebm import IsingLattice
+        >>> lat = IsingLattice((16, 16), beta=0.6)  # deep in the ordered phase
+        >>> run = lat.sample(400, n_chains=4, burn_in=100, return_trace=True, random_state=0)
+        >>> trace = run.trace
+        >>> obs = trace.observables()
+        >>> value, err = obs["abs_m"]
+        >>> bool(abs(value - 0.98) < 0.02), bool(err < 0.01)
+        (True, True)
         """
         N = self.n_sites
         beta = float(np.mean(self.beta))
@@ -63,10 +106,30 @@ class Trace:
 
 @dataclass
 class SampleResult:
-    """What every sampler returns: the chains' final states ``spins`` (n_chains, ...), the
-    measured ``trace`` (a :class:`Trace`, with ``return_trace``; else None), the ``sampler``'s
-    name and ``info``.  The continuous samplers also keep the visited states ``samples``
-    (n_chains, n_kept, d) and each chain's ``acceptance`` rate."""
+    """What every sampler returns.
+
+    Parameters
+    ----------
+    spins : ndarray
+        The chains' final states, (n_chains, ...) (for continuous samplers, (n_chains, d)).
+    trace : Trace or None
+        The measured trace, with ``return_trace``; else None.
+    sampler : str
+        The name of the sampler that ran.
+    info : dict
+        What the run adds (sweeps, temperatures, swap rates, ...).
+    samples : ndarray or None
+        The continuous samplers' visited states (n_chains, n_kept, d); else None.
+    acceptance : ndarray or None
+        The continuous samplers' acceptance rate per chain; else None.
+
+    Examples
+    --------
+    >>> from pgm_ebm import IsingLattice
+    >>> result = IsingLattice((8, 8), beta=0.3).sample(10, n_chains=2, random_state=0)
+    >>> result.spins.shape, result.sampler, result.trace is None
+    ((2, 8, 8), 'metropolis', True)
+    """
 
     spins: np.ndarray
     trace: Trace | None = None
@@ -78,14 +141,41 @@ class SampleResult:
 
 @dataclass
 class ChainState:
-    """The explicit state of running chains: what a model's ``init_chains`` returns and its
-    ``step`` advances (after BlackJAX: a model is a density, a sampler is init + step).
+    """The explicit state of running chains: what a sampler's ``init`` returns and its ``step``
+    advances (after BlackJAX: a model is a density, a sampler is init + step).
 
-    ``spins``: the chains' configurations (int8 ``(n_chains, *shape)``; some samplers keep a
-    working layout of their own and write it back into ``spins`` when ``sync`` is called);
-    ``streams``: one random stream per chain (or lattice row); ``sampler``: the move;
-    ``advance``: one sweep at per-chain inverse temperatures, in place; ``sync``: bring
-    ``spins`` up to date.  Found by name in :mod:`pgm_ebm.samplers.registry`.
+    Parameters
+    ----------
+    spins : ndarray
+        The chains' configurations (int8 ``(n_chains, *shape)``; some samplers keep a
+        working layout of their own and write it back into ``spins`` when ``sync`` is
+        called).
+    streams : ndarray of uint64
+        One xoroshiro128+ stream per chain (or lattice row), shape (n_streams, 2).
+    sampler : str
+        The name of the move.
+    advance : callable
+        ``advance(betas)``: one sweep of every chain at per-chain inverse temperatures, in
+        place.
+    sync : callable, optional
+        Brings ``spins`` up to date (a no-op unless the sampler keeps its own layout or
+        runs on a GPU).
+    work : dict, optional
+        A sampler's working arrays (e.g. the RBM's last ``p(v = 1 | h)`` in ``"Vp"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgm_ebm import IsingLattice
+    >>> from pgm_ebm.samplers import get_sampler
+    >>> lat = IsingLattice((8, 8))
+    >>> move = get_sampler("heatbath", lat)
+    >>> state = move.init(lat, 3, random_state=0)
+    >>> for beta in np.linspace(0.0, 0.6, 50):  # an anneal, one sweep per temperature
+    ...     state = move.step(lat, state, np.full(3, beta))
+    >>> _ = state.sync()
+    >>> state.spins.shape, state.streams.shape
+    ((3, 8, 8), (24, 2))
     """
 
     spins: np.ndarray
