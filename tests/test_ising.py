@@ -400,3 +400,17 @@ def test_wolff_clusters_per_sweep_do_not_hang_on_one_sweep_of_small_clusters():
         for s in range(20)
     ]
     assert max(counts) <= 4 * np.median(counts), counts
+
+
+@pytest.mark.parametrize(
+    "spins, out_e, out_m",
+    [
+        (np.ones((2, 4, 4), np.int8), np.empty(1), np.empty(2)),  # written past its end
+        (np.ones((2, 4, 4), np.int8), np.empty(2), np.empty(2, np.int64)),
+        (np.ones((2, 4, 4)), np.empty(2), np.empty(2)),
+        (np.ones((2, 4, 5), np.int8), np.empty(2), np.empty(2)),
+    ],
+)
+def test_energy_magnetization_checks_what_goes_to_its_kernel(spins, out_e, out_m):
+    with pytest.raises(ValueError, match="spins|out_e|out_m"):
+        IsingLattice((4, 4)).energy_magnetization(spins, out_e, out_m)

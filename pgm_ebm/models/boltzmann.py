@@ -103,10 +103,12 @@ class BoltzmannMachine:
 
     @property
     def spin(self) -> bool:
+        """Whether the units are -1/+1 (``units="spin"``) rather than 0/1."""
         return self.units == "spin"
 
     @property
     def values(self):
+        """The two unit values: ``(-1, 1)`` for spins, ``(0, 1)`` for binary units."""
         return (-1, 1) if self.spin else (0, 1)
 
     @property
@@ -115,11 +117,56 @@ class BoltzmannMachine:
         return self._J_csr
 
     def couplings_dense(self):
-        """The couplings as a dense (n, n) array (a new array when J was given sparse)."""
+        """The couplings as a dense (n, n) array.
+
+        Returns
+        -------
+        ndarray of shape (n, n)
+            Symmetric with a zero diagonal; a new array when J was given sparse.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BoltzmannMachine
+        >>> bm = BoltzmannMachine(np.array([[0, 1.0], [1.0, 0]]), np.array([0.5, -0.5]))
+        >>> bm.couplings_dense().tolist()
+        [[0.0, 1.0], [1.0, 0.0]]
+        """
         return self._J_dense if self._J_dense is not None else self._J_csr.toarray()
 
     def check_states(self, X, name="X"):
-        """Validate states (n_samples, n) in the unit convention; returns float64 copy."""
+        """Validate states in the model's unit convention.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n) or (n,)
+            States; a single state becomes one row.
+        name : str
+            The argument's name in the error message.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples, n)
+            A new array.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` has the wrong number of units, is not real, or holds values other than
+            the two unit values.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BoltzmannMachine
+        >>> bm = BoltzmannMachine(np.array([[0, 1.0], [1.0, 0]]), np.array([0.5, -0.5]))
+        >>> bm.check_states([1, 0]).tolist()
+        [[1.0, 0.0]]
+        >>> bm.check_states([[1, -1]])
+        Traceback (most recent call last):
+        ...
+        ValueError: X must hold units in {0, 1} (units='binary')
+        """
         X = np.asarray(X)
         if X.ndim == 1:
             X = X[None, :]
@@ -134,17 +181,77 @@ class BoltzmannMachine:
 
     # ------------------------------------------------------------------ energies
     def energy(self, X):
-        """``E(x) = -1/2 x.J.x - b.x`` of each row."""
+        """The energy ``E(x) = -1/2 x.J.x - b.x`` of each row.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n) or (n,)
+            States in the model's unit convention.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The energies.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BoltzmannMachine
+        >>> bm = BoltzmannMachine(np.array([[0, 1.0], [1.0, 0]]), np.array([0.5, -0.5]))
+        >>> bm.energy([[1, 1], [0, 1]]).tolist()  # -1 - 0.5 + 0.5, then 0.5
+        [-1.0, 0.5]
+        """
         Xf = self.check_states(X)
         return -0.5 * np.einsum("ij,ij->i", Xf, (self._J_csr @ Xf.T).T) - Xf @ self.b
 
     def local_fields(self, X):
-        """``b + J x`` for each row (the field each unit feels)."""
+        """The field each unit feels, ``b + J x``, for each row.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n) or (n,)
+            States in the model's unit convention.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n)
+            ``f_i = b_i + sum_j J_ij x_j``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BoltzmannMachine
+        >>> bm = BoltzmannMachine(np.array([[0, 1.0], [1.0, 0]]), np.array([0.5, -0.5]))
+        >>> bm.local_fields([[1, 0]]).tolist()
+        [[0.5, 0.5]]
+        """
         Xf = self.check_states(X)
         return (self._J_csr @ Xf.T).T + self.b
 
     def conditional_probabilities(self, X):
-        """``p(x_i = 1 | x_-i)`` for every unit of every row (1 = the up state)."""
+        """The probability of each unit being up given all the others, for each row.
+
+        ``sigmoid(f_i)`` for binary units and ``sigmoid(2 f_i)`` for spins, ``f`` the local
+        fields: what a heat-bath (Gibbs) update draws from.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n) or (n,)
+            States in the model's unit convention.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n)
+            ``p(x_i = up | x_-i)`` (up = 1).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BoltzmannMachine
+        >>> bm = BoltzmannMachine(np.array([[0, 1.0], [1.0, 0]]), np.array([0.5, -0.5]))
+        >>> bm.conditional_probabilities([[0, 0]]).round(4).tolist()  # sigmoid(0.5), sigmoid(-0.5)
+        [[0.6225, 0.3775]]
+        """
         f = self.local_fields(X)
         return 1.0 / (1.0 + np.exp(-(2.0 * f if self.spin else f)))
 
@@ -159,10 +266,39 @@ class BoltzmannMachine:
             )
 
     def log_partition(self, method: str = "exact", **options) -> LogZResult:
-        """Exact log Z by Gray-code enumeration (chunked, parallel, float64, n <= 30):
-        ``"exact-enumeration"`` (``"exact"`` and ``"auto"`` pick it).  The approximations
-        (``"mean-field"``, ``"bethe"``) are :func:`pgm_ebm.partition.log_partition`'s: a model
-        does not depend on the estimators built on it."""
+        """Exact log Z by Gray-code enumeration (chunked, parallel, float64, n <= 30).
+
+        The approximations (``"mean-field"``, ``"bethe"``, AIS) are
+        :func:`pgm_ebm.partition.log_partition`'s: a model does not depend on the estimators
+        built on it.
+
+        Parameters
+        ----------
+        method : {"exact", "auto", "exact-enumeration"}
+            All three enumerate.
+        **options
+            None are accepted (kept for the signature shared with the estimators).
+
+        Returns
+        -------
+        LogZResult
+            ``log_z``, ``method="exact-enumeration"``, the number of states and the time taken.
+
+        Raises
+        ------
+        ValueError
+            If ``method`` is not exact, options are given, or ``n > 30`` (the message gives
+            the cost of enumerating).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BoltzmannMachine
+        >>> bm = BoltzmannMachine(np.array([[0, 1.0], [1.0, 0]]), np.array([0.5, -0.5]))
+        >>> z = 1 + np.exp(-0.5) + np.exp(0.5) + np.exp(1.0)  # states 00, 01, 10, 11
+        >>> bool(np.isclose(bm.log_partition().log_z, np.log(z)))
+        True
+        """
         if method not in ("exact", "auto", "exact-enumeration"):
             raise ValueError(
                 "BoltzmannMachine.log_partition is exact ('auto', 'exact', "
@@ -187,7 +323,26 @@ class BoltzmannMachine:
         )
 
     def all_states(self):
-        """All 2**n states (n <= 20), in binary counting order (unit 0 most significant)."""
+        """All ``2**n`` states (n <= 20), in binary counting order (unit 0 most significant).
+
+        Returns
+        -------
+        ndarray of int8, shape (2**n, n)
+            The states in the model's unit convention.
+
+        Raises
+        ------
+        ValueError
+            If ``n > 20``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BoltzmannMachine
+        >>> bm = BoltzmannMachine(np.array([[0, 1.0], [1.0, 0]]), np.array([0.5, -0.5]))
+        >>> bm.all_states().tolist()
+        [[0, 0], [0, 1], [1, 0], [1, 1]]
+        """
         self._check_enumerable(MAX_TABLE, "the state table")
         k = np.arange(2**self.n)
         bits = (k[:, None] >> np.arange(self.n - 1, -1, -1)) & 1
@@ -195,14 +350,49 @@ class BoltzmannMachine:
         return np.where(bits == 1, hi, lo).astype(np.int8)
 
     def probabilities(self):
-        """Exact p(x) of every state of :meth:`all_states` (n <= 20)."""
+        """The exact probability of every state (n <= 20).
+
+        Returns
+        -------
+        states : ndarray of int8, shape (2**n, n)
+            :meth:`all_states`.
+        p : ndarray of shape (2**n,)
+            Their probabilities, summing to 1.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BoltzmannMachine
+        >>> bm = BoltzmannMachine(np.array([[0, 1.0], [1.0, 0]]), np.array([0.5, -0.5]))
+        >>> states, p = bm.probabilities()
+        >>> p.round(4).tolist()
+        [0.1674, 0.1015, 0.276, 0.4551]
+        """
         S = self.all_states()
         neg_e = -self.energy(S)
         w = np.exp(neg_e - neg_e.max())
         return S, w / w.sum()
 
     def moments(self):
-        """Exact ``E[x]`` and ``E[x x^T]`` (n <= 20)."""
+        """The exact first and second moments (n <= 20): what moment matching compares the data
+        with.
+
+        Returns
+        -------
+        mean : ndarray of shape (n,)
+            ``E[x]``.
+        second : ndarray of shape (n, n)
+            ``E[x x^T]`` (its diagonal is ``E[x]`` for binary units, 1 for spins).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BoltzmannMachine
+        >>> bm = BoltzmannMachine(np.array([[0, 1.0], [1.0, 0]]), np.array([0.5, -0.5]))
+        >>> mean, second = bm.moments()
+        >>> mean.round(4).tolist(), round(float(second[0, 1]), 4)
+        ([0.7311, 0.5566], 0.4551)
+        """
         S, p = self.probabilities()
         Sf = S.astype(np.float64)
         return p @ Sf, (Sf * p[:, None]).T @ Sf
@@ -225,18 +415,19 @@ class BoltzmannMachine:
     ):
         """Run ``n_chains`` chains for ``n_sweeps`` sweeps.
 
-        Returns a :class:`~pgm_ebm.samplers.SampleResult`: ``spins`` the int8 states
-        (n_chains, n), ``trace`` (with ``return_trace``, else None), ``sampler``, ``info``.
-
         Parameters
         ----------
-        n_sweeps, n_chains : int
+        n_sweeps : int
+            Sweeps per chain.
+        n_chains : int
+            Independent chains.
         scan : {"sequential", "random", "colored"}
             Order of the single-unit updates: units in order, ``n`` uniformly chosen units
             per sweep, or by greedy graph colouring (units of a colour in parallel; the
             colouring is computed once per model).  ``"random"`` and ``"colored"`` are for
             heat-bath sampling at ``beta = 1``.
         random_state : None, int or numpy.random.Generator
+            Seed of the starting states and of the chains' streams.
         init : array of shape (n,) or (n_chains, n), optional
             Starting states; default: uniformly random.
         device : {"cpu", "cuda", "auto"}
@@ -258,6 +449,12 @@ class BoltzmannMachine:
             ``trace`` (not with ``scan="random"``/``"colored"``).
         progress : bool
             Show a progress bar.
+
+        Returns
+        -------
+        SampleResult
+            ``spins`` the int8 states (n_chains, n), ``trace`` (with ``return_trace``,
+            else None), ``sampler`` and ``info``.
 
         Examples
         --------
@@ -289,14 +486,49 @@ class BoltzmannMachine:
         progress: bool = False,
         device: str = "cpu",
     ):
-        """Replica exchange: one chain per inverse temperature in ``betas``, neighbours
-        swapped by Metropolis every ``swap_every`` sweeps.
+        """Replica exchange: one chain per inverse temperature, neighbours swapped by Metropolis.
 
-        Returns a :class:`~pgm_ebm.samplers.SampleResult` whose ``spins`` are ordered by
-        ``betas``, whose trace holds each temperature's energies and sums of units after
-        ``burn_in``, and whose ``info`` holds ``swap_acceptance`` (one rate per neighbouring
-        pair) and the ``betas``.  ``device``: as in :meth:`sample` (``"cuda"`` for integer
-        couplings; the replicas stay on the GPU, with the CPU's bits).
+        Parameters
+        ----------
+        betas : array_like of shape (n_temperatures,)
+            Increasing or decreasing inverse temperatures, >= 0.
+        n_sweeps : int
+            Measured sweeps, after ``burn_in``.
+        sampler : {"metropolis", "heatbath"}
+            The move within each replica (or a sampler of the user's, see
+            :func:`pgm_ebm.samplers.register`).
+        random_state : None, int or numpy.random.Generator
+            Seed of the replicas and of the swap decisions.
+        burn_in : int
+            Sweeps before measuring.
+        swap_every : int
+            Sweeps between rounds of swaps (even and odd pairs alternating).
+        init : array_like of shape (n,) or (n_temperatures, n), optional
+            Starting states; default uniformly random.
+        progress : bool
+            Show a progress bar.
+        device : {"cpu", "cuda", "auto"}
+            As in :meth:`sample`: ``"cuda"`` for integer couplings; the replicas stay on the
+            GPU, with the CPU's bits.
+
+        Returns
+        -------
+        SampleResult
+            ``spins`` ordered by ``betas``; ``trace`` with each temperature's energies and sums
+            of units after ``burn_in``; ``info["swap_acceptance"]`` (one rate per neighbouring
+            pair) and ``info["betas"]``.
+
+        Examples
+        --------
+        Tempering finds the ground state of a small spin glass:
+
+        >>> import numpy as np
+        >>> from pgm_ebm.models.boltzmann import spin_glass
+        >>> glass = spin_glass((4, 4), random_state=1)
+        >>> res = glass.parallel_tempering(np.geomspace(0.2, 3.0, 8), 500, random_state=0)
+        >>> states, p = glass.probabilities()
+        >>> bool(glass.energy(res.spins[-1:])[0] == glass.energy(states).min())
+        True
         """
         return _pairwise.parallel_tempering(
             self,
@@ -312,9 +544,27 @@ class BoltzmannMachine:
         )
 
     def coloring(self):
-        """A greedy colouring of the interaction graph, computed once: ``(ptr, units)``,
-        the units of colour ``k`` being ``units[ptr[k]:ptr[k + 1]]`` (no two coupled units
-        share a colour)."""
+        """A greedy colouring of the interaction graph, computed once per model.
+
+        No two coupled units share a colour, so the units of a colour can be updated in
+        parallel (the ``"colored"`` scan of :meth:`sample`).
+
+        Returns
+        -------
+        ptr : ndarray of int
+            The units of colour ``k`` are ``units[ptr[k]:ptr[k + 1]]``.
+        units : ndarray of int
+            The units, grouped by colour.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BoltzmannMachine
+        >>> bm = BoltzmannMachine(np.array([[0, 1.0], [1.0, 0]]), np.array([0.5, -0.5]))
+        >>> ptr, units = bm.coloring()
+        >>> [units[ptr[k]:ptr[k + 1]].tolist() for k in range(len(ptr) - 1)]
+        [[0], [1]]
+        """
         if "_colors" not in self.__dict__:
             A = self._J_csr
             self._colors = greedy_coloring(A.indptr, A.indices, self.n)
