@@ -569,3 +569,11 @@ def test_exact_gradient_is_the_derivative_of_the_exact_log_likelihood(n_componen
         np.testing.assert_allclose(g[name], fd, atol=1e-7, err_msg=name)
     with pytest.raises(ValueError, match="max_units"):
         rbm.log_likelihood_gradient(X, max_units=2)
+
+
+@pytest.mark.parametrize("scales", [3, "ab", (1.0,), (1.0, 0.0), (1.0, "x")])
+def test_fit_names_a_bad_layer_scales(scales):
+    # before: layer_scales=3 ended in "TypeError: object of type 'int' has no len()"
+    X = (np.random.default_rng(0).random((10, 4)) < 0.3).astype(np.uint8)
+    with pytest.raises(ValueError, match="layer_scales"):
+        BernoulliRBM(n_components=2, n_iter=1).fit(X, layer_scales=scales)

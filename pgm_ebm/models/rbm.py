@@ -119,8 +119,16 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Shuffle the examples at each epoch.
     dtype : {"float32", "float64"}, default "float32"
         Precision of the parameters and of the training loop.
-    device : {"cpu", "auto"}, default "cpu"
-        Only the CPU path exists for the RBM so far; ``"auto"`` uses it.
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        Training and sampling run on the CPU: ``"cuda"`` raises ValueError (the RBM's
+        kernels have no CUDA twin yet, see the GPU page), ``"auto"`` uses the CPU.
+    centering : bool, default False
+        Train the centered RBM (Melchior, Fischer & Wiskott 2016): each layer's states
+        enter the energy minus an offset tracked as a running mean (``offset_visible_``,
+        ``offset_hidden_``). The fitted ``components_`` and intercepts are always those
+        of the equivalent uncentered model, so every other method works on them.
+    offset_rate : float in (0, 1], default 0.01
+        Step of the offsets' running means (with ``centering``).
 
     Attributes
     ----------
@@ -277,8 +285,23 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return self._conditional(H, False)
 
     def persistent_chain_probabilities(self):
-        """``p(v = 1 | h)`` of each persistent chain's hidden state (``h_samples_``): what
-        the PCD chains currently look like, as images."""
+        """``p(v = 1 | h)`` of each persistent chain's hidden state (``h_samples_``): what the PCD
+        chains currently look like, as images.
+
+        Returns
+        -------
+        ndarray of shape (n_chains, n_features)
+            In the model's ``dtype``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, n_iter=5, random_state=0).fit(X)
+        >>> rbm.persistent_chain_probabilities().shape  # n_chains defaults to batch_size
+        (10, 16)
+        """
         check_is_fitted(self)
         return self._mean_visibles(self.h_samples_.astype(self.components_.dtype))
 
@@ -298,24 +321,89 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return self.free_energy(np.atleast_2d(v))
 
     def transform(self, X):
-        """Hidden-unit activation probabilities ``p(h = 1 | v)``, shape (n, n_components).
+        """Hidden-unit activation probabilities ``p(h = 1 | v)``: the RBM's features.
 
-        Computed in the model's ``dtype`` and returned in X's float dtype (float64 for
-        integer input), as scikit-learn's ``BernoulliRBM`` does.
+        Computed in the model's ``dtype`` and returned in X's float dtype (float64 for integer
+        input), as scikit-learn's ``BernoulliRBM`` does.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Binary data or probabilities in [0, 1].
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+            ``sigmoid(X @ components_.T + intercept_hidden_)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, n_iter=5, random_state=0).fit(X)
+        >>> H = rbm.transform(X)
+        >>> H.shape, H.dtype, bool(((H > 0) & (H < 1)).all())
+        ((100, 4), dtype('float64'), True)
         """
         check_is_fitted(self)
         V, in_dtype = self._validate(X, reset=False, input_dtype=True)
         return self._mean_hiddens(V).astype(in_dtype, copy=False)
 
     def free_energy(self, X) -> np.ndarray:
-        """Free energy ``F(v) = -b.v - sum_i softplus(c_i + W_i.v)`` of each row (float64)."""
+        """Free energy ``F(v) = -b.v - sum_i softplus(c_i + W_i.v)`` of each row, in float64.
+
+        ``p(v) = exp(-F(v)) / Z``: the hidden units summed out.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Binary data or probabilities in [0, 1].
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The free energies.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, n_iter=5, random_state=0).fit(X)
+        >>> F = rbm.free_energy(X[:2])
+        >>> bool(np.allclose(-F - rbm.log_partition().log_z, rbm.score_samples(X[:2])))
+        True
+        """
         check_is_fitted(self)
         V = self._validate(X, reset=False).astype(np.float64)
         W, b, c = (a.astype(np.float64) for a in self._params())
         return -(V @ b) - _softplus(V @ W.T + c).sum(axis=1)
 
     def reconstruction_error(self, X) -> float:
-        """Mean squared error per pixel of the mean-field reconstruction ``E[v | E[h | x]]``."""
+        """Mean squared error per pixel of the mean-field reconstruction ``E[v | E[h | x]]``.
+
+        A cheap training monitor, not a likelihood: it can fall while the likelihood gets worse.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Binary data or probabilities in [0, 1].
+
+        Returns
+        -------
+        float
+            The mean over rows and pixels.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, n_iter=5, random_state=0).fit(X)
+        >>> bool(0 < rbm.reconstruction_error(X) < 0.25)
+        True
+        """
         check_is_fitted(self)
         V = self._validate(X, reset=False)
         R = self._mean_visibles(self._mean_hiddens(V))
@@ -324,9 +412,28 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def pseudo_log_likelihood(self, X) -> np.ndarray:
         """Exact pseudo-log-likelihood ``sum_j log p(x_j | x_-j)`` of each row.
 
-        Summed over all sites (not scikit-learn's one random site), so it is on
-        the scale of a per-sample log-likelihood in nats, which it is not: it
-        is never a likelihood and can be far from log p(x) either way.
+        Summed over all sites (not scikit-learn's one random site), so it is on the scale of a
+        per-sample log-likelihood in nats, which it is not: it is never a likelihood and can be
+        far from log p(x) either way.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Binary data.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The pseudo-log-likelihoods, in nats.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, n_iter=5, random_state=0).fit(X)
+        >>> rbm.pseudo_log_likelihood(X[:2]).shape
+        (2,)
         """
         check_is_fitted(self)
         V = self._validate(X, reset=False, binary=True).astype(np.float64)
@@ -372,15 +479,39 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             Seed of the AIS chains; None: the estimator's ``random_state`` (as scikit-learn
             estimators do), so a model fitted with a seed gets the same AIS estimate in
             every run.  Within a process repeated calls return the cached result.
-        client, scheduler : optional
-            Run the AIS chains as tasks on a Dask cluster (a ``distributed.Client``, or
-            ``"local[:N]"`` / ``"tcp://HOST:PORT"``; see :mod:`pgm_ebm.distributed`): the
-            same estimate bit for bit, so it shares the cache with the single-process one.
+        n_chains : int
+            AIS chains (importance weights).
+        schedule : array_like, optional
+            AIS inverse temperatures from 0 to 1; default the Salakhutdinov-Murray
+            schedule.
+        client : distributed.Client, optional
+            Run the AIS chains as tasks on a Dask cluster (see :mod:`pgm_ebm.distributed`):
+            the same estimate bit for bit, so it shares the cache with the single-process
+            one.
+        scheduler : str, optional
+            Instead of ``client``: ``"local[:N]"`` or ``"tcp://HOST:PORT"``.
 
         Returns
         -------
         LogZResult
             Exact, or an estimate with its 95% interval and effective sample size.
+
+        Raises
+        ------
+        ValueError
+            If ``method`` is unknown, ``"exact"`` is asked of a model whose layers both
+            exceed 25 units, or an AIS setting is invalid.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, n_iter=5, random_state=0).fit(X)
+        >>> exact = rbm.log_partition("exact")
+        >>> est = rbm.log_partition("ais", n_chains=100, schedule=np.linspace(0, 1, 2000))
+        >>> exact.method, est.method, bool(abs(est.log_z - exact.log_z) < 0.05)
+        ('exact-enumeration', 'ais', True)
 
         Notes
         -----
@@ -437,9 +568,32 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         log Z is exact (enumeration) when the smaller layer has at most 25
         units, and estimated by annealed importance sampling otherwise (then the
-        log-likelihood carries the estimate's error: see its interval).  With
-        ``return_log_partition=True`` the :class:`LogZResult` used is returned
-        as well, so the number says how it was obtained.
+        log-likelihood carries the estimate's error: see its interval).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Binary data.
+        return_log_partition : bool
+            Also return the :class:`LogZResult` used, so the number says how it was
+            obtained.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+            ``log p(x)`` in nats.
+        log_partition : LogZResult
+            Only with ``return_log_partition=True``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, n_iter=5, random_state=0).fit(X)
+        >>> ll, logz = rbm.score_samples(X[:3], return_log_partition=True)
+        >>> ll.shape, logz.method
+        ((3,), 'exact-enumeration')
         """
         check_is_fitted(self)
         self._validate(X, reset=False, binary=True)
@@ -458,7 +612,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         Parameters
         ----------
-        X : array of shape (n_samples, n_features), binary
+        X : array of shape (n_samples, n_features)
+            Binary data.
         max_units : int, default 20
             Refuse to enumerate a layer larger than this (``2**max_units`` states).
 
@@ -539,7 +694,30 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         }
 
     def score(self, X, y=None) -> float:
-        """Mean log-likelihood of binary X in nats (see :meth:`score_samples`)."""
+        """Mean log-likelihood of binary X in nats (see :meth:`score_samples` for how log Z is
+        obtained).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Binary data.
+        y : None
+            Ignored (scikit-learn's signature).
+
+        Returns
+        -------
+        float
+            ``mean log p(x)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, n_iter=5, random_state=0).fit(X)
+        >>> bool(np.isclose(rbm.score(X), rbm.score_samples(X).mean()))
+        True
+        """
         return float(np.mean(self.score_samples(X)))
 
     # ------------------------------------------------------------------ sampling
@@ -554,7 +732,27 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return seed_streams(self._stream_rng(), n)
 
     def gibbs(self, v):
-        """One block-Gibbs step ``v -> h -> v'``; returns the new visible states (bool)."""
+        """One block-Gibbs step ``v -> h -> v'`` of each row (continues the estimator's stream).
+
+        Parameters
+        ----------
+        v : array_like of shape (n_samples, n_features)
+            Visible states (binary or probabilities in [0, 1]).
+
+        Returns
+        -------
+        ndarray of bool, shape (n_samples, n_features)
+            The new visible states.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, n_iter=5, random_state=0).fit(X)
+        >>> rbm.gibbs(X[:2]).shape
+        (2, 16)
+        """
         check_is_fitted(self)
         V = self._validate(v, reset=False)
         W, b, c = self._params()
@@ -589,13 +787,32 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             the visible biases' probabilities.
         return_probabilities : bool
             Also return ``p(v = 1 | h)`` of the last step (nicer to look at).
-        random_state : optional
+        random_state : None, int or numpy.random.Generator
             Overrides the estimator's stream for this call.
 
         Returns
         -------
-        samples : uint8 array of shape (n_samples, n_features)
-        probabilities : float array, only with ``return_probabilities=True``
+        samples : ndarray of uint8, shape (n_samples, n_features)
+            The chains' last visible states.
+        probabilities : ndarray of shape (n_samples, n_features)
+            ``p(v = 1 | h)`` of the last step; only with ``return_probabilities=True``.
+
+        Raises
+        ------
+        ValueError
+            If ``n_samples`` or ``n_steps`` is not a positive integer, ``init`` has the
+            wrong shape or values, or the chains would not fit in memory.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, n_iter=5, random_state=0).fit(X)
+        >>> samples, probs = rbm.sample(5, n_steps=100, return_probabilities=True,
+        ...                             random_state=0)
+        >>> samples.shape, samples.dtype, probs.shape
+        ((5, 16), dtype('uint8'), (5, 16))
         """
         check_is_fitted(self)
         n_samples = check_positive_int(n_samples, "n_samples")
@@ -770,7 +987,34 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             oh += dt(self.offset_rate) * (h_data_mean - oh)
 
     def partial_fit(self, X, y=None):
-        """One update on X taken as a single mini-batch (continues the stream)."""
+        """One parameter update on X taken as a single mini-batch (continues the stream).
+
+        The first call initialises the model from X; later calls must have the same number
+        of features.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Binary data or probabilities in [0, 1].
+        y : None
+            Ignored (scikit-learn's signature).
+
+        Returns
+        -------
+        BernoulliRBM
+            ``self``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, random_state=0)
+        >>> for batch in np.array_split(X, 10):
+        ...     _ = rbm.partial_fit(batch)
+        >>> rbm.components_.shape
+        (4, 16)
+        """
         first = not hasattr(self, "components_")
         dt = self._check_params()
         X = self._validate(X, reset=first)
@@ -823,12 +1067,44 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             the input of its first layer and the top-down input of its last twice
             (Salakhutdinov & Hinton 2009; :func:`pgm_ebm.expfam.stack_rbms`).
 
+        y : None
+            Ignored (scikit-learn's signature).
+
         Returns
         -------
-        self
+        BernoulliRBM
+            ``self``, fitted; ``stop_reason_`` says whether all epochs ran.
+
+        Raises
+        ------
+        ValueError
+            If a parameter or ``X`` is invalid (the message names it), ``X`` is empty, or
+            a ``resume`` checkpoint was written with other parameters or data shape.
+
+        Examples
+        --------
+        Training with a checkpoint; a second call with ``resume=True`` continues where
+        the first stopped and ends with the parameters of one uninterrupted run:
+
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((200, 16)) < 0.3).astype(np.uint8)
+        >>> ckpt = os.path.join(tempfile.mkdtemp(), "rbm.npz")
+        >>> first = BernoulliRBM(n_components=8, n_iter=2, random_state=0)
+        >>> _ = first.fit(X, checkpoint=ckpt)
+        >>> resumed = BernoulliRBM(n_components=8, n_iter=4, random_state=0)
+        >>> _ = resumed.fit(X, checkpoint=ckpt, resume=True)
+        >>> whole = BernoulliRBM(n_components=8, n_iter=4, random_state=0).fit(X)
+        >>> resumed.n_iter_, bool(np.array_equal(resumed.components_, whole.components_))
+        (4, True)
         """
         dt = self._check_params()
-        if len(layer_scales) != 2:
+        if (
+            isinstance(layer_scales, (str, bytes))
+            or np.ndim(layer_scales) != 1
+            or len(layer_scales) != 2
+        ):
             raise ValueError(f"layer_scales must be (up, down), got {layer_scales!r}")
         self._up_scale = check_real(layer_scales[0], "layer_scales[0]", low=0.0, low_open=True)
         self._down_scale = check_real(layer_scales[1], "layer_scales[1]", low=0.0, low_open=True)
@@ -1027,10 +1303,31 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         }
 
     def save(self, path) -> Path:
-        """Save the fitted model to ``.npz`` (no pickle): arrays + JSON metadata.
+        """Save the fitted model to ``.npz``: arrays and JSON metadata, no pickle.
 
         The file is written through a temporary file and a rename, so an interrupted save
-        leaves the previous file intact.  A missing ``.npz`` suffix is appended.
+        leaves the previous file intact.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            Where to write; a missing ``.npz`` suffix is appended.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, n_iter=5, random_state=0).fit(X)
+        >>> path = rbm.save(os.path.join(tempfile.mkdtemp(), "rbm"))
+        >>> path.name, bool(np.array_equal(BernoulliRBM.load(path).components_, rbm.components_))
+        ('rbm.npz', True)
         """
         check_is_fitted(self)
         path = Path(path)
@@ -1043,9 +1340,40 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def load(cls, path) -> BernoulliRBM:
         """Load a model written by :meth:`save`.
 
-        Every entry of the file is checked (metadata types and values, array shapes,
-        dtypes, finiteness, state values) before any of it is used; a file that fails
-        raises :class:`~pgm_ebm.io.ModelFileError` (a ``ValueError``) naming the file.
+        Every entry of the file is checked (metadata types and values, array shapes, dtypes,
+        finiteness, state values) before any of it is used; nothing in it is executed.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            A file written by :meth:`save` (or a training checkpoint).
+
+        Returns
+        -------
+        BernoulliRBM
+            The fitted model.
+
+        Raises
+        ------
+        pgm_ebm.io.ModelFileError
+            (a ``ValueError``) naming the file and what is wrong with it.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> rbm = BernoulliRBM(n_components=4, n_iter=5, random_state=0).fit(X)
+        >>> path = rbm.save(os.path.join(tempfile.mkdtemp(), "rbm.npz"))
+        >>> BernoulliRBM.load(path).n_components
+        4
+        >>> bad = os.path.join(tempfile.mkdtemp(), "bad.npz")
+        >>> _ = open(bad, "wb").write(b"not a model")
+        >>> BernoulliRBM.load(bad)
+        Traceback (most recent call last):
+        ...
+        pgm_ebm.io.ModelFileError: ...
         """
         path = Path(path)
         arrays = read_npz(path)
@@ -1110,7 +1438,36 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     @classmethod
     def checkpoint_params(cls, path) -> dict:
-        """The estimator parameters a checkpoint was written with (checked like :meth:`load`)."""
+        """The estimator parameters a checkpoint (or saved model) was written with, checked like
+        :meth:`load`: to rebuild the estimator that resumes it.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            A checkpoint written by :meth:`fit` (or a file written by :meth:`save`).
+
+        Returns
+        -------
+        dict
+            ``get_params()`` of the estimator that wrote it.
+
+        Raises
+        ------
+        pgm_ebm.io.ModelFileError
+            (a ``ValueError``) if the file is not a valid model file.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from pgm_ebm import BernoulliRBM
+        >>> X = (np.random.default_rng(0).random((100, 16)) < 0.3).astype(np.uint8)
+        >>> ckpt = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+        >>> _ = BernoulliRBM(n_components=4, n_iter=1, k=3, random_state=0).fit(X, checkpoint=ckpt)
+        >>> params = BernoulliRBM.checkpoint_params(ckpt)
+        >>> params["n_components"], params["k"]
+        (4, 3)
+        """
         path = Path(path)
         meta = read_model_meta(path, read_npz(path), cls.__name__, FORMAT_VERSION)
         return params_from_meta(path, meta, cls, _check)
