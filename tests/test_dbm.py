@@ -6,6 +6,7 @@ from conftest import SEED
 from numpy.testing import assert_allclose
 
 from pgm_ebm import DBM, BernoulliRBM
+from pgm_ebm._rng import seed_streams
 from pgm_ebm.io import ModelFileError
 from pgm_ebm.models.dbm import uncentered
 from pgm_ebm.partition import log_partition
@@ -374,3 +375,45 @@ def test_mean_field_kernel_update_and_largest_change(dtype, extra):
     assert _abs_max(np.array([0.5, -2.0, 1.0], dtype)) == 2.0
     assert _abs_max(np.array([-0.0], dtype)) == 0.0
     assert _abs_max(np.empty(0, dtype)) == 0.0
+
+
+def _tiny_dbm():
+    return DBM.from_parameters(
+        [np.full((3, 2), 0.1, np.float32), np.full((2, 2), -0.1, np.float32)],
+        [np.zeros(3), np.zeros(2), np.zeros(2)],
+        n_chains=4,
+        random_state=0,
+    )
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        # short streams or a mis-shaped layer: the kernel read or wrote out of bounds
+        (
+            lambda d: d.gibbs_step(
+                [np.zeros((4, n), np.float32) for n in (3, 2, 2)], seed_streams(0, 2)
+            ),
+            "streams",
+        ),  # fmt: skip
+        (
+            lambda d: d.gibbs_step(
+                [np.zeros((4, n), np.float32) for n in (3, 2, 3)], seed_streams(0, 4)
+            ),
+            "xs",
+        ),  # fmt: skip
+        (lambda d: d.gibbs_step([np.zeros((4, n)) for n in (3, 2, 2)], seed_streams(0, 4)), "xs"),
+        (lambda d: d.energy([np.zeros((2, 3)), np.zeros((2, 2))]), "xs"),
+        (lambda d: d.energy([np.zeros((2, 3)), np.zeros((2, 2)), np.zeros((3, 2))]), "xs"),
+        (lambda d: d.gradients([np.zeros((2, 3))] * 3, d.chains_), "data"),
+        (
+            lambda d: d.gradients([np.zeros((2, n)) for n in (3, 2, 2)], d.chains_, [0.5]),
+            "model_weights",
+        ),  # fmt: skip
+        (lambda d: d.log_likelihood_exact(np.zeros((1, 3)), max_units=2.5), "max_units"),
+        (lambda d: d.score_samples(np.zeros((1, 3)), log_partition=3.0), "log_partition"),
+    ],
+)
+def test_dbm_methods_name_a_bad_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call(_tiny_dbm())

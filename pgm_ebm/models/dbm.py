@@ -131,11 +131,13 @@ class DBM(TransformerMixin, BaseEstimator):
     n_iter : int, default 10
         Joint-training epochs.
     batch_size : int, default 100
+        Examples per joint-training update.
     n_chains : int, default 100
         Persistent chains of the model statistics.
     k : int, default 1
         Block-Gibbs steps (one odd and one even half-step each) per update.
     momentum : float in [0, 1), default 0.5
+        Classical momentum on the parameter updates.
     weight_decay : float >= 0, default 0.0
         L2 penalty on the weights.
     lr_schedule : {"constant", "linear", "inverse"}, default "linear"
@@ -144,10 +146,12 @@ class DBM(TransformerMixin, BaseEstimator):
     pretrain_iter : int, default 20
         Epochs of each RBM of the greedy pretraining; 0: no pretraining (small random weights).
     pretrain_learning_rate : float, default 0.05
+        Learning rate of the pretraining RBMs.
     centering : bool, default True
         Take the gradient in centered coordinates (offsets: running means of the data's
         layer activities, rate ``offset_rate``).
     offset_rate : float in (0, 1], default 0.01
+        Step of the offsets' running means.
     max_iter : int, default 30
         Most mean-field iterations per batch.
     tol : float, default 1e-5
@@ -157,6 +161,7 @@ class DBM(TransformerMixin, BaseEstimator):
     dtype : {"float32", "float64"}, default "float32"
         Precision of training.
     random_state : None, int or numpy.random.Generator
+        Seeds pretraining, initialisation, the chains' streams and AIS.
     progress : bool, default False
         Progress bars.
     transform_layers : {"top", "all"}, default "top"
@@ -237,8 +242,45 @@ class DBM(TransformerMixin, BaseEstimator):
     @classmethod
     def from_parameters(cls, weights, biases, *, n_chains: int = 100, random_state=None,
                         **params):  # fmt: skip
-        """A fitted DBM with the given plain parameters (``weights[l]``: (n_l, n_{l+1}),
-        ``biases[l]``: (n_l,)); offsets 0, base rates 0.5, chains drawn from them."""
+        """A fitted DBM with the given plain (uncentered) parameters.
+
+        Offsets 0, base rates 1/2, persistent chains drawn uniformly: for exact checks on tiny
+        models and for parameters trained elsewhere.
+
+        Parameters
+        ----------
+        weights : sequence of array_like
+            ``weights[l]`` of shape (n_l, n_{l+1}), the visible layer first.
+        biases : sequence of array_like
+            ``biases[l]`` of shape (n_l,), one per layer.
+        n_chains : int
+            Persistent chains.
+        random_state : None, int or numpy.random.Generator
+            Seed of the chains (and the estimator's ``random_state``).
+        **params
+            Further estimator parameters (``dtype``, ``learning_rate``, ...).
+
+        Returns
+        -------
+        DBM
+            The fitted model.
+
+        Raises
+        ------
+        ValueError
+            If the weights do not chain, a bias does not match its layer, or a value is not
+            finite and real.
+
+        Examples
+        --------
+        A DBM with zero weights is a product of fair coins over 3 + 2 units:
+
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> dbm = DBM.from_parameters([np.zeros((3, 2))], [np.zeros(3), np.zeros(2)])
+        >>> bool(np.isclose(dbm.log_partition("exact-enumeration").log_z, 5 * np.log(2)))
+        True
+        """
         W = [as_real_array(w, f"weights[{i}]", ndim=2) for i, w in enumerate(weights)]
         sizes = [w.shape[0] for w in W] + [W[-1].shape[1]] if W else []
         for i in range(len(W) - 1):
@@ -299,6 +341,7 @@ class DBM(TransformerMixin, BaseEstimator):
 
     @property
     def sizes(self) -> list:
+        """The layer sizes as a list of ints, the visible layer first."""
         return [int(s) for s in self.layer_sizes]
 
     def _validate(self, X, name="X"):
@@ -326,10 +369,39 @@ class DBM(TransformerMixin, BaseEstimator):
         """Mean-field posteriors ``q(x_l = 1 | v)`` of every hidden layer for the rows of X.
 
         Starts from a bottom-up pass with doubled input to the middle layers (they get input
-        from above too), then updates the odd layers and the even layers in turn until no
-        mean changes by more than ``tol`` or ``max_iter`` iterations (the estimator's
-        settings unless given).  Returns the list of the hidden layers' means (each (n, n_l));
-        with ``return_info``, also ``{"n_iter", "max_change", "converged"}``.
+        from above too), then updates the odd layers and the even layers in turn (a damped
+        fixed-point iteration) until no mean changes by more than ``tol`` or after
+        ``max_iter`` iterations. With one hidden layer the first pass is the exact posterior.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_visible)
+            Data in [0, 1].
+        max_iter : int, optional
+            Most iterations; default the estimator's.
+        tol : float, optional
+            Convergence threshold on the largest change of a mean; default the estimator's.
+        damping : float in [0, 1], optional
+            Weight of the old value in each update; default the estimator's.
+        return_info : bool
+            Also return how the iteration ended.
+
+        Returns
+        -------
+        means : list of ndarray
+            One (n_samples, n_l) array per hidden layer.
+        info : dict
+            ``{"n_iter", "max_change", "converged"}``; only with ``return_info=True``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> means, info = dbm.mean_field(X[:3], return_info=True)
+        >>> [m.shape for m in means], info["converged"]
+        ([(3, 6), (3, 4)], True)
         """
         check_is_fitted(self)
         V = self._validate(X).astype(self.weights_[0].dtype)
@@ -383,16 +455,61 @@ class DBM(TransformerMixin, BaseEstimator):
         return mu
 
     def transform(self, X):
-        """The mean-field posterior means of the top layer (n_samples, n_top), or with
-        ``transform_layers="all"`` of every hidden layer side by side."""
+        """The mean-field posterior means of the top layer, or of every hidden layer.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_visible)
+            Data in [0, 1].
+
+        Returns
+        -------
+        ndarray
+            (n_samples, n_top); with ``transform_layers="all"``, every hidden layer side by side
+            (n_samples, n_1 + ... + n_L).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> dbm.transform(X[:3]).shape
+        (3, 4)
+        >>> dbm.set_params(transform_layers="all").transform(X[:3]).shape
+        (3, 10)
+        """
         mu = self.mean_field(X)
         return mu[-1] if self.transform_layers == "top" else np.hstack(mu)
 
     # ------------------------------------------------------------------ energies
     def bipartite(self):
-        """The DBM as an RBM: ``(W, visible_bias, hidden_bias)`` with the even layers
-        (0, 2, ...) as visible units and the odd layers as hidden units; ``W`` has shape
-        (n_odd, n_even) in scikit-learn's ``components_`` layout, float64."""
+        """The DBM as an RBM: the even layers (0, 2, ...) as visible units, the odd layers as
+        hidden units.
+
+        A DBM's even layers are conditionally independent given the odd ones and vice versa,
+        so it is an RBM with structured weights: AIS, reverse AIS and exact enumeration run on
+        this form with the odd layers summed out analytically.
+
+        Returns
+        -------
+        W : ndarray of shape (n_odd, n_even)
+            Weights in scikit-learn's ``components_`` layout, float64.
+        visible_bias : ndarray of shape (n_even,)
+            The even layers' biases.
+        hidden_bias : ndarray of shape (n_odd,)
+            The odd layers' biases.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> W, b_even, b_odd = dbm.bipartite()
+        >>> W.shape, b_even.shape, b_odd.shape  # even: 12 + 4 units, odd: 6
+        ((6, 16), (16,), (6,))
+        """
         check_is_fitted(self)
         sizes = self.sizes
         even = [i for i in range(len(sizes)) if i % 2 == 0]
@@ -412,17 +529,86 @@ class DBM(TransformerMixin, BaseEstimator):
         return Wb, be, bo
 
     def energy(self, xs):
-        """Energies of full configurations ``xs`` (a list of (n, n_l) binary arrays)."""
+        """The energy ``E(x) = -sum_l b_l.x_l - sum_l x_l W_l x_(l+1)`` of full configurations.
+
+        Bilinear in each layer, so at mean-field means it is the expected energy under the
+        factorised ``q``.
+
+        Parameters
+        ----------
+        xs : list of array_like
+            One (n, n_l) array per layer, values in [0, 1] (states or means).
+
+        Returns
+        -------
+        ndarray of shape (n,)
+            The energies, float64.
+
+        Raises
+        ------
+        ValueError
+            If ``xs`` does not hold one array per layer of matching shapes and values.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> zeros = [np.zeros((2, 6)), np.zeros((2, 4))]
+        >>> bool(np.allclose(dbm.energy([X[:2]] + zeros), -X[:2] @ dbm.biases_[0]))
+        True
+        """
         check_is_fitted(self)
-        xs = [np.asarray(x, np.float64) for x in xs]
+        xs = [np.asarray(x, np.float64) for x in self._check_layers(xs, "xs")]
         e = -sum(xs[i] @ np.asarray(b, np.float64) for i, b in enumerate(self.biases_))
         for i, W in enumerate(self.weights_):
             e = e - np.einsum("ni,ij,nj->n", xs[i], np.asarray(W, np.float64), xs[i + 1])
         return e
 
+    def _check_layers(self, xs, name):
+        """``xs`` as a list of one real (n, n_l) array per layer, the same n for all, values
+        in [0, 1] (states or means), or a ValueError naming ``name``."""
+        if isinstance(xs, np.ndarray) or not isinstance(xs, (list, tuple)):
+            raise ValueError(f"{name} must be a list of {len(self.sizes)} per-layer arrays")
+        if len(xs) != len(self.sizes):
+            raise ValueError(f"{name} must hold {len(self.sizes)} layers, got {len(xs)}")
+        out = []
+        for i, (x, size) in enumerate(zip(xs, self.sizes, strict=True)):
+            a = as_real_array(x, f"{name}[{i}]", ndim=2, copy=False)
+            if a.shape[1] != size or (out and len(a) != len(out[0])):
+                raise ValueError(
+                    f"{name}[{i}] must have shape (n, {size}) with the n of {name}[0], "
+                    f"got {a.shape}"
+                )
+            check_unit_interval(a, f"{name}[{i}]")
+            out.append(a)
+        return out
+
     def free_energy_bound(self, X):
-        """``-log p*(v) <= F_q(v)``: the mean-field free energy ``E_q[E(v, h)] - H(q)`` of
-        each row of X (float64; ``log p(v) >= -F_q(v) - log Z``)."""
+        """The mean-field free energy ``F_q(v) = E_q[E(v, h)] - H(q)`` of each row: an upper
+        bound on ``-log p*(v)``, so ``log p(v) >= -F_q(v) - log Z``.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_visible)
+            Data in [0, 1].
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            ``F_q(v)``, float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> bound = -dbm.free_energy_bound(X[:3]) - dbm.log_partition("exact-enumeration").log_z
+        >>> bool(np.all(bound <= dbm.log_likelihood_exact(X[:3]) + 1e-9))
+        True
+        """
         check_is_fitted(self)
         V = self._validate(X)
         mu = [m.astype(np.float64) for m in self._mean_field(V.astype(self.weights_[0].dtype))]
@@ -436,22 +622,65 @@ class DBM(TransformerMixin, BaseEstimator):
         init=None, progress: bool = False, n_steps: int = 1000, client=None,
         scheduler: str | None = None,
     ) -> LogZResult:  # fmt: skip
-        """log Z through the bipartite form (:meth:`bipartite`).
+        """log Z through the bipartite form (:meth:`bipartite`), exact or estimated.
 
-        ``"exact-enumeration"``: enumerate the smaller side (at most 25 units);
-        ``"ais"``: forward AIS with the odd layers summed out analytically, from the base
-        model with the even layers' biases ``base_rate_logit_`` (the data's log-odds for the
-        visible layer, the mean-field means' for the others), ``n_chains`` chains and the
-        Salakhutdinov-Murray schedule unless ``schedule`` is given; ``"reverse-ais"``: the
-        same path backwards from ``init`` (the even layers' states, (n, n_even)), by default
-        the persistent chains' even layers (an estimate from above from exact samples);
-        ``"found-states"``: a certain lower bound, ``log Z >= log sum_x p*(x)`` over the
-        distinct even-layer states ``x`` that ``n_steps`` block-Gibbs steps of the persistent
-        chains (or of ``init``) visit, ``p*`` with the odd layers summed out.  It needs no
-        mixing to be valid, so an AIS estimate below it is certainly too low: the check that
-        catches AIS missing modes on large, strongly coupled models.  ``client`` /
-        ``scheduler``: forward and reverse AIS run their chains as tasks on a Dask cluster
-        (:mod:`pgm_ebm.distributed`), the same estimate bit for bit.
+        Parameters
+        ----------
+        method : {"ais", "reverse-ais", "exact-enumeration", "found-states"}
+            ``"exact-enumeration"``: enumerate the smaller side (at most 25 units).
+            ``"ais"``: forward AIS with the odd layers summed out analytically, from the
+            base model with the even layers' biases ``base_rate_logit_`` (the data's
+            log-odds for the visible layer, the mean-field means' for the others): a
+            stochastic lower bound on log Z. ``"reverse-ais"``: the same path backwards
+            from ``init``, by default the persistent chains' even layers: a stochastic upper
+            bound when the starting states are exact samples. ``"found-states"``: a certain
+            lower bound, ``log Z >= log sum_x p*(x)`` over the distinct even-layer states
+            ``x`` that ``n_steps`` block-Gibbs steps of the persistent chains (or of
+            ``init``) visit, ``p*`` with the odd layers summed out; it needs no mixing to
+            be valid, so an AIS estimate below it is certainly too low (the check that
+            catches AIS missing modes on large, strongly coupled models).
+        n_chains : int
+            Forward AIS chains.
+        schedule : array_like, optional
+            AIS inverse temperatures from 0 to 1; default the Salakhutdinov-Murray
+            schedule of 14,500 temperatures.
+        random_state : None, int or numpy.random.Generator
+            Seed; default the estimator's ``random_state``.
+        init : array_like of shape (n, n_even), optional
+            Even-layer states where reverse AIS or the found-states walk start.
+        progress : bool
+            Show a progress bar.
+        n_steps : int
+            Block-Gibbs steps of ``"found-states"``.
+        client : distributed.Client, optional
+            Forward and reverse AIS run their chains as tasks on a Dask cluster
+            (:mod:`pgm_ebm.distributed`): the same estimate bit for bit.
+        scheduler : str, optional
+            Instead of ``client``: ``"local[:N]"`` or ``"tcp://HOST:PORT"``.
+
+        Returns
+        -------
+        LogZResult
+            ``log_z``, the method and its settings; for estimates the 95% interval and
+            effective sample size, for ``"found-states"`` a one-sided interval.
+
+        Raises
+        ------
+        ValueError
+            If ``method`` is unknown, the model is too large to enumerate, or a setting
+            is invalid.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> exact = dbm.log_partition("exact-enumeration").log_z
+        >>> ais = dbm.log_partition("ais", n_chains=100, random_state=0)
+        >>> floor = dbm.log_partition("found-states", n_steps=50)
+        >>> bool(abs(ais.log_z - exact) < 0.05), bool(floor.log_z <= exact)
+        (True, True)
         """
         from pgm_ebm.partition.ais import rbm_ais, rbm_reverse_ais
         from pgm_ebm.partition.exact import rbm_log_partition_exact
@@ -527,25 +756,104 @@ class DBM(TransformerMixin, BaseEstimator):
         )  # fmt: skip
 
     def even_states_of_chains(self):
-        """The persistent chains' even layers, concatenated (n_chains, n_even): samples of
-        the model for reverse AIS."""
+        """The persistent chains' even layers, concatenated: samples of the model, where reverse
+        AIS starts.
+
+        Returns
+        -------
+        ndarray of shape (n_chains, n_even)
+            float64, in the order of :meth:`bipartite`'s even units.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> dbm.even_states_of_chains().shape
+        (100, 16)
+        """
         check_is_fitted(self)
         return np.concatenate(
             [self.chains_[i] for i in range(0, len(self.sizes), 2)], axis=1
         ).astype(np.float64)
 
     def score_samples(self, X, *, log_partition: LogZResult | None = None):
-        """Variational lower bound on ``log p(v)`` of each row of X, in nats:
-        ``-F_q(v) - log Z`` with ``log Z`` from ``log_partition`` (default: the cached
-        :meth:`log_partition` ``("ais")``, or exact when the bipartite form is small)."""
+        """The variational lower bound on ``log p(v)`` of each row, in nats.
+
+        ``-F_q(v) - log Z``: a lower bound when ``log Z`` is exact, an estimate of one when it
+        is estimated (forward AIS, itself a stochastic lower bound on ``log Z``, biases the
+        bound upward by its error: see its interval).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_visible)
+            Data in [0, 1].
+        log_partition : LogZResult, optional
+            The ``log Z`` to use; default the cached :meth:`log_partition` (exact when the
+            bipartite form has a side of at most 25 units, else ``"ais"``).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The bounds.
+
+        Raises
+        ------
+        ValueError
+            If ``log_partition`` is not a LogZResult.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> bool(np.all(dbm.score_samples(X[:3]) <= dbm.log_likelihood_exact(X[:3]) + 1e-9))
+        True
+        """
+        if log_partition is not None and not isinstance(log_partition, LogZResult):
+            raise ValueError(
+                f"log_partition must be a LogZResult, got {type(log_partition).__name__}"
+            )
         logz = self._default_log_partition() if log_partition is None else log_partition
         return -self.free_energy_bound(X) - logz.log_z
 
     def log_likelihood_exact(self, X, *, max_units: int = 20):
-        """Exact ``log p(v)`` of each row of X (tiny DBMs): the even hidden layers enumerated
-        (at most ``max_units`` units), the odd layers summed out analytically, log Z exact."""
+        """The exact ``log p(v)`` of each row, for tiny DBMs.
+
+        The even hidden layers are enumerated, the odd layers summed out analytically and
+        ``log Z`` computed exactly.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_visible)
+            Data in [0, 1].
+        max_units : int
+            Refuse to enumerate more even hidden units than this.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            ``log p(v)`` in nats.
+
+        Raises
+        ------
+        ValueError
+            If the even hidden layers have more than ``max_units`` units.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> dbm.log_likelihood_exact(X[:3]).shape
+        (3,)
+        """
         check_is_fitted(self)
         V = self._validate(X)
+        max_units = check_positive_int(max_units, "max_units")
         sizes = self.sizes
         n_even_hidden = sum(sizes[2::2])
         if n_even_hidden > max_units:
@@ -568,7 +876,30 @@ class DBM(TransformerMixin, BaseEstimator):
         return log_pstar - self.log_partition("exact-enumeration").log_z
 
     def score(self, X, y=None) -> float:
-        """Mean variational lower bound on the log-likelihood of X (nats)."""
+        """The mean variational lower bound on the log-likelihood of X, in nats (see
+        :meth:`score_samples`).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_visible)
+            Data in [0, 1].
+        y : None
+            Ignored (scikit-learn's signature).
+
+        Returns
+        -------
+        float
+            The mean of :meth:`score_samples`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> bool(np.isclose(dbm.score(X), dbm.score_samples(X).mean()))
+        True
+        """
         return float(np.mean(self.score_samples(X)))
 
     def _default_log_partition(self):
@@ -582,8 +913,32 @@ class DBM(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ sampling
     def sample(self, n_samples: int = 100, n_steps: int = 1000, *, random_state=None):
-        """Visible samples of ``n_samples`` fresh chains after ``n_steps`` block-Gibbs steps
-        (the registry's ``"block-gibbs"`` of the ``"dbm"`` kind), uint8 (n_samples, n_0)."""
+        """Visible samples of fresh block-Gibbs chains (the registry's ``"block-gibbs"`` sampler
+        of the ``"dbm"`` kind).
+
+        Parameters
+        ----------
+        n_samples : int
+            Independent chains, one sample each.
+        n_steps : int
+            Block-Gibbs steps per chain.
+        random_state : None, int or numpy.random.Generator
+            Seed; default the estimator's stream.
+
+        Returns
+        -------
+        ndarray of uint8, shape (n_samples, n_visible)
+            The chains' last visible states.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> dbm.sample(5, n_steps=100, random_state=0).shape
+        (5, 12)
+        """
         from pgm_ebm.samplers.registry import get_sampler
 
         check_is_fitted(self)
@@ -656,11 +1011,59 @@ class DBM(TransformerMixin, BaseEstimator):
         ]
 
     def gibbs_step(self, xs, streams, beta: float = 1.0):
-        """One block-Gibbs step of the chains ``xs`` (list of C-contiguous (n, n_l) arrays
-        of the model's dtype, updated in place) at inverse temperature ``beta``: the odd
-        layers given the even ones, then the even layers given the odd; chain ``c`` draws
-        from ``streams[c]``."""
+        """One block-Gibbs step of chains: the odd layers given the even ones, then the even
+        layers given the odd ones.
+
+        Parameters
+        ----------
+        xs : list of ndarray
+            One writeable C-contiguous (n_chains, n_l) array per layer, of the model's dtype;
+            updated in place.
+        streams : ndarray of uint64, shape (n_chains, 2)
+            One stream per chain (see ``seed_streams``); advanced in place.
+        beta : float
+            Inverse temperature, >= 0.
+
+        Returns
+        -------
+        list of ndarray
+            ``xs``.
+
+        Raises
+        ------
+        ValueError
+            If ``xs`` or ``streams`` do not have the shapes and types above (they go to a
+            compiled kernel, which does not check bounds).
+
+        Examples
+        --------
+        >>> from pgm_ebm._rng import seed_streams
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> xs = [np.zeros((3, n), dtype=np.float32) for n in dbm.sizes]
+        >>> xs = dbm.gibbs_step(xs, seed_streams(0, 3))
+        >>> [x.shape for x in xs]
+        [(3, 12), (3, 6), (3, 4)]
+        """
+        check_is_fitted(self)
         W, b = self.weights_, self.biases_
+        dt = W[0].dtype
+        if not isinstance(xs, (list, tuple)) or len(xs) != len(self.sizes):
+            raise ValueError(f"xs must be a list of {len(self.sizes)} layer arrays")
+        n = len(xs[0]) if isinstance(xs[0], np.ndarray) else -1
+        for i, (x, size) in enumerate(zip(xs, self.sizes, strict=True)):
+            if not (isinstance(x, np.ndarray) and x.dtype == dt and x.shape == (n, size)
+                    and x.flags.c_contiguous and x.flags.writeable):  # fmt: skip
+                raise ValueError(
+                    f"xs[{i}] must be a writeable C-contiguous {dt} array of shape "
+                    f"(n_chains, {size}), the same n_chains for every layer"
+                )
+        if not (isinstance(streams, np.ndarray) and streams.dtype == np.uint64
+                and streams.ndim == 2 and streams.shape[1] == 2 and len(streams) >= n):  # fmt: skip
+            raise ValueError(f"streams must be a uint64 array of at least ({n}, 2) (seed_streams)")
+        beta = check_real(beta, "beta", low=0.0)
         for parity in (1, 0):
             for i in range(parity, len(xs), 2):
                 if i > 0:
@@ -674,19 +1077,62 @@ class DBM(TransformerMixin, BaseEstimator):
         return xs
 
     def gradients(self, data, model, model_weights=None):
-        """The joint-training gradient in the current offsets' coordinates: for each weight
-        matrix ``<(x_l - o_l)(x_{l+1} - o_{l+1})^T>_data - <...>_model`` (minus weight
-        decay) and for each bias ``<x_l>_data - <x_l>_model``.
+        """The joint-training gradient in the current offsets' coordinates.
 
-        ``data``, ``model``: lists of per-layer arrays (rows: samples; the data's hidden
-        layers are mean-field means); ``model_weights``: optional probabilities of the
-        model rows (exact expectations over enumerated states), else a plain mean.
-        Returns ``(grads_w, grads_b)``.  Without centering (offsets 0) this is the gradient
-        of the mean variational bound ``mean(-F_q(v)) - log Z`` at the mean-field fixed point.
+        For each weight matrix ``<(x_l - o_l)(x_(l+1) - o_(l+1))^T>_data - <...>_model`` (minus
+        weight decay) and for each bias ``<x_l>_data - <x_l>_model``. Without centering (offsets
+        0) this is the gradient of the mean variational bound ``mean(-F_q(v)) - log Z`` at the
+        mean-field fixed point.
+
+        Parameters
+        ----------
+        data : list of array_like
+            Per-layer arrays (rows: samples): the data and its mean-field means.
+        model : list of array_like
+            Per-layer arrays of model samples (the persistent chains), or every state of a tiny
+            model with ``model_weights``.
+        model_weights : array_like of shape (n_model_rows,), optional
+            Probabilities of the model rows (exact expectations over enumerated states); else a
+            plain mean.
+
+        Returns
+        -------
+        grads_w : list of ndarray
+            One (n_l, n_(l+1)) array per weight matrix.
+        grads_b : list of ndarray
+            One (n_l,) array per layer.
+
+        Raises
+        ------
+        ValueError
+            If ``data`` or ``model`` is not one array per layer of matching shapes and values
+            in [0, 1], or ``model_weights`` does not match the model rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> data = [X[:5]] + dbm.mean_field(X[:5])
+        >>> grads_w, grads_b = dbm.gradients(data, dbm.chains_)
+        >>> [g.shape for g in grads_w], [g.shape for g in grads_b]
+        ([(12, 6), (6, 4)], [(12,), (6,), (4,)])
         """
+        check_is_fitted(self)
+        data = self._check_layers(data, "data")
+        model = self._check_layers(model, "model")
         o = self.offsets_
         L = len(self.weights_)
-        wm = None if model_weights is None else np.asarray(model_weights)[:, None]
+        wm = None
+        if model_weights is not None:
+            wm = as_real_array(model_weights, "model_weights", ndim=1)
+            if len(wm) != len(model[0]) or np.any(wm < 0):
+                raise ValueError(
+                    f"model_weights must hold {len(model[0])} probabilities (one per model "
+                    f"row), got shape {wm.shape}"
+                )
+            wm = wm[:, None]
         grads_w, grads_b = [], []
         for i in range(L):
             gd = (data[i] - o[i]).T @ (data[i + 1] - o[i + 1]) / len(data[0])
@@ -755,11 +1201,47 @@ class DBM(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None, *, checkpoint=None, resume: bool = False):
         """Pretrain (unless ``pretrain_iter=0``) and train jointly for ``n_iter`` epochs.
 
-        ``checkpoint``: a path written after every epoch (atomically), from which
-        ``resume=True`` continues exactly where it stopped (parameters, velocities, chains,
-        offsets, the random streams and generator).  Ctrl-C or a divergence (non-finite
-        parameters) stops training with the last good parameters and a
-        :class:`TrainingStopped` warning.
+        Ctrl-C or a divergence (non-finite parameters) stops training with the last good
+        parameters and a :class:`TrainingStopped` warning (``stop_reason_`` says which).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_visible)
+            Data in [0, 1]; never modified.
+        y : None
+            Ignored (scikit-learn's signature).
+        checkpoint : str or pathlib.Path, optional
+            A file written atomically after pretraining and after every epoch.
+        resume : bool
+            Continue from ``checkpoint`` exactly where it stopped (parameters, velocities,
+            chains, offsets, the random streams and generator): the result equals that of an
+            uninterrupted run.
+
+        Returns
+        -------
+        DBM
+            ``self``, fitted.
+
+        Raises
+        ------
+        ValueError
+            If a parameter or ``X`` is invalid (the message names it), ``resume`` has no
+            ``checkpoint``, or the checkpoint was written with other parameters.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> ckpt = os.path.join(tempfile.mkdtemp(), "dbm.npz")
+        >>> params = dict(pretrain_iter=2, lr_schedule="constant", random_state=0)
+        >>> _ = DBM([12, 6, 4], n_iter=2, **params).fit(X, checkpoint=ckpt)  # 2 epochs
+        >>> resumed = DBM([12, 6, 4], n_iter=4, **params)  # 2 more
+        >>> _ = resumed.fit(X, checkpoint=ckpt, resume=True)
+        >>> whole = DBM([12, 6, 4], n_iter=4, **params).fit(X)
+        >>> resumed.n_iter_, bool(np.array_equal(resumed.weights_[0], whole.weights_[0]))
+        (4, True)
         """
         dt = self._check_params()
         X = self._validate(X)
@@ -777,8 +1259,32 @@ class DBM(TransformerMixin, BaseEstimator):
         return self._train(X, dt, checkpoint)
 
     def partial_fit(self, X, y=None):
-        """One joint-training update on the batch X (initialising without pretraining on
-        the first call)."""
+        """One joint-training update on the batch X (the first call initialises the model
+        without pretraining).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_visible)
+            Data in [0, 1].
+        y : None
+            Ignored (scikit-learn's signature).
+
+        Returns
+        -------
+        DBM
+            ``self``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_chains=20, random_state=0)
+        >>> for batch in np.array_split(X, 4):
+        ...     _ = dbm.partial_fit(batch)
+        >>> [w.shape for w in dbm.weights_]
+        [(12, 6), (6, 4)]
+        """
         dt = self._check_params()
         X = self._validate(X)
         if not hasattr(self, "weights_"):
@@ -890,7 +1396,30 @@ class DBM(TransformerMixin, BaseEstimator):
         }
 
     def save(self, path) -> Path:
-        """Save to ``.npz`` (no pickle): arrays and JSON metadata, written atomically."""
+        """Save the fitted model to ``.npz``: arrays and JSON metadata, no pickle, written
+        atomically (an interrupted save leaves the previous file intact).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            Where to write; a missing ``.npz`` suffix is appended.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> path = dbm.save(os.path.join(tempfile.mkdtemp(), "dbm"))
+        >>> path.name
+        'dbm.npz'
+        """
         check_is_fitted(self)
         path = Path(path)
         if path.suffix != ".npz":
@@ -900,8 +1429,36 @@ class DBM(TransformerMixin, BaseEstimator):
 
     @classmethod
     def load(cls, path) -> DBM:
-        """Load a model written by :meth:`save`; every entry is checked before use (a bad
-        file raises :class:`~pgm_ebm.io.ModelFileError` naming it)."""
+        """Load a model written by :meth:`save`; every entry is checked before use and nothing
+        in the file is executed.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            A file written by :meth:`save` (or a training checkpoint).
+
+        Returns
+        -------
+        DBM
+            The fitted model.
+
+        Raises
+        ------
+        pgm_ebm.io.ModelFileError
+            (a ``ValueError``) naming the file and what is wrong with it.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+        >>> dbm = DBM([12, 6, 4], n_iter=3, pretrain_iter=2, random_state=0).fit(X)
+        >>> path = dbm.save(os.path.join(tempfile.mkdtemp(), "dbm.npz"))
+        >>> loaded = DBM.load(path)
+        >>> loaded.sizes, bool(np.array_equal(loaded.weights_[1], dbm.weights_[1]))
+        ([12, 6, 4], True)
+        """
         path = Path(path)
         arrays = read_npz(path)
         meta = read_model_meta(path, arrays, cls.__name__, FORMAT_VERSION)
@@ -962,7 +1519,37 @@ class DBM(TransformerMixin, BaseEstimator):
 
     @classmethod
     def checkpoint_params(cls, path) -> dict:
-        """The estimator parameters a checkpoint was written with (checked like :meth:`load`)."""
+        """The estimator parameters a checkpoint (or saved model) was written with, checked like
+        :meth:`load`: to rebuild the estimator that resumes it.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            A checkpoint written by :meth:`fit` (or a file written by :meth:`save`).
+
+        Returns
+        -------
+        dict
+            ``get_params()`` of the estimator that wrote it.
+
+        Raises
+        ------
+        pgm_ebm.io.ModelFileError
+            (a ``ValueError``) if the file is not a valid model file.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from pgm_ebm import DBM
+        >>> X = (np.random.default_rng(0).random((100, 12)) < 0.3).astype(float)
+        >>> ckpt = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+        >>> dbm = DBM([12, 6, 4], n_iter=1, pretrain_iter=1, k=2, random_state=0)
+        >>> _ = dbm.fit(X, checkpoint=ckpt)
+        >>> params = DBM.checkpoint_params(ckpt)
+        >>> params["layer_sizes"], params["k"]
+        ([12, 6, 4], 2)
+        """
         path = Path(path)
         meta = read_model_meta(path, read_npz(path), cls.__name__, FORMAT_VERSION)
         return params_from_meta(path, meta, cls, _check)
