@@ -60,3 +60,30 @@ def test_denoise_experiment():
     assert s["graph-cut"]["energy"] <= s["icm"]["energy"] + 1e-9
     with pytest.raises(ValueError, match="comma list"):
         ex.denoise_experiment(img, ["nope"])
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        # before: split="tset" read the training data, limit=-5 dropped the last 5 rows,
+        # a size of 8.5 and a seed of 1.5 were truncated, T=0 divided by zero and
+        # noise_type="gausian" was taken as Gaussian
+        (lambda: ex.load_data("embedded", "tset"), "split"),
+        (lambda: ex.load_data("embedded", "train", limit=-5), "limit"),
+        (lambda: ex.temperature_scan(8.5, [2.0]), "size"),
+        (lambda: ex.temperature_scan(8, [0.0, 2.0]), "temperatures"),
+        (lambda: ex.finite_size_scaling([4.5, 8], [2.0, 2.5]), "sizes"),
+        (lambda: ex.finite_size_scaling([4, 8], [2.0, 2.5], n_runs=2.5), "n_runs"),
+        (lambda: ex.log_partition_comparison(4, [-0.1]), "betas"),
+        (lambda: ex.ising_point(4, -1.0, 0), "T"),
+        (lambda: ex.recipe_sweep({"k": [1]}, random_states=[1.5]), "random_states"),
+        (lambda: ex.ais_comparison("model"), "model"),
+        (
+            lambda: ex.denoise_experiment(np.zeros((4, 4)), ["icm"], noise_type="gausian"),
+            "noise_type",
+        ),  # fmt: skip
+    ],
+)
+def test_experiments_name_a_bad_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()

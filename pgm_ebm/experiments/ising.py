@@ -5,6 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from pgm_ebm._validation import as_real_array, check_positive_int
+
+
+def _check_temperatures(temperatures, name="temperatures"):
+    """A list of floats from ``temperatures`` (finite, > 0, at least one), or ValueError."""
+    t = as_real_array(temperatures, name, ndim=(0, 1)).reshape(-1)
+    if len(t) == 0 or np.any(t <= 0):
+        raise ValueError(f"{name} must hold at least one temperature, each > 0")
+    return [float(T) for T in t]
+
 
 def temperature_scan(
     size: int,
@@ -20,21 +30,64 @@ def temperature_scan(
     client=None,
     scheduler: str | None = None,
 ):
-    """Sample the ``size x size`` torus at each temperature (from the ordered state) and
-    measure its observables with standard errors beside Onsager's energy and Yang's
-    magnetization (``device``: see :meth:`IsingLattice.sample`).  Returns ``{"rows": [...],
-    "snapshots": {T: spins}, "traces": {T: Trace}}``.
+    """Observables of the ``size x size`` torus across temperatures, beside the exact curves.
 
-    Each temperature is an independent task (:func:`scan_point`) seeded by
-    ``(random_state, size, T)`` alone (a generator as ``random_state`` gives its first
-    draw), so ``client`` / ``scheduler`` run the scan on a Dask cluster with the same
-    results bit for bit (:mod:`pgm_ebm.distributed`)."""
+    Each temperature is sampled from the ordered state and measured with standard errors
+    beside Onsager's energy and Yang's magnetization. Each is an independent task
+    (:func:`scan_point`) seeded by ``(random_state, size, T)`` alone (a generator as
+    ``random_state`` gives its first draw), so a Dask cluster gives the same results bit for
+    bit.
+
+    Parameters
+    ----------
+    size : int
+        Side of the torus (at least 2).
+    temperatures : array_like of float
+        Temperatures, each > 0.
+    sampler : str
+        A lattice sampler (``"wolff"`` decorrelates fastest near T_c).
+    n_sweeps : int
+        Measured sweeps per chain.
+    burn_in : int
+        Sweeps before measuring.
+    n_chains : int
+        Chains per temperature.
+    random_state : None, int or numpy.random.Generator
+        Names every task's seed.
+    progress : bool
+        A progress bar over temperatures.
+    device : {"cpu", "cuda", "auto"}
+        See :meth:`IsingLattice.sample`.
+    client : distributed.Client, optional
+        Run the temperatures on a Dask cluster.
+    scheduler : str, optional
+        Instead of ``client``: ``"local[:N]"`` or ``"tcp://HOST:PORT"``.
+
+    Returns
+    -------
+    dict
+        ``{"rows": [...], "snapshots": {T: spins}, "traces": {T: Trace}}``: a row per
+        temperature with each observable, its error, tau and the exact values.
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is below 2 or a temperature is not positive.
+
+    Examples
+    --------
+    >>> from pgm_ebm.experiments import temperature_scan
+    >>> scan = temperature_scan(8, [1.5, 3.0], n_sweeps=200, burn_in=50)
+    >>> [(row["T"], row["abs_m"] > 0.9) for row in scan["rows"]]
+    [(1.5, True), (3.0, False)]
+    """
     from pgm_ebm.distributed import run_tasks
     from pgm_ebm.samplers.result import Trace
 
+    size = check_positive_int(size, "size", minimum=2)
+    temps = _check_temperatures(temperatures)
     base = _task_seed(random_state)
-    temps = [float(T) for T in temperatures]
-    tasks = [dict(size=int(size), T=T, random_state=base, sampler=sampler, n_sweeps=n_sweeps,
+    tasks = [dict(size=size, T=T, random_state=base, sampler=sampler, n_sweeps=n_sweeps,
                   burn_in=burn_in, n_chains=n_chains, device=device)
              for T in temps]  # fmt: skip
     out = run_tasks(scan_point, tasks, client=client, scheduler=scheduler, progress=progress,
@@ -88,12 +141,57 @@ def log_partition_comparison(
     client=None,
     scheduler: str | None = None,
 ):
-    """log Z of the ``size x size`` torus at each beta: exact (Kaufman), AIS (with its 95%
-    interval), mean field (a lower bound) and Bethe, as a list of rows.  ``client`` /
-    ``scheduler``: the AIS chains run on a Dask cluster (the same numbers bit for bit;
-    :mod:`pgm_ebm.distributed`)."""
+    """log Z of the ``size x size`` torus at each beta, by every method against the exact value.
+
+    Exact (Kaufman), AIS with its 95% interval (a stochastic lower bound), naive mean field
+    (a lower bound) and Bethe (exact on trees, not a bound here), as a list of rows.
+
+    Parameters
+    ----------
+    size : int
+        Side of the torus (at least 2).
+    betas : array_like of float
+        Inverse temperatures, each >= 0.
+    n_chains : int
+        AIS chains.
+    n_temperatures : int
+        AIS temperatures (a linear schedule).
+    random_state : None, int or numpy.random.Generator
+        Seed of AIS.
+    progress : bool
+        A progress bar over betas.
+    client : distributed.Client, optional
+        Run the AIS chains on a Dask cluster (the same numbers bit for bit).
+    scheduler : str, optional
+        Instead of ``client``: ``"local[:N]"`` or ``"tcp://HOST:PORT"``.
+
+    Returns
+    -------
+    list of dict
+        Per beta: ``exact``, ``ais`` with ``ais_lo`` and ``ais_hi``, ``mean-field``,
+        ``bethe`` and ``bethe_converged``.
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is below 2, a beta is negative or not finite, or a setting is not a
+        positive integer.
+
+    Examples
+    --------
+    >>> from pgm_ebm.experiments import log_partition_comparison
+    >>> rows = log_partition_comparison(4, [0.2, 0.5], n_chains=8, n_temperatures=100)
+    >>> [bool(row["mean-field"] <= row["exact"]) for row in rows]
+    [True, True]
+    """
     from pgm_ebm.distributed import open_client
 
+    size = check_positive_int(size, "size", minimum=2)
+    betas = as_real_array(betas, "betas", ndim=(0, 1)).reshape(-1)
+    if len(betas) == 0 or np.any(betas < 0):
+        raise ValueError("betas must hold at least one inverse temperature, each >= 0")
+    n_chains = check_positive_int(n_chains, "n_chains")
+    n_temperatures = check_positive_int(n_temperatures, "n_temperatures")
     with open_client(client, scheduler) as c:  # one cluster for every beta
         return _log_partition_rows(size, betas, n_chains, n_temperatures, random_state,
                                    progress, c)  # fmt: skip
@@ -151,13 +249,49 @@ def ising_point(
     burn_in: int = 200,
     n_chains: int = 2,
 ):
-    """One task of a temperature scan: ``n_chains`` chains of the ``size x size`` torus at
-    temperature ``T``, seeded by ``(random_state, size, T, run)`` alone (so the result does not
-    depend on where, when or beside what it runs).  Returns the per-spin means of e, e^2,
-    ``|m|``, m^2 and m^4 over every measurement of every chain, with the number of measurements
-    and the integrated autocorrelation times of e and ``|m|`` (in sweeps)."""
+    """One task of a finite-size-scaling study: moments of the ``size x size`` torus at ``T``.
+
+    ``n_chains`` chains from the ordered state, seeded by ``(random_state, size, T, run)``
+    alone, so the result does not depend on where, when or beside what it runs.
+
+    Parameters
+    ----------
+    size : int
+        Side of the torus (at least 2).
+    T : float
+        Temperature, > 0.
+    run : int
+        Index of the independent run (0 or more).
+    random_state : int
+        Names the study's seeds.
+    sampler : str
+        A lattice sampler.
+    n_sweeps : int
+        Measured sweeps per chain.
+    burn_in : int
+        Sweeps before measuring.
+    n_chains : int
+        Chains.
+
+    Returns
+    -------
+    dict
+        Per-spin means of ``e``, ``e2``, ``abs_m``, ``m2`` and ``m4`` over every measurement
+        of every chain, their number ``n`` and the integrated autocorrelation times
+        ``tau_e`` and ``tau_abs_m`` (in sweeps).
+
+    Examples
+    --------
+    >>> from pgm_ebm.experiments import ising_point
+    >>> point = ising_point(8, 2.0, 0, n_sweeps=200)
+    >>> point["n"], bool(point["abs_m"] > 0.8)
+    (400, True)
+    """
     from pgm_ebm.diagnostics import integrated_autocorr_time
 
+    size = check_positive_int(size, "size", minimum=2)
+    (T,) = _check_temperatures(T, "T")
+    run = check_positive_int(run, "run", minimum=0)
     res = _sample_point(size, T, (random_state, run), sampler, n_sweeps, burn_in, n_chains)
     N = size * size
     e = res.trace.energy / N
@@ -227,34 +361,77 @@ def finite_size_scaling(
     store=None,
     progress: bool = False,
 ):
-    """Binder cumulants ``U_4 = 1 - <m^4> / 3<m^2>^2`` over sizes x temperatures, and the
-    critical temperature from the crossings of successive sizes' curves.
+    """Binder cumulants over sizes x temperatures and the critical temperature from the
+    crossings of successive sizes' curves.
 
-    Every (size, T, run) is an independent task (:func:`ising_point`) run by
-    :func:`pgm_ebm.distributed.run_tasks`: here, on a local Dask cluster or on any scheduler
-    (``client`` / ``scheduler``), with finished tasks kept in ``store`` so that an
-    interrupted study resumes where it stopped.  The moments of a (size, T) point are
-    pooled over its runs (independent, each of n_chains chains); errors are leave-one-run-out
-    jackknife errors (the runs are
-    independent, whatever the autocorrelation inside a chain).
+    ``U_4 = 1 - <m^4> / 3<m^2>^2`` tends to 2/3 below T_c and 0 above it, and its curves for
+    different sizes cross near T_c. Every (size, T, run) is an independent task
+    (:func:`ising_point`) run by :func:`pgm_ebm.distributed.run_tasks`: here, on a local Dask
+    cluster or on any scheduler, with finished tasks kept in ``store`` so that an
+    interrupted study resumes where it stopped. The moments of a (size, T) point are pooled
+    over its runs; errors are leave-one-run-out jackknife errors (the runs are independent,
+    whatever the autocorrelation inside a chain).
 
-    Returns ``{"rows": [...], "crossings": [...], "T_c": ..., "T_c_err": ...}``: a row per
-    (size, T) with ``binder`` and ``binder_err``, ``abs_m``, ``energy``, ``chi`` (the
-    susceptibility per spin, ``beta N (<m^2> - <|m|>^2)``); a crossing per pair of
-    successive sizes with its jackknife error; ``T_c`` the crossing of the two largest
-    sizes, beside Onsager's ``T_ONSAGER`` and their relative difference.
+    Parameters
+    ----------
+    sizes : sequence of int
+        At least two distinct lattice sides, each >= 2.
+    temperatures : array_like of float
+        Strictly increasing temperatures > 0, at least two, bracketing T_c.
+    n_runs : int
+        Independent runs per point (at least 2: the errors come from them).
+    random_state : int
+        Names every task's seed.
+    sampler : str
+        A lattice sampler.
+    n_sweeps : int
+        Measured sweeps per chain.
+    burn_in : int
+        Sweeps before measuring.
+    n_chains : int
+        Chains per run.
+    client : distributed.Client, optional
+        Run the tasks on a Dask cluster.
+    scheduler : str, optional
+        Instead of ``client``: ``"local[:N]"`` or ``"tcp://HOST:PORT"``.
+    store : str or pathlib.Path, optional
+        A file of finished tasks, for resuming.
+    progress : bool
+        A progress bar over tasks.
+
+    Returns
+    -------
+    dict
+        ``rows`` (per (size, T): ``binder`` and ``binder_err``, ``abs_m``, ``energy``,
+        ``chi`` the susceptibility per spin), ``crossings`` (per pair of successive sizes,
+        with its jackknife error), ``T_c`` and ``T_c_err`` (the crossing of the two largest
+        sizes), ``T_onsager``, ``relative_error`` and the ``settings``.
+
+    Raises
+    ------
+    ValueError
+        If the sizes, temperatures, ``n_runs`` or ``random_state`` are not as above.
+
+    Examples
+    --------
+    >>> from pgm_ebm.experiments import finite_size_scaling
+    >>> study = finite_size_scaling([4, 8], [2.0, 2.3, 2.6], n_runs=2, n_sweeps=200, burn_in=50)
+    >>> len(study["rows"]), round(study["T_onsager"], 6)
+    (6, 2.269185)
     """
     from pgm_ebm.distributed import run_tasks
 
-    sizes = [int(L) for L in sizes]
-    temps = np.asarray(temperatures, dtype=np.float64)
+    if isinstance(sizes, (str, bytes)) or np.ndim(sizes) != 1:
+        raise ValueError(f"sizes must be a list of lattice sizes, got {sizes!r}")
+    sizes = [check_positive_int(L, "sizes[i]", minimum=2) for L in sizes]
+    temps = as_real_array(temperatures, "temperatures", ndim=1)
     if len(sizes) < 2 or len(set(sizes)) != len(sizes) or min(sizes) < 2:
         raise ValueError(f"sizes must be at least two distinct sizes >= 2, got {sizes}")
     if temps.ndim != 1 or len(temps) < 2 or np.any(np.diff(temps) <= 0) or temps[0] <= 0:
         raise ValueError("temperatures must increase strictly, from above 0, at least two")
     if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)):
         raise ValueError(f"random_state must be an int (it names every task), got {random_state!r}")
-    if n_runs < 2:
+    if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 2:
         raise ValueError(f"n_runs must be >= 2 (the errors come from the runs), got {n_runs}")
     sizes = sorted(sizes)
     common = dict(random_state=int(random_state), sampler=sampler, n_sweeps=n_sweeps,

@@ -42,12 +42,53 @@ BLOCK_ONLY = "forward, block Gibbs only"
 
 
 def load_data(spec: str, split: str, data_home=None, limit: int | None = None):
-    """``(X, description)`` for ``spec``: "embedded" (the subset shipped in the package),
-    "binarized-mnist" (the full splits) or a path to an .amat / .npy file; ``limit`` keeps
-    the first rows of a training split and a seeded random subset (seed 0) otherwise (the
-    .amat test split is sorted by class)."""
-    from pgm_ebm import datasets
+    """The data of a study, with a description of what it is.
 
+    Parameters
+    ----------
+    spec : str or pathlib.Path
+        ``"embedded"`` (the binarized-MNIST subset shipped in the package),
+        ``"binarized-mnist"`` (the full splits, from ``data_home`` or ``$PGM_EBM_DATA``) or
+        a path to an ``.amat`` or ``.npy`` file.
+    split : {"train", "valid", "test"}
+        Which split (the embedded subset has a training and a test part; ``"valid"`` reads
+        its test part).
+    data_home : str or pathlib.Path, optional
+        Where the full splits are.
+    limit : int, optional
+        Keep only this many rows: the first rows of the training split (in random order
+        already), a seeded random subset (seed 0) of the others (the ``.amat`` test split is
+        sorted by class).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+        The data.
+    description : str
+        What it is (the split, the subset).
+
+    Raises
+    ------
+    ValueError
+        If ``spec`` is neither a known name nor an existing file, the file is invalid,
+        ``split`` is unknown or ``limit`` is not a positive integer.
+
+    Examples
+    --------
+    >>> from pgm_ebm.experiments import load_data
+    >>> X, desc = load_data("embedded", "test", limit=100)
+    >>> X.shape, desc
+    ((100, 784), 'embedded binarized-MNIST subset (test), 100 random rows (seed 0)')
+    """
+    from pgm_ebm import datasets
+    from pgm_ebm._validation import check_choice, check_positive_int
+
+    check_choice(split, "split", ("train", "valid", "test"))
+    if limit is not None:
+        limit = check_positive_int(limit, "limit")
+    if not isinstance(spec, (str, Path)):
+        raise ValueError(f"data must be 'embedded', 'binarized-mnist' or a path, got {spec!r}")
+    spec = str(spec)
     if spec == "embedded":
         X = datasets.load_embedded_mnist("test" if split in ("test", "valid") else "train")
         desc = f"embedded binarized-MNIST subset ({split})"
@@ -77,9 +118,42 @@ def load_data(spec: str, split: str, data_home=None, limit: int | None = None):
 
 
 def evaluate(model, X, desc: str, *, client=None, scheduler: str | None = None) -> dict:
-    """Free energy, reconstruction error, pseudo-log-likelihood and (when log Z can be had)
-    the log-likelihood of the rows of X, each named for what it is.  ``client`` /
-    ``scheduler``: AIS runs on a Dask cluster (the same estimate bit for bit)."""
+    """Every measure of an RBM on held-out data, each named for what it is.
+
+    The mean free energy, the reconstruction error, the pseudo-log-likelihood (labelled as
+    not a likelihood) and, when log Z can be had (exact, or AIS), the mean log-likelihood
+    with its standard error over rows and the :class:`LogZResult` it used.
+
+    Parameters
+    ----------
+    model : BernoulliRBM
+        A fitted RBM.
+    X : array_like of shape (n_samples, n_features)
+        Binary held-out data.
+    desc : str
+        What ``X`` is (kept in the result).
+    client : distributed.Client, optional
+        Run AIS on a Dask cluster (the same estimate bit for bit).
+    scheduler : str, optional
+        Instead of ``client``: ``"local[:N]"`` or ``"tcp://HOST:PORT"``.
+
+    Returns
+    -------
+    dict
+        JSON-ready metrics; ``mean_log_likelihood`` is None with a ``log_likelihood_note``
+        when log Z could not be had.
+
+    Examples
+    --------
+    >>> from pgm_ebm.experiments import fit_recipe, load_data, recipe_params
+    >>> params = recipe_params("quick", {"n_components": 10, "n_iter": 1})
+    >>> model, metrics = fit_recipe(params, limit=200, eval_limit=100, progress=False)
+    >>> from pgm_ebm.experiments import evaluate
+    >>> X, desc = load_data("embedded", "test", limit=100)
+    >>> result = evaluate(model, X, desc)
+    >>> result["log_partition"]["method"], result["mean_log_likelihood"] < 0
+    ('exact-enumeration', True)
+    """
     out = {
         "data": desc,
         "n_samples": int(len(X)),
@@ -104,7 +178,34 @@ def evaluate(model, X, desc: str, *, client=None, scheduler: str | None = None) 
 
 
 def recipe_params(preset: str = "quick", overrides: dict | None = None) -> dict:
-    """The estimator parameters of a preset with ``overrides`` (None values ignored)."""
+    """The estimator parameters of an RBM preset, with overrides.
+
+    Parameters
+    ----------
+    preset : {"quick", "mnist", "mnist-long", "mnist-centered"}
+        ``"quick"``: the README's first command (15 epochs); ``"mnist"``: the documented
+        recipe (100 epochs); ``"mnist-long"``: 800 epochs; ``"mnist-centered"``: centered,
+        1,400 epochs (-85.93 nats by forward AIS in 38.5 minutes on 2 cores).
+    overrides : dict, optional
+        Setting -> value, over :data:`RECIPE_SETTINGS`; None values are ignored.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :class:`~pgm_ebm.BernoulliRBM`.
+
+    Raises
+    ------
+    ValueError
+        If the preset is unknown or an override is not one of the recipe's settings.
+
+    Examples
+    --------
+    >>> from pgm_ebm.experiments import recipe_params
+    >>> params = recipe_params("mnist", {"k": 3, "momentum": None})
+    >>> params["n_components"], params["k"], params["momentum"]
+    (500, 3, 0.5)
+    """
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {tuple(sorted(PRESETS))}, got {preset!r}")
     params = dict(PRESETS[preset])
@@ -129,11 +230,49 @@ def fit_recipe(
     progress: bool = True,
     evaluate_test: bool = True,
 ):
-    """Train the recipe's RBM and evaluate it: returns ``(model, metrics)``.
+    """Train the recipe's RBM and evaluate it (what ``pgm-ebm rbm fit`` runs).
 
-    The monitor is 200 seeded random test rows (their pseudo-log-likelihood per epoch).
-    ``metrics`` holds the parameters, the data, the training time and history, the stop
-    reason and (``evaluate_test`` and not interrupted) :func:`evaluate` on the test split.
+    The training monitor is 200 seeded random test rows (their pseudo-log-likelihood per
+    epoch).
+
+    Parameters
+    ----------
+    params : dict
+        Keyword arguments of :class:`~pgm_ebm.BernoulliRBM` (see :func:`recipe_params`).
+    data : str
+        ``"embedded"``, ``"binarized-mnist"`` or a file (see :func:`load_data`).
+    data_home : str or pathlib.Path, optional
+        Where the full splits are.
+    limit : int, optional
+        Training rows to use.
+    eval_limit : int, optional
+        Test rows to evaluate on.
+    random_state : None, int or numpy.random.Generator
+        Seed of training (and AIS).
+    checkpoint : str or pathlib.Path, optional
+        Written after every epoch.
+    resume : bool
+        Continue from ``checkpoint``.
+    progress : bool
+        Progress bars.
+    evaluate_test : bool
+        Evaluate on the test split at the end (unless interrupted).
+
+    Returns
+    -------
+    model : BernoulliRBM
+        The fitted model.
+    metrics : dict
+        The parameters, the data, the training time and history, the stop reason and
+        (``evaluate_test``) :func:`evaluate` on the test split.
+
+    Examples
+    --------
+    >>> from pgm_ebm.experiments import fit_recipe, load_data, recipe_params
+    >>> params = recipe_params("quick", {"n_components": 10, "n_iter": 1})
+    >>> model, metrics = fit_recipe(params, limit=200, eval_limit=100, progress=False)
+    >>> metrics["epochs"], metrics["test"]["log_partition"]["method"]
+    (1, 'exact-enumeration')
     """
     from pgm_ebm import BernoulliRBM
     from pgm_ebm.models.rbm import TrainingStopped
@@ -170,16 +309,64 @@ def ais_comparison(
     client=None,
     scheduler: str | None = None,
 ):
-    """Exact log Z of a small RBM (a layer of <= 25 units) against forward AIS (the default,
-    and Salakhutdinov & Murray's block-Gibbs-only AIS where the default adds collapsed
-    sweeps) and reverse AIS from 1,000-step Gibbs samples, for each schedule length.
+    """Exact log Z of a small RBM against forward and reverse AIS, for each schedule length.
 
-    Returns ``{"exact": LogZResult, "rows": [{temperatures, direction, log_z, lo, hi,
-    seconds, ess, collapse_every}, ...]}``.  ``client`` / ``scheduler``: every AIS run on
-    a Dask cluster (the same estimates bit for bit; see :mod:`pgm_ebm.distributed`).
+    Forward AIS is the library's (collapsed sweeps over a small hidden layer) and, beside
+    it, Salakhutdinov & Murray's block-Gibbs-only AIS; reverse AIS starts from 1,000-step
+    Gibbs samples. Forward AIS is a stochastic lower bound on log Z, reverse AIS an upper
+    one: the table shows both closing on the exact value as the schedule grows.
+
+    Parameters
+    ----------
+    model : BernoulliRBM
+        A fitted RBM with a layer of at most 25 units (for the exact value).
+    schedule_lengths : sequence of int
+        Numbers of intermediate temperatures (14500: the Salakhutdinov-Murray schedule,
+        else linear).
+    n_chains : int
+        AIS chains per run.
+    random_state : None, int or numpy.random.Generator
+        Seed of the samples and the AIS chains.
+    client : distributed.Client, optional
+        Run every AIS on a Dask cluster (the same estimates bit for bit).
+    scheduler : str, optional
+        Instead of ``client``: ``"local[:N]"`` or ``"tcp://HOST:PORT"``.
+
+    Returns
+    -------
+    dict
+        ``{"exact": LogZResult, "rows": [{temperatures, direction, log_z, lo, hi, seconds,
+        ess, collapse_every}, ...]}``.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not a fitted BernoulliRBM with a layer of at most 25 units or a
+        setting is not a positive integer.
+
+    Examples
+    --------
+    >>> from pgm_ebm.experiments import fit_recipe, load_data, recipe_params
+    >>> params = recipe_params("quick", {"n_components": 10, "n_iter": 1})
+    >>> model, metrics = fit_recipe(params, limit=200, eval_limit=100, progress=False)
+    >>> from pgm_ebm.experiments import ais_comparison
+    >>> table = ais_comparison(model, schedule_lengths=(100,), n_chains=20)
+    >>> [row["direction"] for row in table["rows"]]
+    ['forward', 'forward, block Gibbs only', 'reverse']
     """
+    from sklearn.utils.validation import check_is_fitted
+
+    from pgm_ebm import BernoulliRBM
+    from pgm_ebm._validation import check_positive_int
     from pgm_ebm.distributed import open_client
 
+    if not isinstance(model, BernoulliRBM):
+        raise ValueError(f"model must be a BernoulliRBM, got {type(model).__name__}")
+    check_is_fitted(model)
+    if isinstance(schedule_lengths, (str, bytes)) or np.ndim(schedule_lengths) != 1:
+        raise ValueError(f"schedule_lengths must be a list of ints, got {schedule_lengths!r}")
+    schedule_lengths = [check_positive_int(K, "schedule_lengths[i]") for K in schedule_lengths]
+    n_chains = check_positive_int(n_chains, "n_chains")
     if min(model.components_.shape) > 25:
         raise ValueError(
             "the comparison needs the exact log Z, which needs a layer of at most 25 units; "
@@ -230,9 +417,40 @@ def _ais_rows(model, schedule_lengths, n_chains, random_state, V0, client):
 
 def recipe_task(*, params: dict, data: str, data_home, limit, eval_limit,
                 random_state: int) -> dict:  # fmt: skip
-    """One point of :func:`recipe_sweep`: train the recipe with ``params`` and score it on
-    the test split; returns the score (its kind and method), the training time and the
-    test metrics."""
+    """One point of :func:`recipe_sweep`: train the recipe with ``params`` and score it on the
+    test split.
+
+    Parameters
+    ----------
+    params : dict
+        Keyword arguments of :class:`~pgm_ebm.BernoulliRBM`.
+    data : str
+        ``"embedded"``, ``"binarized-mnist"`` or a file (read where the task runs).
+    data_home : str or None
+        Where the full splits are.
+    limit : int or None
+        Training rows to use.
+    eval_limit : int or None
+        Test rows to score on.
+    random_state : int
+        Seed of training.
+
+    Returns
+    -------
+    dict
+        ``score`` (mean test log-likelihood) and ``score_stderr``, ``log_z_method`` and
+        ``log_z_interval`` (how log Z was had), ``train_seconds``, ``epochs``,
+        ``stop_reason``.
+
+    Examples
+    --------
+    >>> from pgm_ebm.experiments import recipe_params, recipe_task
+    >>> params = recipe_params("quick", {"n_components": 10, "n_iter": 1})
+    >>> row = recipe_task(params=params, data="embedded", data_home=None, limit=200,
+    ...                   eval_limit=100, random_state=0)
+    >>> row["log_z_method"], row["score"] < 0
+    ('exact-enumeration', True)
+    """
     model, metrics = fit_recipe(
         params, data=data, data_home=data_home, limit=limit, eval_limit=eval_limit,
         random_state=random_state, progress=False,
@@ -264,24 +482,74 @@ def recipe_sweep(
     store=None,
     progress: bool = False,
 ):
-    """A hyper-parameter sweep of the RBM recipe: every combination of ``grid`` (setting
-    name -> list of values, over the preset's parameters) and seed (``random_states``) is
-    trained and scored by
-    its mean test log-likelihood, exact (enumeration) when the model has at most 25 hidden
-    units, else by AIS (the row says which).  Each combination is an independent task of
-    :func:`pgm_ebm.distributed.run_tasks` (here, or on Dask with ``client`` / ``scheduler``;
-    ``store`` makes the sweep resumable).  Workers read the data themselves (``data``,
-    ``data_home`` or ``$PGM_EBM_DATA`` where they run).
+    """A hyper-parameter sweep of the RBM recipe, one task per combination and seed.
 
-    Returns the rows (parameters, ``random_state`` and :func:`recipe_task`'s result), best
-    score first.
+    Every combination of ``grid`` and seed is trained and scored by its mean test
+    log-likelihood, exact (enumeration) when the model has at most 25 hidden units, else by
+    AIS (the row says which). Each is an independent task of
+    :func:`pgm_ebm.distributed.run_tasks`, here or on Dask; workers read the data
+    themselves (``data``, ``data_home`` or ``$PGM_EBM_DATA`` where they run).
+
+    Parameters
+    ----------
+    grid : dict
+        Setting -> list of values, over the preset's parameters (:data:`RECIPE_SETTINGS`).
+    preset : str
+        The preset the grid varies (see :func:`recipe_params`).
+    random_states : sequence of int
+        Seeds; every combination is trained once per seed.
+    data : str
+        ``"embedded"``, ``"binarized-mnist"`` or a file.
+    data_home : str or pathlib.Path, optional
+        Where the full splits are.
+    limit : int, optional
+        Training rows to use.
+    eval_limit : int, optional
+        Test rows to score on.
+    client : distributed.Client, optional
+        Run the tasks on a Dask cluster.
+    scheduler : str, optional
+        Instead of ``client``: ``"local[:N]"`` or ``"tcp://HOST:PORT"``.
+    store : str or pathlib.Path, optional
+        A file of finished tasks: an interrupted sweep resumes without recomputing them.
+    progress : bool
+        A progress bar over tasks.
+
+    Returns
+    -------
+    list of dict
+        One row per task (the varied settings, ``random_state`` and :func:`recipe_task`'s
+        result), best score first.
+
+    Raises
+    ------
+    ValueError
+        If ``grid`` is empty or names a setting the recipe does not have, a value list is
+        empty, or a seed is not a non-negative integer.
+
+    Examples
+    --------
+    >>> from pgm_ebm.experiments import recipe_sweep
+    >>> rows = recipe_sweep({"n_components": [5], "n_iter": [1, 2]}, limit=200, eval_limit=100)
+    >>> [(row["n_iter"], row["log_z_method"]) for row in sorted(rows, key=lambda r: r["n_iter"])]
+    [(1, 'exact-enumeration'), (2, 'exact-enumeration')]
     """
     import itertools
 
+    from pgm_ebm._validation import check_positive_int
     from pgm_ebm.distributed import run_tasks
 
     if not isinstance(grid, dict) or not grid:
         raise ValueError("grid must be a non-empty dict of setting -> list of values")
+    if (
+        isinstance(random_states, (str, bytes))
+        or np.ndim(random_states) != 1
+        or not len(random_states)
+    ):
+        raise ValueError(f"random_states must be a non-empty list of ints, got {random_states!r}")
+    random_states = [
+        check_positive_int(seed, "random_states[i]", minimum=0) for seed in random_states
+    ]
     names = sorted(grid)
     for k in names:
         if k not in RECIPE_SETTINGS:
