@@ -46,6 +46,8 @@ __all__ = [
     "binarize",
     "load_binarized_mnist",
     "load_embedded_mnist",
+    "binarized_mnist_test_labels",
+    "MNIST_TEST_CLASS_COUNTS",
     "load_mnist_idx",
     "data_search_path",
     "SPLITS",
@@ -61,6 +63,8 @@ SHA256 = {
     "test": "e6687bfea3f820c174f33b7865140b2a2dd2930ef786f35d45795fc193b5ab2c",
 }
 N_ROWS = {"train": 50000, "valid": 10000, "test": 10000}
+#: Images per digit class of the MNIST test set (t10k), 0 to 9.
+MNIST_TEST_CLASS_COUNTS = (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
 
 
 class DataFormatError(ValueError):
@@ -448,7 +452,33 @@ def load_binarized_mnist(
     )
 
 
-def load_embedded_mnist(split: str = "train") -> np.ndarray:
+def binarized_mnist_test_labels() -> np.ndarray:
+    """The digit labels of the binarized-MNIST test split, row by row.
+
+    The ``.amat`` test split holds the 10,000 MNIST test images sorted by digit class (its
+    rows are not in the order of the ``t10k`` files, whose labels therefore do not apply to
+    them), so its labels are the classes repeated by their counts in the MNIST test set.
+    Checked against the images themselves: matching each binarized test image to the grey
+    ``t10k`` image most likely to have produced it (Bernoulli likelihood of the pixels)
+    gives these labels for all 10,000 rows (``tests/test_datasets.py`` repeats the check on
+    a sample when the MNIST files are at hand). The training and validation splits are in
+    an order of their own, and no labels ship for them.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (10000,)
+        ``labels[i]``: the digit in row ``i`` of ``binarized_mnist_test.amat``.
+
+    Examples
+    --------
+    >>> labels = binarized_mnist_test_labels()
+    >>> labels[:3].tolist(), labels[-3:].tolist(), int((labels == 1).sum())
+    ([0, 0, 0], [9, 9, 9], 1135)
+    """
+    return np.repeat(np.arange(10, dtype=np.uint8), MNIST_TEST_CLASS_COUNTS)
+
+
+def load_embedded_mnist(split: str = "train", *, return_labels: bool = False):
     """The subset of binarized MNIST shipped inside the package (no file, no network).
 
     Parameters
@@ -458,26 +488,44 @@ def load_embedded_mnist(split: str = "train") -> np.ndarray:
         ``"test"``: 2,000 test images drawn at random with seed 0 (the test split is
         ordered by digit class, so its first rows are all zeros and ones); their row
         numbers are in ``test_indices`` of the file.
+    return_labels : bool, default False
+        Also return the digit labels (test split only: see
+        :func:`binarized_mnist_test_labels`; the training split's labels are unknown).
 
     Returns
     -------
-    numpy.ndarray of uint8, shape (n, 784)
+    images : numpy.ndarray of uint8, shape (n, 784)
         The images, values 0 and 1.
+    labels : numpy.ndarray of uint8, shape (n,)
+        Their digits; only with ``return_labels=True``.
 
     Raises
     ------
     ValueError
-        If ``split`` is not ``"train"`` or ``"test"``.
+        If ``split`` is not ``"train"`` or ``"test"``, or labels are asked of the training
+        split.
 
     Examples
     --------
     >>> load_embedded_mnist("test").shape
     (2000, 784)
+    >>> X, y = load_embedded_mnist("test", return_labels=True)
+    >>> y.shape, sorted(set(y.tolist())) == list(range(10))
+    ((2000,), True)
     """
     if split not in ("train", "test"):
         raise ValueError(f"the embedded subset has splits 'train' and 'test', got {split!r}")
+    if return_labels and split != "test":
+        raise ValueError(
+            "return_labels: only the embedded test split has labels (the binarized training "
+            "split is in an order of its own, so the MNIST training labels do not apply)"
+        )
     ref = resources.files("pgm_ebm.data") / "binarized_mnist_subset.npz"
     with resources.as_file(ref) as p, np.load(p) as z:
         packed = z[split]
         n = int(z[f"{split}_rows"])
-    return np.unpackbits(packed, axis=1, count=N_PIXELS)[:n]
+        rows = z["test_indices"] if return_labels else None
+    X = np.unpackbits(packed, axis=1, count=N_PIXELS)[:n]
+    if not return_labels:
+        return X
+    return X, binarized_mnist_test_labels()[rows]

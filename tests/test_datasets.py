@@ -179,3 +179,39 @@ def test_read_amat_names_a_bad_row_length(tmp_path, n_features):
 def test_binarize_names_a_bad_threshold(threshold):
     with pytest.raises(ValueError, match="threshold"):
         binarize(np.zeros((1, 4)), threshold=threshold)
+
+
+def test_embedded_test_labels_are_the_class_sorted_rows_labels():
+    labels = datasets.binarized_mnist_test_labels()
+    assert labels.shape == (10000,) and labels.dtype == np.uint8
+    assert np.all(np.diff(labels.astype(int)) >= 0)  # the .amat test split is class-sorted
+    assert np.bincount(labels).tolist() == list(datasets.MNIST_TEST_CLASS_COUNTS)
+    X, y = load_embedded_mnist("test", return_labels=True)
+    np.testing.assert_array_equal(X, load_embedded_mnist("test"))
+    assert y.shape == (2000,) and np.bincount(y, minlength=10).min() > 150
+    # the class means must differ as digits do: a nearest-class-mean rule, fitted on every
+    # other row and scored on the rest, is right far more often than chance (10%)
+    fit, score = np.arange(0, 2000, 2), np.arange(1, 2000, 2)  # the rows are class-sorted
+    M = np.stack([X[fit][y[fit] == k].mean(0) for k in range(10)])
+    pred = np.argmin(((X[score, None, :] - M[None]) ** 2).sum(-1), axis=1)
+    assert (pred == y[score]).mean() > 0.6
+    with pytest.raises(ValueError, match="return_labels"):
+        load_embedded_mnist("train", return_labels=True)
+
+
+@pytest.mark.mnist
+def test_binarized_test_labels_match_the_grey_images_they_came_from():
+    """Each binarized test image is matched to the t10k grey image most likely to have
+    produced it (pixel by pixel Bernoulli(grey / 255)): the match's label is the one
+    binarized_mnist_test_labels gives, for a random sample of 1,000 rows."""
+    d = mnist_dir()
+    X = load_binarized_mnist("test", data_home=d, download=False)
+    grey, t10k_labels = load_mnist_idx(
+        d / "t10k-images-idx3-ubyte.gz", d / "t10k-labels-idx1-ubyte.gz"
+    )
+    rows = np.random.default_rng(SEED).choice(len(X), 1000, replace=False)
+    P = np.clip(grey.reshape(len(grey), -1) / 255.0, 1e-3, 1 - 1e-3)
+    B = X[rows].astype(np.float64)
+    loglik = B @ np.log(P).T + (1 - B) @ np.log(1 - P).T
+    matched = t10k_labels[loglik.argmax(axis=1)]
+    np.testing.assert_array_equal(matched, datasets.binarized_mnist_test_labels()[rows])
