@@ -177,11 +177,14 @@ def unregister(kind: str, name: str) -> Sampler:
 
     Examples
     --------
+    >>> import dataclasses
     >>> from pgm_ebm.samplers import available_samplers, get_sampler, register, unregister
-    >>> removed = unregister("lattice", "wolff")
-    >>> "wolff" in available_samplers("lattice")
-    False
-    >>> _ = register(removed)
+    >>> mine = dataclasses.replace(get_sampler("heatbath", "lattice"), name="my-heatbath")
+    >>> _ = register(mine)
+    >>> "my-heatbath" in available_samplers("lattice")
+    True
+    >>> unregister("lattice", "my-heatbath").name
+    'my-heatbath'
     """
     return _REGISTRY.pop((kind, name))
 
