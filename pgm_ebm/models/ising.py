@@ -221,7 +221,7 @@ class IsingLattice:
 
         Parameters
         ----------
-        spins : ndarray of int8, shape (n, *shape)
+        spins : ndarray of int8, shape ``(n, *shape)``
             Configurations of +-1 spins.
         out_e : ndarray of float64, shape (n,)
             Receives the energies.
@@ -231,7 +231,7 @@ class IsingLattice:
         Raises
         ------
         ValueError
-            If ``spins`` is not int8 of shape (n, *shape) or an output is not a writeable
+            If ``spins`` is not int8 of shape ``(n, *shape)`` or an output is not a writeable
             float64 array of length n (they go to a compiled kernel, which does not check
             bounds).
 
@@ -278,7 +278,7 @@ class IsingLattice:
 
         Parameters
         ----------
-        spins : array_like of +-1, shape ``shape`` or (n, *shape)
+        spins : array_like of +-1, shape ``shape`` or ``(n, *shape)``
             One configuration or a batch.
 
         Returns
@@ -306,7 +306,7 @@ class IsingLattice:
 
         Parameters
         ----------
-        spins : array_like of +-1, shape ``shape`` or (n, *shape)
+        spins : array_like of +-1, shape ``shape`` or ``(n, *shape)``
             One configuration or a batch.
 
         Returns
@@ -330,7 +330,7 @@ class IsingLattice:
 
         Parameters
         ----------
-        spins : array_like of +-1, shape ``shape`` or (n, *shape)
+        spins : array_like of +-1, shape ``shape`` or ``(n, *shape)``
             One configuration or a batch.
 
         Returns
@@ -475,7 +475,7 @@ class IsingLattice:
         Returns
         -------
         ChainState
-            The chains' ``spins`` (n_chains, *shape), streams and sweep.
+            The chains' ``spins`` ``(n_chains, *shape)``, streams and sweep.
 
         Examples
         --------
@@ -599,7 +599,7 @@ class IsingLattice:
         Returns
         -------
         SampleResult
-            ``spins`` (n_chains, *shape) int8, ``trace`` (with ``return_trace``), the
+            ``spins`` ``(n_chains, *shape)`` int8, ``trace`` (with ``return_trace``), the
             ``sampler`` and ``info``: what every sampler of the library returns.
 
         Raises

@@ -347,8 +347,9 @@ def sweep_runner(model, sampler, state, n_chains, streams, device="cpu"):
     sampler : str
         A lattice sampler (see ``available_samplers("lattice")``).
     state : ndarray
-        The chains, swept in place: writeable C-contiguous int8 spins (n_chains,
-        *model.shape), or for ``"multispin"`` its packed uint64 words of the same shape.
+        The chains, swept in place: writeable C-contiguous int8 spins of shape
+        ``(n_chains, *model.shape)``, or for ``"multispin"`` its packed uint64 words of that
+        shape.
     n_chains : int
         Number of chains in ``state``.
     streams : ndarray of uint64
