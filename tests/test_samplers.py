@@ -303,3 +303,26 @@ def _driver_calls():
 def test_the_public_drivers_check_what_goes_to_a_kernel(case):
     with pytest.raises(ValueError):
         _driver_calls()[case]()
+
+
+@pytest.mark.parametrize("bad", [np.full((3, 6), np.nan), np.full((3, 6), 2.0), [["a"] * 6] * 3])
+def test_rbm_block_gibbs_init_refuses_states_that_are_not_states(bad):
+    # before: NaN or 2.0 went into the chains as visible "states" and "a" ended in numpy's
+    # ValueError about converting a string
+    X = (np.random.default_rng(0).random((20, 6)) < 0.5).astype(float)
+    rbm = BernoulliRBM(n_components=3, n_iter=1, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="init"):
+        get_sampler("block-gibbs", rbm).init(rbm, 3, init=bad, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "bad", [np.array([1 + 2j, 0]), ["1", "2"], [np.nan, 0.0], np.zeros((2, 2))]
+)
+def test_continuous_init_refuses_what_is_not_a_real_start(bad):
+    # before: a complex start lost its imaginary part with a warning, strings were parsed,
+    # and 2 starting points for 3 chains ended in numpy's broadcast error
+    from pgm_ebm.continuous import gaussian_mixture_energy
+
+    model = EnergyModel(*gaussian_mixture_energy([[0.0, 0.0]], [1.0], [1.0]))
+    with pytest.raises(ValueError, match="init"):
+        get_sampler("mala", model).init(model, 3, init=bad, step_size=0.1)

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm._validation import check_positive_int
+from pgm_ebm._validation import as_real_array, check_positive_int
 from pgm_ebm.kernels.continuous import _langevin_kernel, _random_walk_kernel
 from pgm_ebm.samplers.registry import Sampler, register
 from pgm_ebm.samplers.result import ChainState
@@ -27,11 +27,10 @@ def _init(name):
     def init_chains(model, n_chains, *, init, random_state=None, step_size):
         """Chains from ``init`` (d,) or (n_chains, d) (copied), one stream per chain."""
         n_chains = check_positive_int(n_chains, "n_chains")
-        X = np.array(
-            np.broadcast_to(np.asarray(init, dtype=np.float64), (n_chains, np.shape(init)[-1]))
-        )
-        if not np.all(np.isfinite(X)):
-            raise ValueError("init must be finite")
+        x0 = as_real_array(init, "init", ndim=(1, 2), copy=False)
+        if x0.ndim == 2 and len(x0) not in (1, n_chains):
+            raise ValueError(f"init holds {len(x0)} starting points for n_chains={n_chains}")
+        X = np.array(np.broadcast_to(x0, (n_chains, x0.shape[-1])))
         if isinstance(step_size, bool) or not (math.isfinite(step_size) and step_size > 0):
             raise ValueError(f"step_size must be > 0, got {step_size!r}")
         streams = seed_streams(check_random_state(random_state), n_chains)

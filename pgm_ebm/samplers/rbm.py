@@ -13,7 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm._validation import check_memory, check_positive_int
+from pgm_ebm._validation import (
+    as_real_array,
+    check_memory,
+    check_positive_int,
+    check_unit_interval,
+)
 from pgm_ebm.kernels.block_gibbs import _sample_bernoulli
 from pgm_ebm.samplers.registry import Sampler, register
 from pgm_ebm.samplers.result import ChainState
@@ -46,9 +51,10 @@ def init_chains(model, n_chains, *, init="random", random_state=None):
         Vp[:] = 0.0
         _sample_bernoulli(Vp, b, streams, Vs)
     else:
-        V = np.asarray(init)
+        V = as_real_array(init, "init", copy=False)
         if V.shape != Vs.shape:
             raise ValueError(f"init must have shape {Vs.shape}, got {V.shape}")
+        check_unit_interval(V, "init")
         Vs[:] = V
     H = np.empty((n_chains, W.shape[0]), dtype=W.dtype)
     Hs = np.empty_like(H)
