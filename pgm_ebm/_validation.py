@@ -122,6 +122,24 @@ def check_unit_interval(X: np.ndarray, name: str = "X", binary: bool = False) ->
         )
 
 
+def check_streams(streams, n: int, name: str = "streams", at_least: bool = False) -> None:
+    """Raise ValueError unless ``streams`` is the C-contiguous uint64 (n, 2) array of
+    ``seed_streams`` (``at_least``: n or more rows): compiled kernels index it unchecked."""
+    ok = (
+        isinstance(streams, np.ndarray)
+        and streams.dtype == np.uint64
+        and streams.ndim == 2
+        and streams.shape[1] == 2
+        and streams.flags.c_contiguous
+        and (len(streams) >= n if at_least else len(streams) == n)
+    )
+    if not ok:
+        rows = f"at least {n}" if at_least else str(n)
+        raise ValueError(f"{name} must be a C-contiguous uint64 array of {rows} rows of 2 words "
+                         f"(seed_streams), got {getattr(streams, 'dtype', type(streams).__name__)} "
+                         f"{getattr(streams, 'shape', '')}")  # fmt: skip
+
+
 def check_spins(spins, shape, name: str = "spins") -> np.ndarray:
     """``spins`` as int8 +-1 with trailing shape ``shape`` (a new array), or ValueError."""
     a = np.asarray(spins)

@@ -39,6 +39,7 @@ from pgm_ebm._validation import (
     check_memory,
     check_positive_int,
     check_real,
+    check_streams,
     check_unit_interval,
 )
 from pgm_ebm.io import (
@@ -1060,9 +1061,7 @@ class DBM(TransformerMixin, BaseEstimator):
                     f"xs[{i}] must be a writeable C-contiguous {dt} array of shape "
                     f"(n_chains, {size}), the same n_chains for every layer"
                 )
-        if not (isinstance(streams, np.ndarray) and streams.dtype == np.uint64
-                and streams.ndim == 2 and streams.shape[1] == 2 and len(streams) >= n):  # fmt: skip
-            raise ValueError(f"streams must be a uint64 array of at least ({n}, 2) (seed_streams)")
+        check_streams(streams, n, at_least=True)
         beta = check_real(beta, "beta", low=0.0)
         for parity in (1, 0):
             for i in range(parity, len(xs), 2):

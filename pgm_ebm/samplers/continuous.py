@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm._validation import as_real_array, check_positive_int
+from pgm_ebm._validation import as_real_array, check_positive_int, check_streams
 from pgm_ebm.kernels.continuous import _langevin_kernel, _random_walk_kernel
 from pgm_ebm.samplers.registry import Sampler, register
 from pgm_ebm.samplers.result import ChainState
@@ -104,8 +104,6 @@ def run(model, state, n_steps, thin=1):
     ok = (
         isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim == 2
         and X.flags.writeable
-        and isinstance(state.streams, np.ndarray) and state.streams.dtype == np.uint64
-        and state.streams.shape == (len(X), 2)
         and isinstance(state.work.get("accepted"), np.ndarray)
         and state.work["accepted"].shape == (len(X),)
         and isinstance(state.work.get("step_size"), float) and state.work["step_size"] > 0
@@ -115,6 +113,7 @@ def run(model, state, n_steps, thin=1):
             "state's arrays do not fit each other: float64 (n_chains, d) chains, one stream "
             "per chain, a positive step size"
         )
+    check_streams(state.streams, len(X), "state.streams")
     out = np.empty((X.shape[0], (n_steps + thin - 1) // thin, X.shape[1]))
     acc = np.zeros(X.shape[0], dtype=np.int64)
     h = state.work["step_size"]

@@ -14,7 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm._validation import as_real_array, check_memory, check_positive_int, check_spins
+from pgm_ebm._validation import (
+    as_real_array,
+    check_memory,
+    check_positive_int,
+    check_spins,
+    check_streams,
+)
 from pgm_ebm.kernels.denoise import _energies, _gibbs_sweeps
 from pgm_ebm.samplers.registry import Sampler, register
 from pgm_ebm.samplers.result import ChainState
@@ -70,8 +76,6 @@ def _check_state(state, padded):
     ok = (
         isinstance(X, np.ndarray) and X.dtype == np.int8 and X.shape[1:] == padded
         and X.flags.c_contiguous and C >= 1
-        and isinstance(state.streams, np.ndarray) and state.streams.dtype == np.uint64
-        and state.streams.shape == (C * (padded[0] - 2), 2)
         and isinstance(work.get("acc"), np.ndarray) and work["acc"].dtype == np.int32
         and work["acc"].shape == X.shape
         and isinstance(work.get("energy"), np.ndarray) and work["energy"].dtype == np.float64
@@ -82,6 +86,7 @@ def _check_state(state, padded):
             f"state does not fit this model: its chains must be int8 (n_chains, "
             f"{padded[0]}, {padded[1]}) with their streams, energies and sums"
         )
+    check_streams(state.streams, C * (padded[0] - 2), "state.streams")
 
 
 def run(model, state, beta_schedule, *, burn_in=0, track=True, progress=False,

@@ -24,7 +24,13 @@ import numpy as np
 from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm._threads import numba_threads
-from pgm_ebm._validation import check_choice, check_memory, check_positive_int, check_spins
+from pgm_ebm._validation import (
+    check_choice,
+    check_memory,
+    check_positive_int,
+    check_spins,
+    check_streams,
+)
 from pgm_ebm.kernels.metropolis import (
     _checkerboard_2d,
     _checkerboard_generic,
@@ -404,9 +410,7 @@ def sweep_runner(model, sampler, state, n_chains, streams, device="cpu"):
     if dtype == np.int8 and not np.all((state == 1) | (state == -1)):
         raise ValueError("state must hold spins -1 or +1")
     rows = n_chains * model.shape[0]
-    if not (isinstance(streams, np.ndarray) and streams.dtype == np.uint64
-            and streams.shape == (rows, 2) and streams.flags.c_contiguous):  # fmt: skip
-        raise ValueError(f"streams must be the uint64 ({rows}, 2) array of seed_streams")
+    check_streams(streams, rows)
     return _runner(model, sampler, state, n_chains, streams, device)
 
 

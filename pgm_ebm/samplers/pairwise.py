@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
-from pgm_ebm._validation import check_choice, check_memory, check_positive_int
+from pgm_ebm._validation import check_choice, check_memory, check_positive_int, check_streams
 from pgm_ebm.kernels.anneal import _sweeps_dense, _sweeps_sparse, _sweeps_sparse_int
 from pgm_ebm.kernels.gibbs import (
     _gibbs_colored,
@@ -164,9 +164,7 @@ def check_sweep_inputs(arrays, spin, X, betas, streams):
         raise ValueError(f"betas must be a float array (n_sweeps, n_chains={C})")
     if betas.dtype != np.float64 or not np.all(np.isfinite(betas)) or np.any(betas < 0):
         raise ValueError("betas must be float64, finite and >= 0")
-    if not (isinstance(streams, np.ndarray) and streams.dtype == np.uint64
-            and streams.shape == (C, 2) and streams.flags.c_contiguous):  # fmt: skip
-        raise ValueError(f"streams must be the uint64 ({C}, 2) array of seed_streams")
+    check_streams(streams, C)
 
 
 def run_sweeps(arrays, spin, X, betas, sampler, streams, progress=False, desc="sweeps",
