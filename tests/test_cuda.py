@@ -251,3 +251,94 @@ def test_spin_glass_parallel_tempering_on_the_device_gives_the_cpu_bits(small_bl
     np.testing.assert_array_equal(gpu.trace.energy, cpu.trace.energy)
     np.testing.assert_array_equal(gpu.info["swap_acceptance"], cpu.info["swap_acceptance"])
     assert cpu.info["swap_acceptance"].max() > 0  # swaps happened
+
+
+@pytest.fixture
+def device_updates(monkeypatch):
+    """Counts the updates that ran in the CUDA trainer (a silent CPU fallback would pass the
+    comparisons with the CPU trivially)."""
+    from pgm_ebm.cuda import rbm
+
+    calls = []
+    real = rbm.RBMTrainer.update
+
+    def update(self, *a, **kw):
+        calls.append(1)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(rbm.RBMTrainer, "update", update)
+    return calls
+
+
+def _rbm_pair(X, dtype, **kw):
+    from pgm_ebm import BernoulliRBM
+
+    params = dict(n_components=5, batch_size=10, learning_rate=0.1, random_state=SEED,
+                  dtype=dtype, **kw)  # fmt: skip
+    return BernoulliRBM(device="cpu", **params), BernoulliRBM(device="cuda", **params)
+
+
+def _assert_same_training(cpu, gpu, rtol):
+    for name in ("components_", "intercept_visible_", "intercept_hidden_"):
+        np.testing.assert_allclose(getattr(gpu, name), getattr(cpu, name), rtol=rtol, atol=rtol)
+    np.testing.assert_array_equal(gpu.h_samples_, cpu.h_samples_)  # the same draws
+    np.testing.assert_array_equal(gpu._streams, cpu._streams)
+    for a, b in zip(gpu._velocity, cpu._velocity, strict=True):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol)
+
+
+#: PCD-2, momentum, weight decay, centering, a decaying rate: every branch of _update
+_EVERY_BRANCH = dict(method="pcd", k=2, momentum=0.5, weight_decay=1e-3, centering=True,
+                     lr_schedule="linear")  # fmt: skip
+
+
+@twin
+@pytest.mark.parametrize(
+    "dtype, kw",
+    [
+        ("float64", _EVERY_BRANCH),
+        ("float32", dict(method="cd", k=1, n_chains=None)),  # CD, no momentum: WT += G
+    ],
+)
+def test_rbm_training_on_the_device_follows_the_cpu(small_blocks, device_updates, tmp_path, dtype,
+                                                    kw):  # fmt: skip
+    X = (np.random.default_rng(SEED).random((25, 12)) < 0.3).astype(np.uint8)  # 3 batches
+    cpu, gpu = _rbm_pair(X, dtype, n_iter=2, **kw)
+    cpu.fit(X)
+    # one epoch on the device, checkpointed, then resumed there for the second
+    ckpt = tmp_path / "rbm.npz"
+    _rbm_pair(X, dtype, n_iter=1, **kw)[1].fit(X, checkpoint=ckpt)
+    gpu.fit(X, checkpoint=ckpt, resume=True)
+    assert gpu.n_iter_ == 2 and len(gpu.history_) == 2 and len(device_updates) == 6
+    # the products sum in another order than BLAS: equal to rounding, the draws identical
+    _assert_same_training(cpu, gpu, 1e-12 if dtype == "float64" else 1e-5)
+    if kw.get("centering"):
+        np.testing.assert_allclose(gpu.offset_hidden_, cpu.offset_hidden_, rtol=1e-12)
+    start = _rbm_pair(X, dtype, n_iter=0, **kw)[0].fit(X)
+    assert np.abs(cpu.components_ - start.components_).max() > 1e-4  # it did train
+
+
+@twin
+def test_rbm_partial_fit_and_layer_scales_on_the_device(small_blocks, device_updates):
+    X = (np.random.default_rng(SEED).random((14, 12)) < 0.4).astype(np.uint8)
+    cpu, gpu = _rbm_pair(X, "float64", momentum=0.3)
+    for batch in (X[:9], X[9:]):  # the first call initialises, the second continues
+        cpu.partial_fit(batch)
+        gpu.partial_fit(batch)
+    _assert_same_training(cpu, gpu, 1e-12)
+    assert len(device_updates) == 2
+    # the DBM pretraining's doubled inputs (expfam.stack_rbms)
+    cpu, gpu = _rbm_pair(X, "float64", n_iter=1, k=2)
+    cpu.fit(X, layer_scales=(2.0, 1.0))
+    gpu.fit(X, layer_scales=(2.0, 1.0))
+    _assert_same_training(cpu, gpu, 1e-12)
+
+
+def test_rbm_device_cuda_without_a_gpu_says_what_is_missing(monkeypatch):
+    from pgm_ebm import BernoulliRBM
+
+    X = np.zeros((4, 3))
+    monkeypatch.setattr(_device, "cuda_status", lambda: (False, "no NVIDIA driver"))
+    with pytest.raises(CUDAUnavailableError, match=r"BernoulliRBM.fit.*pgm_ebm\[cuda\]"):
+        BernoulliRBM(2, device="cuda").fit(X)
+    assert BernoulliRBM(2, n_iter=1, device="auto").fit(X).n_iter_ == 1  # the CPU, quietly

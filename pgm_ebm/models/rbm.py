@@ -120,8 +120,12 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     dtype : {"float32", "float64"}, default "float32"
         Precision of the parameters and of the training loop.
     device : {"cpu", "cuda", "auto"}, default "cpu"
-        Training and sampling run on the CPU: ``"cuda"`` raises ValueError (the RBM's
-        kernels have no CUDA twin yet, see the GPU page), ``"auto"`` uses the CPU.
+        Where :meth:`fit` and :meth:`partial_fit` run: ``"cuda"`` trains on an NVIDIA GPU
+        (:mod:`pgm_ebm.cuda.rbm`: the data, parameters and chains stay on the device, the
+        products go through cuBLAS when CuPy is installed; the same draws as the CPU and the
+        same parameters to rounding), raising :class:`~pgm_ebm.CUDAUnavailableError` without
+        one; ``"auto"`` takes a usable GPU and otherwise the CPU. Sampling, AIS and scoring
+        run on the CPU.
     centering : bool, default False
         Train the centered RBM (Melchior, Fischer & Wiskott 2016): each layer's states
         enter the energy minus an offset tracked as a running mean (``offset_visible_``,
@@ -226,9 +230,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if not isinstance(self.centering, (bool, np.bool_)):
             raise ValueError(f"centering must be True or False, got {self.centering!r}")
         check_real(self.offset_rate, "offset_rate", 0.0, 1.0, low_open=True)
-        resolve_device(
-            self.device, "BernoulliRBM", False, "no CUDA twin of its kernels yet (docs/gpu.rst)"
-        )
+        self._train_device = resolve_device(self.device, "BernoulliRBM.fit")
         return check_dtype(self.dtype)
 
     def _validate(
@@ -913,6 +915,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         ``components_`` is brought up to date by ``_Workspace.sync``.
         """
         ws = self._ws
+        if ws.on_device:
+            return ws.update(self, lr, rows)
         WT, b, c = ws.WT, self.intercept_visible_, self.intercept_hidden_
         n_vis, n_hid = WT.shape
         n = len(X) if rows is None else len(rows)
@@ -1025,7 +1029,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self._streams = np.concatenate(
                 [self._streams, self._streams_for(len(X) - len(self._streams))]
             )
-        self._ws = _Workspace(self)
+        self._ws = self._workspace(X)
         try:
             self._update(X, self.learning_rate)
         finally:
@@ -1124,8 +1128,30 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.stop_reason_ = None
         return self._train(X, start, callbacks or (), checkpoint, monitor)
 
+    def _workspace(self, X):
+        """Where the updates run: the CPU's buffers, or the device state of
+        :class:`pgm_ebm.cuda.rbm.RBMTrainer` (data, parameters and chains uploaded once)."""
+        if self.__dict__.get("_train_device", "cpu") == "cuda":
+            from pgm_ebm.cuda.rbm import RBMTrainer
+
+            state = {
+                "components": self.components_,
+                "visible_bias": self.intercept_visible_,
+                "hidden_bias": self.intercept_hidden_,
+                "velocity": self._velocity,
+                "chains": self.h_samples_,
+                "streams": self._streams,
+                "offsets": self._offsets() if self.centering else (),
+                "scales": (
+                    self.__dict__.get("_up_scale", 1.0),
+                    self.__dict__.get("_down_scale", 1.0),
+                ),
+            }
+            return RBMTrainer(state, X)
+        return _Workspace(self)
+
     def _train(self, X, start, callbacks, checkpoint, monitor):
-        self._ws = _Workspace(self)
+        self._ws = self._workspace(X)
         try:
             return self._epochs(X, start, callbacks, checkpoint, monitor)
         finally:
@@ -1550,6 +1576,8 @@ class _Workspace:
     the fused decay/velocity step walks contiguously; ``sync`` writes ``WT`` back into
     ``components_`` (in place).
     """
+
+    on_device = False
 
     def __init__(self, model):
         self.WT = np.ascontiguousarray(model.components_.T)
