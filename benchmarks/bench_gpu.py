@@ -12,7 +12,9 @@ run without a GPU says exactly what is left to measure.
   both devices, and on the GPU the cuBLAS-only time of the same four products per batch
   (target: the epoch within 1.5x of it); binarized MNIST from ``$PGM_EBM_DATA`` when set,
   else random binary images (the time does not depend on the pixels);
-- AIS (14,500 temperatures x 100 and 10,000 chains): no GPU twin yet (MISSING).
+- forward AIS of that RBM, 14,500 temperatures (the Salakhutdinov-Murray schedule) x 100
+  chains on both devices (the CPU without its collapsed sweeps, as on the GPU) and x 10,000
+  chains on the GPU (target: 100 chains under 1 s).
 
 Usage:  python benchmarks/bench_gpu.py [--sizes 4096,16384] [--sweeps 3]
 """
@@ -104,7 +106,20 @@ def rbm_epoch_seconds(X, device):
     kw = dict(n_components=500, batch_size=100, learning_rate=0.05, momentum=0.5,
               random_state=0, device=device)  # fmt: skip
     model = BernoulliRBM(n_iter=2, **kw).fit(X)
-    return model.history_[-1]["seconds"]
+    return model.history_[-1]["seconds"], model
+
+
+def ais_seconds(model, n_chains, device):
+    """Seconds and estimate of forward AIS (14,500 temperatures, no collapsed sweeps)."""
+    from pgm_ebm.partition.ais import rbm_ais
+
+    args = (model.components_, model.intercept_visible_, model.intercept_hidden_)
+    kw = dict(base_bias=model.base_rate_logit_, random_state=0, collapse_every=None,
+              device=device)  # fmt: skip
+    rbm_ais(*args, n_chains=2, schedule=np.linspace(0, 1, 3), **kw)  # compile
+    t = time.perf_counter()
+    res = rbm_ais(*args, n_chains=n_chains, **kw)
+    return time.perf_counter() - t, res
 
 
 def cublas_only_seconds(n, n_vis=784, n_hid=500, batch=100, chains=100):  # pragma: no cover
@@ -173,10 +188,10 @@ def main(argv=None):
     X, desc = rbm_data()
     print(f"\n| RBM 784 x 500, PCD-1 epoch ({desc}) | device | time | ratio |")
     print("|---|---|---|---|")
-    cpu_t = rbm_epoch_seconds(X, "cpu")
+    cpu_t, model = rbm_epoch_seconds(X, "cpu")
     print(f"| pgm_ebm | cpu | {cpu_t:.2f} s | 1 |")
     if gpu:  # pragma: no cover - needs a real GPU
-        gpu_t = rbm_epoch_seconds(X, "cuda")
+        gpu_t = rbm_epoch_seconds(X, "cuda")[0]
         print(f"| pgm_ebm | cuda | {gpu_t:.3f} s | CPU / GPU {cpu_t / gpu_t:.1f}x |")
         try:
             blas_t = cublas_only_seconds(len(X))
@@ -186,8 +201,18 @@ def main(argv=None):
             missing.append("the RBM epoch's cuBLAS-only time: CuPy is not installed")
     else:
         missing.append(f"RBM 784 x 500 PCD-1 epoch on the GPU and its cuBLAS-only time: {why}")
-    missing.append("AIS 14,500 temperatures x 100 chains and x 10,000 chains on the GPU: "
-                   "no CUDA twin of the AIS sweeps yet")  # fmt: skip
+    print("\n| forward AIS of that RBM, 14,500 temperatures | chains | device | time | log Z "
+          "(95% interval) |")  # fmt: skip
+    print("|---|---|---|---|---|")
+    runs = [(100, "cpu")] + ([(100, "cuda"), (10_000, "cuda")] if gpu else [])
+    for n_chains, dev in runs:
+        dt, res = ais_seconds(model, n_chains, dev)
+        lo, hi = res.interval
+        print(f"| | {n_chains:,} | {dev} | {dt:.2f} s | {res.log_z:.2f} ({lo:.2f}, {hi:.2f}) |")
+    if not gpu:
+        missing.append(
+            f"AIS 14,500 temperatures x 100 chains and x 10,000 chains on the GPU: {why}"
+        )
     print()
     for m in missing:
         print(f"MISSING: {m}")

@@ -342,3 +342,47 @@ def test_rbm_device_cuda_without_a_gpu_says_what_is_missing(monkeypatch):
     with pytest.raises(CUDAUnavailableError, match=r"BernoulliRBM.fit.*pgm_ebm\[cuda\]"):
         BernoulliRBM(2, device="cuda").fit(X)
     assert BernoulliRBM(2, n_iter=1, device="auto").fit(X).n_iter_ == 1  # the CPU, quietly
+
+
+@twin
+def test_rbm_ais_on_the_device_gives_the_cpu_log_weights(small_blocks):
+    from pgm_ebm.partition.ais import rbm_ais, rbm_reverse_ais
+
+    r = np.random.default_rng(SEED)
+    W, c = r.normal(0, 0.4, (5, 12)), r.normal(0, 0.3, 5)
+    b, bA = r.normal(0, 0.5, 12), r.normal(0, 0.5, 12)
+    # small steps first (the Taylor series of the increments), then large ones (exact
+    # float64 softplus differences): both branches of the hidden step
+    sched = np.concatenate([np.linspace(0, 0.02, 7), np.linspace(0.02, 1, 7)[1:]])
+    kw = dict(schedule=sched, base_bias=bA, random_state=SEED, collapse_every=None)
+    cpu = rbm_ais(W, b, c, n_chains=6, **kw)
+    gpu = rbm_ais(W, b, c, n_chains=6, device="cuda", **kw)
+    V0 = (r.random((5, 12)) < 0.5).astype(float)
+    cpu_r = rbm_reverse_ais(W, b, c, V0, **kw)
+    gpu_r = rbm_reverse_ais(W, b, c, V0, device="cuda", **{**kw, "collapse_every": "auto"})
+    assert gpu.settings["device"] == gpu_r.settings["device"] == "cuda"
+    assert gpu_r.settings["collapse_every"] is None  # "auto" means none on the GPU
+    tol = 0 if _device.simulator() else 1e-5  # a GPU may fuse the series' multiply-adds
+    for a, g in ((cpu, gpu), (cpu_r, gpu_r)):
+        assert abs(a.log_z - g.log_z) <= tol, (a.log_z, g.log_z)
+        assert abs(a.diagnostics["log_w_std"] - g.diagnostics["log_w_std"]) <= tol
+    assert cpu.diagnostics["log_w_std"] > 0  # the weights vary: the chains moved
+    with pytest.raises(ValueError, match="collapse_every"):
+        rbm_ais(W, b, c, n_chains=2, device="cuda", **{**kw, "collapse_every": 5})
+
+
+@pytest.mark.cuda
+@real_gpu
+def test_gpu_rbm_ais_and_training_against_exact_values():
+    from pgm_ebm import BernoulliRBM
+    from pgm_ebm.partition import rbm_log_partition_exact
+
+    X = (np.random.default_rng(SEED).random((500, 16)) < 0.3).astype(np.uint8)
+    rbm = BernoulliRBM(8, n_iter=20, learning_rate=0.1, random_state=SEED, device="cuda").fit(X)
+    exact = rbm_log_partition_exact(*rbm._params()).log_z
+    est = rbm.log_partition("ais", n_chains=1000, schedule=np.linspace(0, 1, 2001),
+                            random_state=SEED, device="cuda")  # fmt: skip
+    half = (est.interval[1] - est.interval[0]) / 2
+    assert abs(est.log_z - exact) < 5 * half / 1.96, (est.log_z, exact, half)
+    cpu = BernoulliRBM(8, n_iter=20, learning_rate=0.1, random_state=SEED).fit(X)
+    np.testing.assert_allclose(rbm.components_, cpu.components_, atol=1e-3)

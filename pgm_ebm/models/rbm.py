@@ -462,6 +462,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         random_state=None,
         client=None,
         scheduler: str | None = None,
+        device: str = "cpu",
     ) -> LogZResult:
         """log Z of the current parameters, with how it was obtained.
 
@@ -492,6 +493,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             one.
         scheduler : str, optional
             Instead of ``client``: ``"local[:N]"`` or ``"tcp://HOST:PORT"``.
+        device : {"cpu", "cuda", "auto"}, default "cpu"
+            Where AIS runs (see :func:`pgm_ebm.partition.ais.rbm_ais`: on the GPU without
+            the collapsed sweeps); exact enumeration runs on the CPU.
 
         Returns
         -------
@@ -536,6 +540,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             if schedule is None
             else hashlib.blake2b(np.asarray(schedule, np.float64).tobytes()).hexdigest(),
             random_state if isinstance(random_state, (int, type(None))) else id(random_state),
+            device,
         )
         cache = self.__dict__.setdefault("_logz_cache", {})
         if key not in cache:
@@ -560,6 +565,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                     progress=bool(self.verbose),
                     client=client,
                     scheduler=scheduler,
+                    device=device,
                 )
             cache.clear()
             cache[key] = res

@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from pgm_ebm._blas import sgemm_for_kernels, single_threaded
+from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, stream_entropy, streams_from_entropy
 from pgm_ebm._validation import as_real_array, check_positive_int
 from pgm_ebm.kernels.block_gibbs import (
@@ -187,6 +188,19 @@ def _collapse_every(collapse_every, W32) -> int:
     return int(collapse_every)
 
 
+def _rbm_ais_device(device, where, collapse_every, client, scheduler) -> str:
+    """``"cpu"`` or ``"cuda"`` for an RBM AIS call: the GPU runs neither collapsed sweeps
+    nor cluster tasks (``collapse_every="auto"`` means none there)."""
+    why = ""
+    if client is not None or scheduler is not None:
+        why = "the chains run on a Dask cluster (client or scheduler given)"
+    elif collapse_every is not None and not (
+        isinstance(collapse_every, str) and collapse_every == "auto"
+    ):
+        why = "collapsed sweeps (collapse_every) run on the CPU; pass collapse_every=None"
+    return resolve_device(device, where, supported=not why, why=why)
+
+
 def ais_bounds(n: int) -> np.ndarray:
     """The blocks of chains AIS runs side by side: ``ceil(n / AIS_BLOCK_ROWS)`` runs of
     consecutive chains, as even as can be, as their ``n_blocks + 1`` boundaries.  A chain's
@@ -344,6 +358,7 @@ def rbm_ais(
     scheduler: str | None = None,
     store=None,
     chains_per_task: int | None = None,
+    device: str = "cpu",
 ) -> LogZResult:
     """Forward AIS estimate of log Z of a Bernoulli RBM.
 
@@ -398,6 +413,11 @@ def rbm_ais(
         :func:`pgm_ebm.distributed.run_tasks`).
     chains_per_task : int, optional
         Chains per task on a cluster (default 256).
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        ``"cuda"``: the temperatures run on an NVIDIA GPU (:mod:`pgm_ebm.cuda.ais`), the
+        chains staying on the device; no collapsed sweeps there (``collapse_every`` must be
+        ``"auto"``, which then means none, or None) and no cluster. ``"auto"``: the GPU
+        when one is usable and the call allows it, else the CPU.
 
     Returns
     -------
@@ -437,15 +457,23 @@ def rbm_ais(
     n_chains = _check_n_chains(n_chains)
     entropy = stream_entropy(rng)
     every = _collapse_every(collapse_every, W32)
+    dev = _rbm_ais_device(device, "rbm_ais", collapse_every, client, scheduler)
+    every = 0 if dev == "cuda" else every
     n_tasks = None
     if client is None and scheduler is None:
         streams = streams_from_entropy(entropy, n_chains)
         V = np.empty((n_chains, n_v), np.float32)
         _ais_visible_step(np.zeros_like(V), 0.0, bA, b, streams, V)  # exact samples of p_A
         ks = np.arange(1, len(betas))
-        log_w = _rbm_ais_run(
-            W32, b, c, bA, betas, V, ks, False, exact_increments, streams, progress, every
-        )
+        if dev == "cuda":
+            from pgm_ebm.cuda.ais import rbm_ais_run
+
+            log_w = rbm_ais_run(W32, b, c, bA, betas, V, ks, False, exact_increments, streams,
+                                progress)  # fmt: skip
+        else:
+            log_w = _rbm_ais_run(
+                W32, b, c, bA, betas, V, ks, False, exact_increments, streams, progress, every
+            )
     else:
         log_w, n_tasks = _distributed_log_w(
             W32, b, c, bA, betas, n_chains, entropy, False, bool(exact_increments), every,
@@ -459,6 +487,7 @@ def rbm_ais(
         "base": "visible biases only" if base_bias is not None else "uniform",
         "log_z_base": log_z_a,
         "collapse_every": every or None,
+        "device": dev,
     }
     if n_tasks is not None:
         settings["distributed_tasks"] = n_tasks
@@ -480,6 +509,7 @@ def rbm_reverse_ais(
     scheduler: str | None = None,
     store=None,
     chains_per_task: int | None = None,
+    device: str = "cpu",
 ) -> LogZResult:
     """Reverse AIS estimate of log Z of a Bernoulli RBM, from visible states ``V0``.
 
@@ -515,6 +545,9 @@ def rbm_reverse_ais(
         A file keeping finished blocks.
     chains_per_task : int, optional
         Chains per task on a cluster (default 256).
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        As for :func:`rbm_ais`: ``"cuda"`` runs the temperatures on the GPU, without
+        collapsed sweeps and without a cluster.
 
     Returns
     -------
@@ -552,11 +585,18 @@ def rbm_reverse_ais(
     entropy = stream_entropy(check_random_state(random_state))
     K = len(betas) - 1
     every = _collapse_every(collapse_every, W32)
+    dev = _rbm_ais_device(device, "rbm_reverse_ais", collapse_every, client, scheduler)
+    every = 0 if dev == "cuda" else every
     n_tasks = None
     if client is None and scheduler is None:
         streams = streams_from_entropy(entropy, n_chains)
         ks = np.arange(K, 0, -1)
-        log_w = _rbm_ais_run(W32, b, c, bA, betas, V, ks, True, False, streams, progress, every)
+        if dev == "cuda":
+            from pgm_ebm.cuda.ais import rbm_ais_run
+
+            log_w = rbm_ais_run(W32, b, c, bA, betas, V, ks, True, False, streams, progress)
+        else:
+            log_w = _rbm_ais_run(W32, b, c, bA, betas, V, ks, True, False, streams, progress, every)
     else:
         log_w, n_tasks = _distributed_log_w(
             W32, b, c, bA, betas, n_chains, entropy, True, False, every, V, client,
@@ -569,6 +609,7 @@ def rbm_reverse_ais(
         "direction": "reverse",
         "schedule": "Salakhutdinov-Murray 14,500" if schedule is None else "user",
         "collapse_every": every or None,
+        "device": dev,
     }
     if n_tasks is not None:
         settings["distributed_tasks"] = n_tasks
