@@ -386,3 +386,21 @@ def test_gpu_rbm_ais_and_training_against_exact_values():
     assert abs(est.log_z - exact) < 5 * half / 1.96, (est.log_z, exact, half)
     cpu = BernoulliRBM(8, n_iter=20, learning_rate=0.1, random_state=SEED).fit(X)
     np.testing.assert_allclose(rbm.components_, cpu.components_, atol=1e-3)
+
+
+@twin
+def test_dbm_ais_on_the_device_gives_the_cpu_estimate(small_blocks):
+    from pgm_ebm import DBM
+    from pgm_ebm.partition.ais import rbm_ais
+
+    X = (np.random.default_rng(SEED).random((60, 8)) < 0.3).astype(float)
+    dbm = DBM([8, 5, 3], n_iter=2, pretrain_iter=1, n_chains=4, random_state=SEED).fit(X)
+    sched = np.linspace(0, 1, 9)
+    gpu = dbm.log_partition("ais", n_chains=5, schedule=sched, random_state=SEED, device="cuda")
+    base = np.concatenate([dbm.base_rate_logit_[0], dbm.base_rate_logit_[2]])
+    cpu = rbm_ais(*dbm.bipartite(), n_chains=5, schedule=sched, base_bias=base,
+                  random_state=SEED, collapse_every=None)  # fmt: skip
+    assert gpu.settings["device"] == "cuda"
+    assert abs(gpu.log_z - cpu.log_z) <= (0 if _device.simulator() else 1e-5)
+    rev = dbm.log_partition("reverse-ais", schedule=sched, random_state=SEED, device="cuda")
+    assert rev.settings["device"] == "cuda" and np.isfinite(rev.log_z)

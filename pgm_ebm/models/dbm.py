@@ -621,7 +621,7 @@ class DBM(TransformerMixin, BaseEstimator):
     def log_partition(
         self, method: str = "ais", *, n_chains: int = 100, schedule=None, random_state=None,
         init=None, progress: bool = False, n_steps: int = 1000, client=None,
-        scheduler: str | None = None,
+        scheduler: str | None = None, device: str = "cpu",
     ) -> LogZResult:  # fmt: skip
         """log Z through the bipartite form (:meth:`bipartite`), exact or estimated.
 
@@ -658,6 +658,10 @@ class DBM(TransformerMixin, BaseEstimator):
             (:mod:`pgm_ebm.distributed`): the same estimate bit for bit.
         scheduler : str, optional
             Instead of ``client``: ``"local[:N]"`` or ``"tcp://HOST:PORT"``.
+        device : {"cpu", "cuda", "auto"}, default "cpu"
+            Where forward and reverse AIS run (:func:`pgm_ebm.partition.ais.rbm_ais` on the
+            bipartite form; on the GPU without collapsed sweeps); the other methods run on
+            the CPU.
 
         Returns
         -------
@@ -702,11 +706,11 @@ class DBM(TransformerMixin, BaseEstimator):
         if method == "ais":
             return rbm_ais(Wb, be, bo, n_chains=n_chains, schedule=schedule, base_bias=base,
                            random_state=random_state, progress=progress, client=client,
-                           scheduler=scheduler)  # fmt: skip
+                           scheduler=scheduler, device=device)  # fmt: skip
         V0 = self.even_states_of_chains() if init is None else init
         return rbm_reverse_ais(Wb, be, bo, V0, schedule=schedule, base_bias=base,
                                random_state=random_state, progress=progress, client=client,
-                               scheduler=scheduler)  # fmt: skip
+                               scheduler=scheduler, device=device)  # fmt: skip
 
     def _found_states_floor(self, init, n_steps, random_state, progress):
         """``log_partition("found-states")``: see :meth:`log_partition`."""
