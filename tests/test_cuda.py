@@ -404,3 +404,29 @@ def test_dbm_ais_on_the_device_gives_the_cpu_estimate(small_blocks):
     assert abs(gpu.log_z - cpu.log_z) <= (0 if _device.simulator() else 1e-5)
     rev = dbm.log_partition("reverse-ais", schedule=sched, random_state=SEED, device="cuda")
     assert rev.settings["device"] == "cuda" and np.isfinite(rev.log_z)
+
+
+@twin
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_rbm_block_gibbs_on_the_device_follows_the_cpu(small_blocks, dtype):
+    from pgm_ebm import BernoulliRBM
+    from pgm_ebm.samplers import get_sampler
+
+    X = (np.random.default_rng(SEED).random((40, 10)) < 0.3).astype(np.uint8)
+    rbm = BernoulliRBM(4, n_iter=3, learning_rate=0.2, random_state=SEED, dtype=dtype).fit(X)
+    kw = dict(n_steps=4, return_probabilities=True, random_state=SEED)
+    cpu_s, cpu_p = rbm.sample(5, **kw)
+    gpu_s, gpu_p = rbm.sample(5, device="cuda", **kw)
+    np.testing.assert_array_equal(gpu_s, cpu_s)
+    np.testing.assert_allclose(gpu_p, cpu_p, rtol=1e-12 if dtype == "float64" else 1e-5)
+    # through the registry at another temperature: the states stay on the device until sync
+    move = get_sampler("block-gibbs", rbm)
+    a = move.init(rbm, 3, random_state=SEED)
+    b = move.init(rbm, 3, random_state=SEED, device="cuda")
+    for state in (a, b):
+        for beta in (0.5, 0.5, 1.0):
+            move.step(rbm, state, [beta] * 3)
+        state.sync()
+    np.testing.assert_array_equal(b.spins, a.spins)
+    np.testing.assert_array_equal(b.streams, a.streams)
+    assert not np.array_equal(a.streams, move.init(rbm, 3, random_state=SEED).streams)

@@ -344,3 +344,43 @@ class RBMTrainer:
         self.streams.copy_to_host(h["streams"])
         if self.centering:
             h["offsets"][1][...] = self.oh.copy_to_host()
+
+
+def block_gibbs_chains(W, b, c, Vs, Vp, streams):
+    """``(advance, sync)`` of RBM block-Gibbs chains on the device: ``W`` (n_hidden,
+    n_visible) and the biases are uploaded once, the visible states ``Vs``, the last visible
+    probabilities ``Vp`` and the ``streams`` stay there between steps; ``sync()`` writes them
+    into these host arrays.  ``advance(betas)`` is one step ``v -> h -> v'`` of every chain at
+    one inverse temperature, as ``samplers.rbm``'s CPU step draws it."""
+    n, n_v = Vs.shape
+    dt = W.dtype
+    dW = cuda.to_device(np.ascontiguousarray(W))
+    db, dc = cuda.to_device(b), cuda.to_device(c)
+    dVs, dVp = cuda.to_device(Vs), cuda.device_array((n, n_v), dt)
+    dS = cuda.to_device(np.ascontiguousarray(streams))
+    H = cuda.device_array((n, W.shape[0]), dt)
+    Hs = cuda.device_array((n, W.shape[0]), dt)
+    scaled = {}  # beta -> the biases times beta, as the CPU step computes them
+
+    def advance(betas):
+        beta = float(betas[0])
+        if np.any(np.asarray(betas) != beta):
+            raise ValueError("block Gibbs steps all chains of an RBM at one beta")
+        if beta == 1:
+            bb, cc = db, dc
+        else:
+            if beta not in scaled:
+                scaled.clear()
+                scaled[beta] = (cuda.to_device(beta * b), cuda.to_device(beta * c))
+            bb, cc = scaled[beta]
+        gemm(dVs, dW, H, trans_b=True)
+        sample_bernoulli(H, cc, dS, Hs, beta)
+        gemm(Hs, dW, dVp)
+        sample_bernoulli(dVp, bb, dS, dVs, beta)
+
+    def sync():
+        dVs.copy_to_host(Vs)
+        dVp.copy_to_host(Vp)
+        dS.copy_to_host(streams)
+
+    return advance, sync

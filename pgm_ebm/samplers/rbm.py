@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm._validation import (
     as_real_array,
@@ -33,12 +34,15 @@ def _fitted(model):
     return W, model.intercept_visible_, model.intercept_hidden_
 
 
-def init_chains(model, n_chains, *, init="random", random_state=None):
+def init_chains(model, n_chains, *, init="random", random_state=None, device="cpu"):
     """Chains of visible states: ``init`` "random" (independent Bernoulli draws with the
     visible biases' probabilities, through the chains' streams) or binary states
-    (n_chains, n_features), copied."""
+    (n_chains, n_features), copied.  ``device="cuda"``: the chains, their streams and the
+    weights stay on the GPU between steps (:func:`pgm_ebm.cuda.rbm.block_gibbs_chains`);
+    the state's ``sync()`` brings the states, ``work["Vp"]`` and the streams back."""
     W, b, c = _fitted(model)
     n_chains = check_positive_int(n_chains, "n_chains")
+    device = resolve_device(device, "the RBM's block Gibbs")
     check_memory(
         n_chains * (16 + 2 * W.itemsize * (W.shape[0] + W.shape[1]) + W.shape[1]),
         f"sampling {n_chains} chains",
@@ -56,6 +60,12 @@ def init_chains(model, n_chains, *, init="random", random_state=None):
             raise ValueError(f"init must have shape {Vs.shape}, got {V.shape}")
         check_unit_interval(V, "init")
         Vs[:] = V
+    if device == "cuda":
+        from pgm_ebm.cuda.rbm import block_gibbs_chains
+
+        advance, sync = block_gibbs_chains(W, b, c, Vs, Vp, streams)
+        return ChainState(spins=Vs, streams=streams, sampler="block-gibbs", advance=advance,
+                          sync=sync, work={"Vp": Vp})  # fmt: skip
     H = np.empty((n_chains, W.shape[0]), dtype=W.dtype)
     Hs = np.empty_like(H)
 
