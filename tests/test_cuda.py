@@ -430,3 +430,25 @@ def test_rbm_block_gibbs_on_the_device_follows_the_cpu(small_blocks, dtype):
     np.testing.assert_array_equal(b.spins, a.spins)
     np.testing.assert_array_equal(b.streams, a.streams)
     assert not np.array_equal(a.streams, move.init(rbm, 3, random_state=SEED).streams)
+
+
+@twin
+def test_dbm_block_gibbs_on_the_device_follows_the_cpu(small_blocks):
+    from pgm_ebm import DBM
+    from pgm_ebm.samplers import get_sampler
+
+    X = (np.random.default_rng(SEED).random((60, 8)) < 0.3).astype(float)
+    params = dict(n_iter=2, pretrain_iter=1, n_chains=4, random_state=SEED, dtype="float64")
+    dbm = DBM([8, 5, 3, 4], **params).fit(X)  # three hidden layers: a middle odd and even
+    cpu = dbm.sample(4, n_steps=3, random_state=SEED)
+    np.testing.assert_array_equal(dbm.sample(4, n_steps=3, random_state=SEED, device="cuda"), cpu)
+    move = get_sampler("block-gibbs", dbm)
+    a = move.init(dbm, 3, random_state=SEED)
+    b = move.init(dbm, 3, random_state=SEED, device="cuda")
+    for state in (a, b):
+        for beta in (0.4, 1.0):
+            move.step(dbm, state, [beta] * 3)
+        state.sync()
+    for la, lb in zip(a.work["layers"], b.work["layers"], strict=True):
+        np.testing.assert_array_equal(lb, la)
+    np.testing.assert_array_equal(b.streams, a.streams)

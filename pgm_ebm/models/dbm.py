@@ -917,7 +917,8 @@ class DBM(TransformerMixin, BaseEstimator):
         return cache[key]
 
     # ------------------------------------------------------------------ sampling
-    def sample(self, n_samples: int = 100, n_steps: int = 1000, *, random_state=None):
+    def sample(self, n_samples: int = 100, n_steps: int = 1000, *, random_state=None,
+               device: str = "cpu"):  # fmt: skip
         """Visible samples of fresh block-Gibbs chains (the registry's ``"block-gibbs"`` sampler
         of the ``"dbm"`` kind).
 
@@ -929,6 +930,9 @@ class DBM(TransformerMixin, BaseEstimator):
             Block-Gibbs steps per chain.
         random_state : None, int or numpy.random.Generator
             Seed; default the estimator's stream.
+        device : {"cpu", "cuda", "auto"}, default "cpu"
+            ``"cuda"``: the chains run on the GPU (the same draws as the CPU's), only the
+            result comes back.
 
         Returns
         -------
@@ -950,10 +954,12 @@ class DBM(TransformerMixin, BaseEstimator):
         n_samples = check_positive_int(n_samples, "n_samples")
         n_steps = check_positive_int(n_steps, "n_steps")
         move = get_sampler("block-gibbs", self)
-        state = move.init(self, n_samples, random_state=self._rng_for(random_state))
+        gpu = {} if device == "cpu" else {"device": device}  # only the built-in takes it
+        state = move.init(self, n_samples, random_state=self._rng_for(random_state), **gpu)
         ones = np.ones(n_samples)
         for _ in range(n_steps):
             move.step(self, state, ones)
+        state.sync()
         return state.spins.astype(np.uint8)
 
     def _rng_for(self, random_state):

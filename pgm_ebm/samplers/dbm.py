@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm._validation import check_memory, check_positive_int
 from pgm_ebm.samplers.registry import Sampler, register
@@ -17,10 +18,13 @@ from pgm_ebm.samplers.result import ChainState
 KIND = "dbm"
 
 
-def init_chains(model, n_chains, *, init="random", random_state=None):
+def init_chains(model, n_chains, *, init="random", random_state=None, device="cpu"):
     """Chains whose layers start as independent draws with the base rates of the data
-    (``base_rate_logit_``), or from ``init``: a list of one binary array per layer."""
+    (``base_rate_logit_``), or from ``init``: a list of one binary array per layer.
+    ``device="cuda"``: the layers and streams stay on the GPU between steps
+    (:func:`pgm_ebm.cuda.rbm.dbm_block_gibbs_chains`); ``sync()`` brings them back."""
     n_chains = check_positive_int(n_chains, "n_chains")
+    device = resolve_device(device, "the DBM's block Gibbs")
     sizes = model.sizes
     check_memory(
         n_chains * (16.0 + 8.0 * sum(sizes)), f"sampling {n_chains} DBM chains", "n_chains"
@@ -42,6 +46,12 @@ def init_chains(model, n_chains, *, init="random", random_state=None):
                 raise ValueError(f"init[{i}] must be binary of shape ({n_chains}, {s})")
             layers.append(a.copy())
     streams = seed_streams(rng, n_chains)
+    if device == "cuda":
+        from pgm_ebm.cuda.rbm import dbm_block_gibbs_chains
+
+        advance, sync = dbm_block_gibbs_chains(model.weights_, model.biases_, layers, streams)
+        return ChainState(spins=layers[0], streams=streams, sampler="block-gibbs",
+                          advance=advance, sync=sync, work={"layers": layers})  # fmt: skip
 
     def advance(betas):
         beta = float(betas[0])
