@@ -4,6 +4,8 @@ In CI the kernels run on Numba's CUDA simulator (tests/conftest.py switches it o
 threads per block, so that the tiny lattices below span several blocks.  Tests marked
 ``cuda`` need a real GPU (``NUMBA_ENABLE_CUDASIM=0 python -m pytest -m cuda``)."""
 
+import shutil
+
 import numpy as np
 import pytest
 from conftest import SEED
@@ -308,6 +310,7 @@ def test_rbm_training_on_the_device_follows_the_cpu(small_blocks, device_updates
     # one epoch on the device, checkpointed, then resumed there for the second
     ckpt = tmp_path / "rbm.npz"
     _rbm_pair(X, dtype, n_iter=1, **kw)[1].fit(X, checkpoint=ckpt)
+    shutil.copy(ckpt, tmp_path / "one_epoch.npz")
     gpu.fit(X, checkpoint=ckpt, resume=True)
     assert gpu.n_iter_ == 2 and len(gpu.history_) == 2 and len(device_updates) == 6
     # the products sum in another order than BLAS: equal to rounding, the draws identical
@@ -316,6 +319,11 @@ def test_rbm_training_on_the_device_follows_the_cpu(small_blocks, device_updates
         np.testing.assert_allclose(gpu.offset_hidden_, cpu.offset_hidden_, rtol=1e-12)
     start = _rbm_pair(X, dtype, n_iter=0, **kw)[0].fit(X)
     assert np.abs(cpu.components_ - start.components_).max() > 1e-4  # it did train
+    # a run checkpointed on the GPU resumes on the CPU (the device is not part of the model)
+    moved = _rbm_pair(X, dtype, n_iter=2, **kw)[0]
+    moved.fit(X, checkpoint=tmp_path / "one_epoch.npz", resume=True)
+    assert moved.n_iter_ == 2
+    _assert_same_training(cpu, moved, 1e-12 if dtype == "float64" else 1e-5)
 
 
 @twin

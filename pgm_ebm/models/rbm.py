@@ -1516,7 +1516,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         meta = read_model_meta(path, arrays, type(self).__name__, FORMAT_VERSION)
         saved = params_from_meta(path, meta, type(self), _check)
         mine = self._meta()["params"]
-        diff = {k for k in mine if k not in ("verbose", "n_iter") and saved.get(k) != mine[k]}
+        # where a run continues (device) does not change the model: a GPU run resumes on the
+        # CPU and back
+        same = ("verbose", "n_iter", "device")
+        diff = {k for k in mine if k not in same and saved.get(k) != mine[k]}
         if diff:
             raise ValueError(
                 f"{path}: checkpoint was written with other parameters: "
