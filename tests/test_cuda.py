@@ -460,3 +460,39 @@ def test_dbm_block_gibbs_on_the_device_follows_the_cpu(small_blocks):
     for la, lb in zip(a.work["layers"], b.work["layers"], strict=True):
         np.testing.assert_array_equal(lb, la)
     np.testing.assert_array_equal(b.streams, a.streams)
+
+
+@twin
+@pytest.mark.parametrize(
+    "sizes, kw",
+    [
+        ([10, 6, 4], dict(centering=True, momentum=0.5, weight_decay=1e-3, k=2, max_iter=4)),
+        ([8, 5, 3, 4], dict(centering=False, momentum=0.0, max_iter=3)),  # a middle layer
+    ],
+)
+def test_dbm_training_on_the_device_follows_the_cpu(small_blocks, tmp_path, sizes, kw):
+    from pgm_ebm import DBM
+
+    X = (np.random.default_rng(SEED).random((25, sizes[0])) < 0.3).astype(float)
+    params = dict(n_iter=2, pretrain_iter=1, n_chains=4, batch_size=10, learning_rate=0.05,
+                  dtype="float64", random_state=SEED, **kw)  # fmt: skip
+    cpu = DBM(sizes, **params).fit(X)
+    ckpt = tmp_path / "dbm.npz"
+    DBM(sizes, **{**params, "n_iter": 1}, device="cuda").fit(X, checkpoint=ckpt)
+    gpu = DBM(sizes, **params, device="cuda").fit(X, checkpoint=ckpt, resume=True)
+    assert gpu.n_iter_ == 2 and gpu._train_device == "cuda"
+    for name in ("weights_", "biases_", "offsets_"):
+        for a, b in zip(getattr(gpu, name), getattr(cpu, name), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    for a, b in zip(gpu.chains_, cpu.chains_, strict=True):
+        np.testing.assert_array_equal(a, b)  # the same draws
+    np.testing.assert_array_equal(gpu._streams, cpu._streams)
+    for hg, hc in zip(gpu.history_, cpu.history_, strict=True):
+        assert (hg["mf_iter_mean"], hg["mf_converged"]) == (hc["mf_iter_mean"], hc["mf_converged"])
+    start = DBM(sizes, **{**params, "n_iter": 0}).fit(X)
+    assert np.abs(cpu.weights_[0] - start.weights_[0]).max() > 1e-4  # it did train
+    # partial_fit on the device continues as on the CPU
+    gpu.partial_fit(X[:7])
+    cpu.partial_fit(X[:7])
+    np.testing.assert_allclose(gpu.weights_[1], cpu.weights_[1], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(gpu._streams, cpu._streams)

@@ -395,12 +395,11 @@ def test_wrong_feature_count_and_non_binary_scoring():
         ("lr_schedule", "cosine"),
         ("dtype", "int8"),
         ("device", "tpu"),
-        ("device", "cuda"),
         ("n_chains", 0),
     ],
 )
 def test_bad_parameters_name_the_argument(param, value):
-    with pytest.raises(ValueError, match=param if param != "device" or value != "cuda" else "cuda"):
+    with pytest.raises(ValueError, match=param):
         BernoulliRBM(**{param: value}).fit(_data())
 
 

@@ -31,6 +31,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pgm_ebm._blas import gemm
+from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm._threads import numba_threads
 from pgm_ebm._validation import (
@@ -168,6 +169,12 @@ class DBM(TransformerMixin, BaseEstimator):
     transform_layers : {"top", "all"}, default "top"
         What :meth:`transform` returns: the top layer's mean-field means, or every hidden
         layer's side by side.
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        Where the joint training of :meth:`fit` and :meth:`partial_fit` runs: ``"cuda"`` on
+        an NVIDIA GPU (:mod:`pgm_ebm.cuda.dbm`: data, parameters and chains stay on the
+        device; the CPU's draws, its parameters to rounding), raising
+        :class:`~pgm_ebm.CUDAUnavailableError` without one; ``"auto"``: a usable GPU, else
+        the CPU. Pretraining, inference and evaluation run on the CPU.
 
     Attributes
     ----------
@@ -218,6 +225,7 @@ class DBM(TransformerMixin, BaseEstimator):
         random_state=None,
         progress: bool = False,
         transform_layers: str = "top",
+        device: str = "cpu",
     ):
         self.layer_sizes = layer_sizes
         self.learning_rate = learning_rate
@@ -239,6 +247,7 @@ class DBM(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.progress = progress
         self.transform_layers = transform_layers
+        self.device = device
 
     @classmethod
     def from_parameters(cls, weights, biases, *, n_chains: int = 100, random_state=None,
@@ -338,6 +347,7 @@ class DBM(TransformerMixin, BaseEstimator):
         check_choice(self.transform_layers, "transform_layers", ("top", "all"))
         if not isinstance(self.progress, (bool, np.bool_)):
             raise ValueError(f"progress must be True or False, got {self.progress!r}")
+        self._train_device = resolve_device(self.device, "DBM.fit")
         return np.dtype(self.dtype)
 
     @property
@@ -1305,7 +1315,12 @@ class DBM(TransformerMixin, BaseEstimator):
                 self.pretrain_iter = pre
             self.n_features_in_ = X.shape[1]
         stats = {"mf_iter": [], "mf_converged": []}
-        self._update(X.astype(dt), self.learning_rate, stats)
+        trainer = self._trainer(X)
+        if trainer is None:
+            self._update(X.astype(dt), self.learning_rate, stats)
+        else:
+            trainer.update(self._settings(), self.learning_rate)
+            trainer.sync()
         return self
 
     def _snapshot(self):
@@ -1322,12 +1337,36 @@ class DBM(TransformerMixin, BaseEstimator):
         self.weights_, self.biases_, self.offsets_, self._velocity, self.chains_, s = snap
         self._streams = s
 
+    def _settings(self):
+        names = ("k", "momentum", "weight_decay", "centering", "offset_rate", "max_iter",
+                 "tol", "damping")  # fmt: skip
+        return {k: getattr(self, k) for k in names}
+
+    def _trainer(self, X):
+        """The device trainer (:class:`pgm_ebm.cuda.dbm.DBMTrainer`) when training runs on
+        the GPU, else None."""
+        if self.__dict__.get("_train_device", "cpu") != "cuda":
+            return None
+        from pgm_ebm.cuda.dbm import DBMTrainer
+
+        state = {
+            "weights": self.weights_,
+            "biases": self.biases_,
+            "offsets": self.offsets_,
+            "velocity": self._velocity,
+            "chains": self.chains_,
+            "streams": self._streams,
+        }
+        return DBMTrainer(state, X)
+
     def _train(self, X, dt, checkpoint):
         from tqdm.auto import tqdm
 
         n = len(X)
         check_memory(32.0 * self.batch_size * sum(self.sizes), "joint training", "batch_size")
         Xd = X.astype(dt)
+        trainer = self._trainer(Xd) if self.n_iter_ < self.n_iter else None
+        settings = self._settings()
         bar = tqdm(total=self.n_iter, initial=self.n_iter_, disable=not self.progress, desc="DBM")
         try:
             while self.n_iter_ < self.n_iter:
@@ -1340,7 +1379,14 @@ class DBM(TransformerMixin, BaseEstimator):
                 try:  # overflow is caught below as a divergence, not warned batch by batch
                     with np.errstate(over="ignore", invalid="ignore"):
                         for s in range(0, n, self.batch_size):
-                            self._update(Xd[order[s : s + self.batch_size]], lr, stats)
+                            if trainer is None:
+                                self._update(Xd[order[s : s + self.batch_size]], lr, stats)
+                                continue
+                            it, ok = trainer.update(settings, lr, order[s : s + self.batch_size])
+                            stats["mf_iter"].append(it)
+                            stats["mf_converged"].append(ok)
+                        if trainer is not None:
+                            trainer.sync()
                 except KeyboardInterrupt:
                     self._restore(snap)
                     self.stop_reason_ = "interrupted"
@@ -1569,7 +1615,8 @@ class DBM(TransformerMixin, BaseEstimator):
         meta = read_model_meta(path, arrays, type(self).__name__, FORMAT_VERSION)
         saved = params_from_meta(path, meta, type(self), _check)
         mine = self._meta()["params"]
-        diff = {k for k in mine if k not in ("progress", "n_iter") and saved.get(k) != mine[k]}
+        same = ("progress", "n_iter", "device")  # where a run continues is not the model
+        diff = {k for k in mine if k not in same and saved.get(k) != mine[k]}
         if diff:
             raise ValueError(
                 f"{path}: checkpoint was written with other parameters: "
