@@ -25,25 +25,12 @@ from pgm_ebm.cuda._streams import madd64
 from pgm_ebm.cuda.block_gibbs import _draw_row, sample_bernoulli, sig32
 from pgm_ebm.cuda.rbm import gemm
 from pgm_ebm.kernels import _math
+from pgm_ebm.kernels import block_gibbs as _bg
 from pgm_ebm.kernels.block_gibbs import SERIES_LIMIT
 
 softplus64 = _dev(_math.softplus.py_func)
-_C6 = np.float32(1.0 / 6.0)
-_C24 = np.float32(1.0 / 24.0)
-_C120 = np.float32(1.0 / 120.0)
-
-
-@_dev
-def _softplus_step(p, x):
-    """``kernels.block_gibbs._softplus_step``: the fifth-order series, in float32."""
-    one = np.float32(1.0)
-    s = p * (one - p)
-    r = one - np.float32(2.0) * p
-    t = s * (one - np.float32(12.0) * s) * r * _C120
-    t = s * (one - np.float32(6.0) * s) * _C24 - x * t
-    t = s * r * _C6 - x * t
-    t = s * np.float32(0.5) - x * t
-    return x * (p - x * t)
+# the CPU kernel's fifth-order series, compiled from the same plain-Python definition
+_softplus_step = _dev(_bg._softplus_step.py_func)
 
 
 @cuda.jit

@@ -23,6 +23,7 @@ from numba import cuda
 from pgm_ebm.cuda import blocks
 from pgm_ebm.cuda.block_gibbs import sample_bernoulli, sig32, sig64
 from pgm_ebm.cuda.rbm import (
+    _apply_velocity,
     _colmean,
     _gather,
     _matvec,
@@ -92,16 +93,6 @@ def _momentum(vel, g, m):
 
 
 @cuda.jit
-def _decay_step(W, vel, decay):
-    """``vel -= decay W; W += vel``."""
-    r, j = cuda.grid(2)
-    if r < W.shape[0] and j < W.shape[1]:
-        v = vel[r, j] - decay * W[r, j]
-        vel[r, j] = v
-        W[r, j] += v
-
-
-@cuda.jit
 def _bias_follow(b, v, d_row, d_col, has_row, has_col):
     """``b += v - d_row - d_col`` (each only where the layer has that neighbour)."""
     j = cuda.grid(1)
@@ -112,6 +103,21 @@ def _bias_follow(b, v, d_row, d_col, has_row, has_col):
         if has_col:
             x -= d_col[j]
         b[j] += x
+
+
+def gibbs_step(W, b, xs, streams, pre, beta):
+    """``DBM.gibbs_step`` on device arrays: the odd layers given the even ones, then the even
+    given the odd (``pre``: one (n, n_l) scratch array per layer)."""
+    top = len(xs) - 1
+    for parity in (1, 0):
+        for i in range(parity, top + 1, 2):
+            if i > 0:
+                gemm(xs[i - 1], W[i - 1], pre[i])
+                if i < top:
+                    gemm(xs[i + 1], W[i], pre[i], trans_b=True, beta=1.0)
+            else:
+                gemm(xs[1], W[0], pre[0], trans_b=True)
+            sample_bernoulli(pre[i], b[i], streams, xs[i], beta)
 
 
 class DBMTrainer:
@@ -182,7 +188,6 @@ class DBMTrainer:
             xs.append(mu)
         change, it = np.inf, 0
         if L > 1:
-            extra_buf = {}
             while it < max_iter:
                 it += 1
                 change = 0.0
@@ -197,9 +202,7 @@ class DBMTrainer:
                             if i == 1:
                                 gemm(xs[i + 1], W[i], pre, trans_b=True)
                             else:
-                                extra = extra_buf.setdefault(
-                                    i, self._buf(f"extra{i}", n, self.sizes[i])
-                                )
+                                extra = self._buf(f"extra{i}", n, self.sizes[i])
                                 gemm(xs[i + 1], W[i], extra, trans_b=True)
                         c = self._mf_update(pre, extra, b[i], xs[i], damping)
                         change = max(change, c)
@@ -209,21 +212,11 @@ class DBMTrainer:
             change, it = 0.0, 1
         return xs[1:], it, change
 
-    def gibbs(self, beta=1.0):
+    def gibbs(self):
         """``DBM.gibbs_step`` of the persistent chains on the device (beta 1)."""
-        xs, W, b = self.chains, self.W, self.b
-        top = len(xs) - 1
-        n = xs[0].shape[0]
-        for parity in (1, 0):
-            for i in range(parity, top + 1, 2):
-                pre = self._buf(f"gpre{i}", n, self.sizes[i])
-                if i > 0:
-                    gemm(xs[i - 1], W[i - 1], pre)
-                    if i < top:
-                        gemm(xs[i + 1], W[i], pre, trans_b=True, beta=1.0)
-                else:
-                    gemm(xs[1], W[0], pre, trans_b=True)
-                sample_bernoulli(pre, b[i], self.streams, xs[i], beta)
+        n = self.chains[0].shape[0]
+        pre = [self._buf(f"gpre{i}", n, s) for i, s in enumerate(self.sizes)]
+        gibbs_step(self.W, self.b, self.chains, self.streams, pre, 1.0)
 
     def update(self, settings, lr, rows=None):
         """One joint-training update on the batch ``X[rows]`` (all of X if rows is None):
@@ -252,9 +245,12 @@ class DBMTrainer:
             _centered_rows[blocks2d(nb, self.sizes[i])](data[i], o[i], r, 0)
             _centered_rows[blocks2d(nc, self.sizes[i])](model[i], o[i], r, nb)
             rows_c.append(r)
-        w_host = np.empty(nb + nc, self.dt)
-        w_host[:nb], w_host[nb:] = lr / nb, -lr / nc
-        w = cuda.to_device(w_host)
+        key = (nb, nc, lr)
+        if self._bufs.get("w_key") != key:  # uploaded once per epoch, not per batch
+            w_host = np.empty(nb + nc, self.dt)
+            w_host[:nb], w_host[nb:] = lr / nb, -lr / nc
+            self._bufs["w"], self._bufs["w_key"] = cuda.to_device(w_host), key
+        w = self._bufs["w"]
         for i in range(L + 1):  # bias steps: lr * (data mean - model mean)
             g = self._buf(f"g{i}", self.sizes[i])
             _weighted_colsum[blocks(self.sizes[i])](rows_c[i], w, g)
@@ -267,7 +263,7 @@ class DBMTrainer:
             right.copy_to_device(rows_c[i + 1])
             _shift_scale[blocks2d(*right.shape)](right, w, w, False, True)
             gemm(rows_c[i], right, vel[i], trans_a=True, alpha=1.0, beta=float(m))
-            _decay_step[blocks2d(*W[i].shape)](W[i], vel[i], decay)
+            _apply_velocity[blocks2d(*W[i].shape)](W[i], vel[i], decay)
             _matvec[blocks(self.sizes[i])](vel[i], o[i + 1], d_row[i])
             _weighted_colsum[blocks(self.sizes[i + 1])](vel[i], o[i], d_col[i + 1])
         for i in range(L + 1):  # the plain biases follow the centered step
@@ -289,3 +285,39 @@ class DBMTrainer:
             for d, a in zip(dev, h[group], strict=True):
                 a[...] = d.copy_to_host()
         self.streams.copy_to_host(h["streams"])
+
+
+def dbm_block_gibbs_chains(weights, biases, layers, streams):
+    """``(advance, sync)`` of DBM block-Gibbs chains on the device (the twin of
+    ``DBM.gibbs_step``): the weights and biases are uploaded once, every layer's states and
+    the streams stay there between steps; ``sync()`` writes them into ``layers`` and
+    ``streams``.  ``advance(betas)``: the odd layers given the even ones, then the even
+    given the odd, at one inverse temperature."""
+    n = len(layers[0])
+    dt = weights[0].dtype
+    dW = [cuda.to_device(np.ascontiguousarray(w)) for w in weights]
+    db = [cuda.to_device(x) for x in biases]
+    dx = [cuda.to_device(np.ascontiguousarray(x)) for x in layers]
+    dS = cuda.to_device(np.ascontiguousarray(streams))
+    pre = [cuda.device_array((n, x.shape[1]), dt) for x in layers]
+    scaled = {}  # beta -> the biases times beta, as the CPU step computes them
+
+    def advance(betas):
+        beta = float(betas[0])
+        if np.any(np.asarray(betas) != beta):
+            raise ValueError("block Gibbs steps all chains of a DBM at one beta")
+        if beta == 1:
+            bias = db
+        else:
+            if beta not in scaled:
+                scaled.clear()
+                scaled[beta] = [cuda.to_device((beta * x).astype(x.dtype)) for x in biases]
+            bias = scaled[beta]
+        gibbs_step(dW, bias, dx, dS, pre, beta)
+
+    def sync():
+        for d, h in zip(dx, layers, strict=True):
+            d.copy_to_host(h)
+        dS.copy_to_host(streams)
+
+    return advance, sync

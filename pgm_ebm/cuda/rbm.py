@@ -89,18 +89,18 @@ def _scale(A, s):
         A[r, j] *= s
 
 
-@cuda.jit
-def _bias_sigmoid32(A, bias):
-    r, j = cuda.grid(2)
-    if r < A.shape[0] and j < A.shape[1]:
-        A[r, j] = sig32(A[r, j] + bias[j])
+def _bias_sigmoid_kernel(sig):
+    @cuda.jit
+    def bias_sigmoid(A, bias):
+        r, j = cuda.grid(2)
+        if r < A.shape[0] and j < A.shape[1]:
+            A[r, j] = sig(A[r, j] + bias[j])
+
+    return bias_sigmoid
 
 
-@cuda.jit
-def _bias_sigmoid64(A, bias):
-    r, j = cuda.grid(2)
-    if r < A.shape[0] and j < A.shape[1]:
-        A[r, j] = sig64(A[r, j] + bias[j])
+_bias_sigmoid32 = _bias_sigmoid_kernel(sig32)
+_bias_sigmoid64 = _bias_sigmoid_kernel(sig64)
 
 
 @cuda.jit
@@ -381,51 +381,6 @@ def block_gibbs_chains(W, b, c, Vs, Vp, streams):
     def sync():
         dVs.copy_to_host(Vs)
         dVp.copy_to_host(Vp)
-        dS.copy_to_host(streams)
-
-    return advance, sync
-
-
-def dbm_block_gibbs_chains(weights, biases, layers, streams):
-    """``(advance, sync)`` of DBM block-Gibbs chains on the device (the twin of
-    ``DBM.gibbs_step``): the weights and biases are uploaded once, every layer's states and
-    the streams stay there between steps; ``sync()`` writes them into ``layers`` and
-    ``streams``.  ``advance(betas)``: the odd layers given the even ones, then the even
-    given the odd, at one inverse temperature."""
-    n = len(layers[0])
-    dt = weights[0].dtype
-    dW = [cuda.to_device(np.ascontiguousarray(w)) for w in weights]
-    db = [cuda.to_device(x) for x in biases]
-    dx = [cuda.to_device(np.ascontiguousarray(x)) for x in layers]
-    dS = cuda.to_device(np.ascontiguousarray(streams))
-    pre = [cuda.device_array((n, x.shape[1]), dt) for x in layers]
-    scaled = {}  # beta -> the biases times beta, as the CPU step computes them
-    top = len(layers) - 1
-
-    def advance(betas):
-        beta = float(betas[0])
-        if np.any(np.asarray(betas) != beta):
-            raise ValueError("block Gibbs steps all chains of a DBM at one beta")
-        if beta == 1:
-            bias = db
-        else:
-            if beta not in scaled:
-                scaled.clear()
-                scaled[beta] = [cuda.to_device((beta * x).astype(x.dtype)) for x in biases]
-            bias = scaled[beta]
-        for parity in (1, 0):
-            for i in range(parity, top + 1, 2):
-                if i > 0:
-                    gemm(dx[i - 1], dW[i - 1], pre[i])
-                    if i < top:
-                        gemm(dx[i + 1], dW[i], pre[i], trans_b=True, beta=1.0)
-                else:
-                    gemm(dx[1], dW[0], pre[0], trans_b=True)
-                sample_bernoulli(pre[i], bias[i], dS, dx[i], beta)
-
-    def sync():
-        for d, h in zip(dx, layers, strict=True):
-            d.copy_to_host(h)
         dS.copy_to_host(streams)
 
     return advance, sync

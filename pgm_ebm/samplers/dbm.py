@@ -22,7 +22,7 @@ def init_chains(model, n_chains, *, init="random", random_state=None, device="cp
     """Chains whose layers start as independent draws with the base rates of the data
     (``base_rate_logit_``), or from ``init``: a list of one binary array per layer.
     ``device="cuda"``: the layers and streams stay on the GPU between steps
-    (:func:`pgm_ebm.cuda.rbm.dbm_block_gibbs_chains`); ``sync()`` brings them back."""
+    (:func:`pgm_ebm.cuda.dbm.dbm_block_gibbs_chains`); ``sync()`` brings them back."""
     n_chains = check_positive_int(n_chains, "n_chains")
     device = resolve_device(device, "the DBM's block Gibbs")
     sizes = model.sizes
@@ -47,7 +47,7 @@ def init_chains(model, n_chains, *, init="random", random_state=None, device="cp
             layers.append(a.copy())
     streams = seed_streams(rng, n_chains)
     if device == "cuda":
-        from pgm_ebm.cuda.rbm import dbm_block_gibbs_chains
+        from pgm_ebm.cuda.dbm import dbm_block_gibbs_chains
 
         advance, sync = dbm_block_gibbs_chains(model.weights_, model.biases_, layers, streams)
         return ChainState(spins=layers[0], streams=streams, sampler="block-gibbs",
