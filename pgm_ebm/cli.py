@@ -57,6 +57,8 @@ def _cmd_fit(args) -> int:
     else:
         params = recipe_params(args.preset, {k: getattr(args, k) for k in RECIPE_SETTINGS})
         seed = args.seed
+    if args.device is not None:  # where the run goes on; a resumed run may change it
+        params["device"] = args.device
     logging.getLogger("pgm_ebm").info("training with parameters %s", params)
     model, metrics = fit_recipe(
         params,
@@ -189,6 +191,8 @@ def _cmd_dbm_fit(args) -> int:
         over["layer_sizes"] = args.layers
         params = dbm_params(args.preset, over)
         seed = args.seed
+    if args.device is not None:
+        params["device"] = args.device
     model, metrics = fit_dbm(
         params, data=args.data, data_home=args.data_home, limit=args.limit,
         eval_limit=args.eval_limit, random_state=seed, checkpoint=ckpt, resume=args.resume,
@@ -253,6 +257,15 @@ def _cmd_dbm_evaluate(args) -> int:
     out = evaluate_dbm(model, X, desc, random_state=args.seed, scheduler=args.scheduler)
     print(json.dumps(out, indent=2))
     return 0
+
+
+def _device_arg(parser, what: str) -> None:
+    parser.add_argument(
+        "--device",
+        choices=("cpu", "cuda", "auto"),
+        help=f"cuda: {what}; auto: the GPU if usable; default cpu (with --resume: the "
+        "checkpoint's)",
+    )
 
 
 def _on_off(text: str) -> bool:
@@ -686,6 +699,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="centered gradient (Melchior et al. 2016; default: the preset's)",
     )
     f.add_argument("--seed", type=_count(0), default=0, help="random seed")
+    _device_arg(f, "training on the GPU (the cuda extra)")
     f.add_argument(
         "--eval-limit", type=_count(), default=None, help="evaluate on N random test images"
     )
@@ -814,6 +828,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--centering", type=_on_off, metavar="{on,off}", help="default: the preset's (on)"
     )
     df.add_argument("--seed", type=_count(0), default=0, help="random seed")
+    _device_arg(df, "pretraining and joint training on the GPU (the cuda extra)")
     df.add_argument("--eval-limit", type=_count(), default=None, help="evaluate on N test images")
     df.add_argument("--out", default="runs/dbm", help="output folder")
     df.add_argument("--resume", action="store_true", help="continue OUT/checkpoint.npz")

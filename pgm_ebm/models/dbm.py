@@ -174,7 +174,9 @@ class DBM(TransformerMixin, BaseEstimator):
         an NVIDIA GPU (:mod:`pgm_ebm.cuda.dbm`: data, parameters and chains stay on the
         device; the CPU's draws, its parameters to rounding), raising
         :class:`~pgm_ebm.CUDAUnavailableError` without one; ``"auto"``: a usable GPU, else
-        the CPU. Pretraining, inference and evaluation run on the CPU.
+        the CPU. The greedy pretraining runs on the same device (each RBM through
+        ``BernoulliRBM(device="cuda")``, in float32 as on the CPU); inference and evaluation
+        run on the CPU.
 
     Attributes
     ----------
@@ -999,6 +1001,7 @@ class DBM(TransformerMixin, BaseEstimator):
                 X, sizes[1:], dbm=True, random_state=int(rng.integers(2**31)),
                 n_iter=self.pretrain_iter, learning_rate=self.pretrain_learning_rate,
                 batch_size=self.batch_size, verbose=int(self.progress),
+                device=self._train_device,
             )  # fmt: skip
             self.weights_ = [np.ascontiguousarray(w.T, dtype=dt) for w in st.weights]
             self.biases_ = [np.asarray(b, dtype=dt) for b in st.biases]
