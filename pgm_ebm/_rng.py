@@ -113,6 +113,7 @@ next_uint64, uniform32, uniform64 = make_draws(step, to_uniform32, to_uniform64,
 #: the plain-Python functions, for other targets to compile (pgm_ebm.cuda makes them CUDA
 #: device functions, so its kernels step the streams exactly as the CPU kernels do)
 step_py, to_uniform32_py, to_uniform32_low_py = _step, _to_uniform32, _to_uniform32_low
+to_uniform64_py = _to_uniform64
 #: the same draws, uncompiled (tests compare them with the compiled ones)
 _next_uint64 = make_draws(_step, _to_uniform32, _to_uniform64)[0]
 

@@ -17,6 +17,7 @@ device = cuda.jit(device=True)
 step = device(_rng.step_py)
 to_u32 = device(_rng.to_uniform32_py)
 to_u32_low = device(_rng.to_uniform32_low_py)
+to_u64 = device(_rng.to_uniform64_py)
 
 if _device.simulator():  # no libdevice there: NumPy scalars round each operation
 

@@ -88,6 +88,8 @@ _sigmoid32_jit = retarget(_sigmoid32, _inline, _madd=_madd_jit, _tanh32=_tanh32_
 #: the plain-Python float32 / float64 sigmoids and the tanh they use, for other targets to
 #: compile (pgm_ebm.cuda makes them device functions: the same bits as the CPU kernels)
 tanh32_py, sigmoid32_py, sigmoid64_py = _tanh32, _sigmoid32, _sigmoid64
+#: the unfused ``a * b + c``: plain Python (for other targets to replace) and compiled
+madd_py, madd_jit = _madd, _madd_jit
 
 
 @overload(sigmoid, inline="always")

@@ -4,9 +4,11 @@ Units are int8, either {0, 1} (``spin=False``) or {-1, +1} (``spin=True``).  The
 local field of unit i is ``b_i + sum_j J_ij x_j``; ``p(x_i = up | rest)`` is
 ``sigmoid(field)`` for {0, 1} units and ``sigmoid(2 field)`` for spins.
 
-Randomness: sequential and random-scan sweeps use one stream per chain
-(``streams[c]``); the graph-coloured sweep one stream per (chain, unit)
-(``streams[c * n + i]``) so that units of a colour can be updated in parallel.
+Sequential and random-scan sweeps are heat bath at beta = 1 with one stream per chain
+(``streams[c]``); the graph-coloured sweeps run heat bath or Metropolis at an inverse
+temperature per sweep (annealing) with one stream per (chain, unit) (``streams[c * n + i]``),
+so that the units of a colour can be updated in parallel, on the CPU and on the GPU
+(:mod:`pgm_ebm.cuda.gibbs` compiles the same update).
 """
 
 import math
@@ -15,23 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from pgm_ebm._rng import step, to_uniform32, to_uniform64
-from pgm_ebm.kernels._math import sigmoid
-
-
-@njit(inline="always", cache=True)
-def _field(i, x, indptr, indices, data, b):
-    f = b[i]
-    for k in range(indptr[i], indptr[i + 1]):
-        f += data[k] * x[indices[k]]
-    return f
-
-
-@njit(inline="always", cache=True)
-def _resample(x, i, f, u, spin):
-    if spin:
-        x[i] = 1 if u < 1.0 / (1.0 + math.exp(-2.0 * f)) else -1
-    else:
-        x[i] = 1 if u < 1.0 / (1.0 + math.exp(-f)) else 0
+from pgm_ebm.kernels._math import madd_jit, retarget, sigmoid
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -45,7 +31,8 @@ def _gibbs_sequential(X, indptr, indices, data, b, spin, n_sweeps, streams):
         for _ in range(n_sweeps):
             for i in range(n):
                 bits, s0, s1 = step(s0, s1)
-                _resample(x, i, _field(i, x, indptr, indices, data, b), to_uniform64(bits), spin)
+                f = _csr_field(x, i, indptr, indices, data, b)
+                x[i] = _new_state(x[i], f, to_uniform64(bits), spin, True, 1.0)
         streams[c, 0] = s0
         streams[c, 1] = s1
 
@@ -62,30 +49,99 @@ def _gibbs_random_scan(X, indptr, indices, data, b, spin, n_sweeps, streams):
             bits, s0, s1 = step(s0, s1)
             i = min(int(to_uniform64(bits) * n), n - 1)
             bits, s0, s1 = step(s0, s1)
-            _resample(x, i, _field(i, x, indptr, indices, data, b), to_uniform64(bits), spin)
+            f = _csr_field(x, i, indptr, indices, data, b)
+            x[i] = _new_state(x[i], f, to_uniform64(bits), spin, True, 1.0)
         streams[c, 0] = s0
         streams[c, 1] = s1
 
 
+# The coloured sweep's pieces, plain Python compiled here for the CPU and in
+# pgm_ebm.cuda.gibbs for the GPU (``retarget`` binds ``madd`` and ``unit_field`` per target).
+# A field function takes the couplings as three arrays: CSR (indptr, indices, data) or a
+# dense J with two unused slots, so that one update and one energy serve both layouts.
+madd = unit_field = None
+
+
+def csr_field_py(x, i, indptr, indices, data, b):
+    """Local field ``b_i + sum_j J_ij x_j`` of unit ``i`` from CSR couplings, summed in
+    index order with an unfused ``madd`` (a GPU compiler would otherwise fuse it)."""
+    f = b[i]
+    for k in range(indptr[i], indptr[i + 1]):
+        f = madd(data[k], np.float64(x[indices[k]]), f)
+    return f
+
+
+def dense_field_py(x, i, J, unused_indices, unused_data, b):
+    """:func:`csr_field_py` from a dense J (the other two arrays are not read): the zero
+    couplings add +-0.0, so with the CSR form's sorted indices the sum has the same bits."""
+    f = b[i]
+    row = J[i]
+    for j in range(x.shape[0]):
+        f = madd(row[j], np.float64(x[j]), f)
+    return f
+
+
+def colored_new_state_py(xi, f, u, spin, heatbath, beta):
+    """The new state of a unit (state ``xi``, field ``f``) given the float64 uniform ``u``:
+    heat bath, up with probability ``sigmoid(beta g)`` (``g = 2 f`` for spins, ``f`` for
+    {0, 1} units), or Metropolis, the flip accepted when ``u < exp(-beta dE)``."""
+    if heatbath:
+        g = 2.0 * f if spin else f
+        z = -beta * g
+        # past 709 exp overflows (an error in plain Python); the probability is < 1e-307
+        p_up = 0.0 if z > 709.0 else 1.0 / (1.0 + math.exp(z))
+        return 1 if u < p_up else (-1 if spin else 0)
+    d = -2 * xi if spin else 1 - 2 * xi  # the change a flip makes
+    z = beta * d * f  # -beta dE (dE = -d f)
+    if z >= 0.0 or u < math.exp(z):
+        return xi + d
+    return xi
+
+
+def colored_energy_py(x, A, B, C, b):
+    """``(E(x), sum of x)`` of one chain, the energy summed unit by unit from the fields."""
+    e = 0.0
+    m = 0
+    for i in range(x.shape[0]):
+        f = unit_field(x, i, A, B, C, b)
+        e -= 0.5 * x[i] * (f + b[i])
+        m += x[i]
+    return e, m
+
+
+_inline = njit(inline="always", cache=True)
+_csr_field = retarget(csr_field_py, _inline, madd=madd_jit)
+_new_state = _inline(colored_new_state_py)
+_energy = retarget(colored_energy_py, _inline, unit_field=_csr_field)
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
-def _gibbs_colored(X, indptr, indices, data, b, spin, color_ptr, color_units, n_sweeps, streams):
-    """Graph-coloured sweeps: the units of one colour are conditionally independent, so
-    they are updated together, in parallel over (chain, unit) pairs."""
+def _colored_sweeps(X, indptr, indices, data, b, spin, heatbath, betas, color_ptr, color_units,
+                    streams, trace, mtrace, record):  # fmt: skip
+    """Graph-coloured sweeps at the inverse temperatures ``betas[t]``: the units of one
+    colour are conditionally independent, so they are updated together, in parallel over
+    (chain, unit) pairs, unit ``i`` of chain ``c`` drawing from ``streams[c * n + i]``.
+    With ``record``, ``trace[t, c]`` / ``mtrace[t, c]`` receive each chain's energy and sum of
+    units after sweep ``t``."""
     n_chains, n = X.shape
     n_colors = color_ptr.shape[0] - 1
-    for _ in range(n_sweeps):
+    for t in range(betas.shape[0]):
+        beta = betas[t]
         for col in range(n_colors):
             lo = color_ptr[col]
             m = color_ptr[col + 1] - lo
-            for t in prange(n_chains * m):
-                c = t // m
-                i = color_units[lo + t % m]
+            for r in prange(n_chains * m):
+                c = r // m
+                i = color_units[lo + r % m]
                 q = c * n + i
                 bits, s0, s1 = step(streams[q, 0], streams[q, 1])
                 streams[q, 0] = s0
                 streams[q, 1] = s1
-                x = X[c]
-                _resample(x, i, _field(i, x, indptr, indices, data, b), to_uniform64(bits), spin)
+                f = _csr_field(X[c], i, indptr, indices, data, b)
+                X[c, i] = _new_state(X[c, i], f, to_uniform64(bits), spin, heatbath, beta)
+        if record:
+            for c in prange(n_chains):
+                trace[t, c], mtrace[t, c] = _energy(X[c], indptr, indices, data, b)
 
 
 def greedy_coloring(indptr, indices, n):

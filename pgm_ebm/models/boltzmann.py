@@ -423,18 +423,21 @@ class BoltzmannMachine:
             Independent chains.
         scan : {"sequential", "random", "colored"}
             Order of the single-unit updates: units in order, ``n`` uniformly chosen units
-            per sweep, or by greedy graph colouring (units of a colour in parallel; the
-            colouring is computed once per model).  ``"random"`` and ``"colored"`` are for
-            heat-bath sampling at ``beta = 1``.
+            per sweep, or by greedy graph colouring (units of a colour in parallel, one
+            stream per chain and unit; the colouring is computed once per model).
+            ``"random"`` is for heat-bath sampling at ``beta = 1``; ``"colored"`` takes every
+            sampler, ``beta``, ``beta_schedule`` and ``return_trace``.
         random_state : None, int or numpy.random.Generator
             Seed of the starting states and of the chains' streams.
         init : array of shape (n,) or (n_chains, n), optional
             Starting states; default: uniformly random.
         device : {"cpu", "cuda", "auto"}
-            ``"cuda"``: the sweeps of models with integer couplings and biases (+-J spin
-            glasses, integer QUBOs) with ``sampler``, ``beta``, ``beta_schedule`` or
-            ``return_trace`` run on the GPU (:mod:`pgm_ebm.cuda.anneal`, the ``cuda``
-            extra), with the CPU's bits for the same seed; other cases raise ValueError.
+            ``"cuda"`` (the ``cuda`` extra): ``scan="colored"`` sweeps of any model run on
+            the GPU (:mod:`pgm_ebm.cuda.gibbs`: real or integer couplings, dense or sparse,
+            every sampler and schedule), and sequential sweeps of models with integer
+            couplings and biases (+-J spin glasses, integer QUBOs) with ``sampler``,
+            ``beta``, ``beta_schedule`` or ``return_trace`` (:mod:`pgm_ebm.cuda.anneal`),
+            with the CPU's draws for the same seed; other cases raise ValueError.
             ``"auto"``: the GPU when it is usable there, else the CPU.
         sampler : {"heatbath", "metropolis"}
             Heat bath (Gibbs) or Metropolis single-unit moves.
@@ -446,7 +449,7 @@ class BoltzmannMachine:
             ``beta``.
         return_trace : bool
             Record each chain's energy and sum of units after every sweep in the result's
-            ``trace`` (not with ``scan="random"``/``"colored"``).
+            ``trace`` (not with ``scan="random"``).
         progress : bool
             Show a progress bar.
 

@@ -23,7 +23,7 @@ from pgm_ebm._rng import check_random_state, seed_streams
 from pgm_ebm._validation import check_choice, check_memory, check_positive_int, check_streams
 from pgm_ebm.kernels.anneal import _sweeps_dense, _sweeps_sparse, _sweeps_sparse_int
 from pgm_ebm.kernels.gibbs import (
-    _gibbs_colored,
+    _colored_sweeps,
     _gibbs_dense,
     _gibbs_random_scan,
     _gibbs_sequential,
@@ -104,9 +104,12 @@ def check_betas(beta, beta_schedule, n_sweeps):
 
 #: what the GPU path of the pairwise models covers (the error of device="cuda" says so)
 CUDA_PAIRWISE_WHY = (
-    "the GPU runs 'metropolis' and 'heatbath' sweeps (annealing included) of models with "
-    "integer couplings and biases (+-J spin glasses, integer QUBOs), parallel tempering "
-    "included; real-valued couplings, the Gibbs scans and samplers of your own run on the CPU"
+    "the GPU runs scan='colored' sweeps of any model (real or integer couplings, dense or "
+    "sparse; 'metropolis' or 'heatbath', any beta or beta_schedule), and scan='sequential' "
+    "sweeps and parallel tempering of models with integer couplings and biases (+-J spin "
+    "glasses, integer QUBOs) with sampler, beta, beta_schedule or return_trace; "
+    "scan='random', sequential sweeps of real-valued couplings and samplers of your own run "
+    "on the CPU"
 )
 
 
@@ -503,18 +506,30 @@ def sample(model, n_sweeps, n_chains, scan, random_state, init, device, sampler,
         and (beta is None or beta == 1)
         and not return_trace
     )
-    if not legacy and scan != "sequential":
+    if not legacy and scan == "random":
         raise ValueError(
-            f"scan={scan!r} runs heat-bath sampling at beta = 1 only; use "
-            "scan='sequential' with sampler, beta, beta_schedule or return_trace"
+            "scan='random' runs heat-bath sampling at beta = 1 only; use scan='sequential' "
+            "or 'colored' with sampler, beta, beta_schedule or return_trace"
         )
-    gpu_ok = not legacy and move is _BUILTIN.get(sampler) and arrays_of(model)[0] == "int"
+    builtin = move is _BUILTIN.get(sampler)
+    gpu_ok = builtin and (
+        scan == "colored" or (scan == "sequential" and not legacy and arrays_of(model)[0] == "int")
+    )
     device = resolve_device(device, "BoltzmannMachine.sample", gpu_ok, CUDA_PAIRWISE_WHY)
-    check_memory(n_chains * (model.n * 10.0 + 16), f"{n_chains} chains", "n_chains")
+    per_chain = model.n * (27.0 if scan == "colored" else 10.0) + 16  # coloured: a stream a unit
+    check_memory(n_chains * per_chain, f"{n_chains} chains", "n_chains")
     rng = check_random_state(random_state)
-    if move is not _BUILTIN.get(sampler):  # a sampler of the user's: its init / step
+    if not builtin:  # a sampler of the user's: its init / step
         return _sample_by_steps(model, move, n_chains, init, rng, betas, return_trace, progress)
     X = initial_states(model, init, n_chains, rng)
+    if scan == "colored":
+        streams = seed_streams(rng, n_chains * model.n)
+        E, M = colored_sweeps(model, X, betas, sampler, streams, return_trace, progress, device)
+        trace = None
+        if return_trace:
+            trace = Trace(energy=E, magnetization=M, n_sites=model.n, beta=betas)
+        info = {"scan": scan} if legacy else {"scan": scan, "beta_schedule": betas}
+        return SampleResult(spins=X, trace=trace, sampler=sampler, info=info)
     if not legacy:
         streams = seed_streams(rng, n_chains)
         E, M = _sweeps(
@@ -537,11 +552,7 @@ def sample(model, n_sweeps, n_chains, scan, random_state, init, device, sampler,
         )
     A = model.couplings_csr
     args = (A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data, model.b, model.spin)
-    if scan == "colored":
-        streams = seed_streams(rng, n_chains * model.n)
-        ptr, units = model.coloring()
-        _gibbs_colored(X, *args, ptr, units, n_sweeps, streams)
-    elif not sp.issparse(model.J):  # dense: incrementally kept local fields
+    if not sp.issparse(model.J):  # dense: incrementally kept local fields
         streams = seed_streams(rng, n_chains)
         _gibbs_dense(
             X,
@@ -557,6 +568,52 @@ def sample(model, n_sweeps, n_chains, scan, random_state, init, device, sampler,
         kernel = _gibbs_sequential if scan == "sequential" else _gibbs_random_scan
         kernel(X, *args, n_sweeps, streams)
     return SampleResult(spins=X, trace=None, sampler=sampler, info={"scan": scan})
+
+
+def colored_sweeps(model, X, betas, sampler, streams, record=False, progress=False,
+                   device="cpu"):  # fmt: skip
+    """Graph-coloured sweeps of the int8 chains ``X`` of ``model`` in place, one inverse
+    temperature ``betas[t]`` per sweep, on the CPU or the GPU (the same update compiled for
+    both, :mod:`pgm_ebm.kernels.gibbs` and :mod:`pgm_ebm.cuda.gibbs`).
+
+    ``streams`` (uint64, (n_chains * n, 2)): one per (chain, unit), advanced in place.
+    Returns ``(energies, unit_sums)`` of shape (n_chains, n_sweeps) after each sweep when
+    ``record``, else two empty arrays.
+    """
+    from tqdm.auto import tqdm
+
+    C, n = X.shape
+    T = len(betas)
+    heatbath = sampler == "heatbath"
+    E = np.zeros((T, C) if record else (1, 1))
+    M = np.zeros((T, C) if record else (1, 1), np.int64)
+    ptr, units = model.coloring()
+    A = model.couplings_csr
+    csr = (A.indptr.astype(np.int64), A.indices.astype(np.int64),
+           np.ascontiguousarray(A.data, dtype=np.float64))  # fmt: skip
+    b = np.ascontiguousarray(model.b, dtype=np.float64)
+    gpu = None
+    if device == "cuda":
+        from pgm_ebm.cuda.gibbs import ColoredChains
+
+        arrays = arrays_of(model)  # a dense J dense enough: read as rows, not CSR
+        gpu = ColoredChains(X, streams, arrays[1] if arrays[0] == "dense" else csr, b, ptr,
+                            units)  # fmt: skip
+    with tqdm(total=T, disable=not progress, desc=f"coloured {sampler} sweeps",
+              unit="sweep") as bar:  # fmt: skip
+        for t0 in range(0, T, _CHUNK):
+            t1 = min(T, t0 + _CHUNK)
+            bt = np.ascontiguousarray(betas[t0:t1], dtype=np.float64)
+            tr, mt = (E[t0:t1], M[t0:t1]) if record else (E, M)
+            if gpu is not None:
+                gpu.sweeps(bt, model.spin, heatbath, tr, mt, record)
+            else:
+                _colored_sweeps(X, *csr, b, model.spin, heatbath, bt, ptr, units, streams, tr,
+                                mt, record)  # fmt: skip
+            bar.update(t1 - t0)
+    if gpu is not None:
+        gpu.sync()
+    return (E.T.copy(), M.T.copy()) if record else (np.empty((C, 0)), np.empty((C, 0), np.int64))
 
 
 def parallel_tempering(model, betas, n_sweeps, sampler, random_state, burn_in, swap_every,
