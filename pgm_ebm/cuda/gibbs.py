@@ -26,6 +26,10 @@ from pgm_ebm.kernels._math import retarget
 _csr_field = retarget(_cpu.csr_field_py, _dev, madd=madd64)
 _dense_field = retarget(_cpu.dense_field_py, _dev, madd=madd64)
 _new_state = _dev(_cpu.colored_new_state_py)
+_csr_unit = retarget(_cpu.colored_unit_py, _dev, unit_field=_csr_field, new_state=_new_state,
+                     step=step, to_uniform64=to_u64)  # fmt: skip
+_dense_unit = retarget(_cpu.colored_unit_py, _dev, unit_field=_dense_field, new_state=_new_state,
+                       step=step, to_uniform64=to_u64)  # fmt: skip
 _csr_energy = retarget(_cpu.colored_energy_py, _dev, unit_field=_csr_field)
 _dense_energy = retarget(_cpu.colored_energy_py, _dev, unit_field=_dense_field)
 
@@ -33,17 +37,8 @@ _dense_energy = retarget(_cpu.colored_energy_py, _dev, unit_field=_dense_field)
 def _color_py(X, A, B, C, b, spin, heatbath, beta, units, lo, m, streams):
     """One colour: thread ``r`` updates unit ``units[lo + r % m]`` of chain ``r // m``."""
     r = cuda.grid(1)
-    n_chains, n = X.shape
-    if r >= n_chains * m:
-        return
-    c = r // m
-    i = units[lo + r % m]
-    q = c * n + i
-    bits, s0, s1 = step(streams[q, 0], streams[q, 1])
-    streams[q, 0] = s0
-    streams[q, 1] = s1
-    f = unit_field(X[c], i, A, B, C, b)
-    X[c, i] = _new_state(X[c, i], f, to_u64(bits), spin, heatbath, beta)
+    if r < X.shape[0] * m:
+        colored_unit(X, r // m, units[lo + r % m], A, B, C, b, spin, heatbath, beta, streams)
 
 
 def _energies_py(X, A, B, C, b, t, trace, mtrace):
@@ -56,15 +51,15 @@ def _energies_py(X, A, B, C, b, t, trace, mtrace):
     mtrace[t, c] = m
 
 
-unit_field = chain_energy = None  # bound per layout by retarget below
+colored_unit = chain_energy = None  # bound per layout by retarget below
 #: the kernels of each layout of the couplings: (update of one colour, energies)
 KERNELS = {
     "csr": (
-        retarget(_color_py, cuda.jit, unit_field=_csr_field),
+        retarget(_color_py, cuda.jit, colored_unit=_csr_unit),
         retarget(_energies_py, cuda.jit, chain_energy=_csr_energy),
     ),
     "dense": (
-        retarget(_color_py, cuda.jit, unit_field=_dense_field),
+        retarget(_color_py, cuda.jit, colored_unit=_dense_unit),
         retarget(_energies_py, cuda.jit, chain_energy=_dense_energy),
     ),
 }

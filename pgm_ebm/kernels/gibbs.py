@@ -59,7 +59,7 @@ def _gibbs_random_scan(X, indptr, indices, data, b, spin, n_sweeps, streams):
 # pgm_ebm.cuda.gibbs for the GPU (``retarget`` binds ``madd`` and ``unit_field`` per target).
 # A field function takes the couplings as three arrays: CSR (indptr, indices, data) or a
 # dense J with two unused slots, so that one update and one energy serve both layouts.
-madd = unit_field = None
+madd = unit_field = new_state = None
 
 
 def csr_field_py(x, i, indptr, indices, data, b):
@@ -98,6 +98,16 @@ def colored_new_state_py(xi, f, u, spin, heatbath, beta):
     return xi
 
 
+def colored_unit_py(X, c, i, A, B, C, b, spin, heatbath, beta, streams):
+    """Update unit ``i`` of chain ``c`` from its own stream ``streams[c * n + i]``."""
+    q = c * X.shape[1] + i
+    bits, s0, s1 = step(streams[q, 0], streams[q, 1])
+    streams[q, 0] = s0
+    streams[q, 1] = s1
+    f = unit_field(X[c], i, A, B, C, b)
+    X[c, i] = new_state(X[c, i], f, to_uniform64(bits), spin, heatbath, beta)
+
+
 def colored_energy_py(x, A, B, C, b):
     """``(E(x), sum of x)`` of one chain, the energy summed unit by unit from the fields."""
     e = 0.0
@@ -113,6 +123,7 @@ _inline = njit(inline="always", cache=True)
 _csr_field = retarget(csr_field_py, _inline, madd=madd_jit)
 _new_state = _inline(colored_new_state_py)
 _energy = retarget(colored_energy_py, _inline, unit_field=_csr_field)
+_unit = retarget(colored_unit_py, _inline, unit_field=_csr_field, new_state=_new_state)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -123,7 +134,7 @@ def _colored_sweeps(X, indptr, indices, data, b, spin, heatbath, betas, color_pt
     (chain, unit) pairs, unit ``i`` of chain ``c`` drawing from ``streams[c * n + i]``.
     With ``record``, ``trace[t, c]`` / ``mtrace[t, c]`` receive each chain's energy and sum of
     units after sweep ``t``."""
-    n_chains, n = X.shape
+    n_chains = X.shape[0]
     n_colors = color_ptr.shape[0] - 1
     for t in range(betas.shape[0]):
         beta = betas[t]
@@ -131,14 +142,8 @@ def _colored_sweeps(X, indptr, indices, data, b, spin, heatbath, betas, color_pt
             lo = color_ptr[col]
             m = color_ptr[col + 1] - lo
             for r in prange(n_chains * m):
-                c = r // m
-                i = color_units[lo + r % m]
-                q = c * n + i
-                bits, s0, s1 = step(streams[q, 0], streams[q, 1])
-                streams[q, 0] = s0
-                streams[q, 1] = s1
-                f = _csr_field(X[c], i, indptr, indices, data, b)
-                X[c, i] = _new_state(X[c, i], f, to_uniform64(bits), spin, heatbath, beta)
+                _unit(X, r // m, color_units[lo + r % m], indptr, indices, data, b, spin,
+                      heatbath, beta, streams)  # fmt: skip
         if record:
             for c in prange(n_chains):
                 trace[t, c], mtrace[t, c] = _energy(X[c], indptr, indices, data, b)
