@@ -334,6 +334,28 @@ def test_gpu_colored_sweeps_sample_p_beta(sampler):
     assert np.all(np.abs(X.mean(0) - mu) < 5 * se)
 
 
+@twin
+def test_spin_glass_chains_from_the_registry_on_the_device(small_blocks):
+    from pgm_ebm.models.boltzmann import spin_glass
+    from pgm_ebm.samplers import get_sampler
+
+    glass = spin_glass((4, 5), random_state=SEED)
+    for name in ("metropolis", "heatbath"):
+        move = get_sampler(name, glass)
+        a = move.init(glass, 3, random_state=SEED)
+        b = move.init(glass, 3, random_state=SEED, device="cuda")
+        start = a.spins.copy()
+        for beta in (0.2, 0.7, 1.5):
+            move.step(glass, a, [beta, 2 * beta, 0.5 * beta])
+            move.step(glass, b, [beta, 2 * beta, 0.5 * beta])
+        np.testing.assert_array_equal(b.spins, start)  # on the device until sync
+        a.sync()
+        b.sync()
+        np.testing.assert_array_equal(b.spins, a.spins)
+        np.testing.assert_array_equal(b.streams, a.streams)
+        assert (a.spins != start).any()
+
+
 def test_pairwise_device_errors_name_what_runs_where():
     from pgm_ebm.models.boltzmann import BoltzmannMachine
 
@@ -344,6 +366,10 @@ def test_pairwise_device_errors_name_what_runs_where():
         m.sample(2, sampler="metropolis", beta=1.0, device="cuda")
     with pytest.raises(ValueError, match="scan='colored'"):  # the way to the GPU for them
         m.sample(2, scan="random", device="cuda")
+    from pgm_ebm.samplers import get_sampler
+
+    with pytest.raises(ValueError, match="integer couplings"):
+        get_sampler("metropolis", m).init(m, 2, device="cuda")
     a = m.sample(2, sampler="metropolis", beta=1.0, device="auto", random_state=SEED)
     b = m.sample(2, sampler="metropolis", beta=1.0, device="cpu", random_state=SEED)
     np.testing.assert_array_equal(a.spins, b.spins)  # auto: the CPU, quietly

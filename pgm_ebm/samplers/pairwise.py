@@ -436,18 +436,25 @@ def initial_states(model, init, n_chains, random_state):
 
 # ---------------------------------------------------------------------------- the registry
 def _init(name):
-    def init_chains(model, n_chains, *, init="random", random_state=None):
+    def init_chains(model, n_chains, *, init="random", random_state=None, device="cpu"):
         n_chains = check_positive_int(n_chains, "n_chains")
+        arrays = arrays_of(model)
+        device = resolve_device(device, f"sampler {name!r}", arrays[0] == "int", CUDA_PAIRWISE_WHY)
         rng = check_random_state(random_state)
         X = initial_states(model, init, n_chains, rng)
         streams = seed_streams(rng, n_chains)
-        arrays = arrays_of(model)
+        gpu = None
+        if device == "cuda":  # the chains stay on the device between steps, until sync
+            from pgm_ebm.cuda.anneal import IntegerChains
+
+            gpu = IntegerChains(X, streams, *arrays[1:])
 
         def advance(betas):
             _sweeps(arrays, model.spin, X, np.asarray(betas, np.float64)[None, :], name,
-                    streams)  # fmt: skip
+                    streams, on_device=gpu)  # fmt: skip
 
-        return ChainState(spins=X, streams=streams, sampler=name, advance=advance)
+        return ChainState(spins=X, streams=streams, sampler=name, advance=advance,
+                          sync=gpu.sync if gpu is not None else (lambda: None))  # fmt: skip
 
     return init_chains
 
