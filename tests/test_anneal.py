@@ -173,3 +173,34 @@ def test_spin_glass_names_a_bad_argument(shape, kwargs, match):
     # numpy's "zero-size array to reduction operation"
     with pytest.raises(ValueError, match=match):
         spin_glass(shape, random_state=0, **kwargs)
+
+
+def test_extreme_fields_same_bits_with_jit_off_and_no_overflow_warning():
+    """Fields of hundreds (exp(-beta g) past float64's range): the compiled kernels take
+    exp = inf as probability 0; plain Python (NUMBA_DISABLE_JIT=1, and the CUDA simulator)
+    raised OverflowError, and the lattice's tables warned.  Both interpreters must print the
+    same states, with overflow warnings made errors."""
+    from conftest import assert_same_output_with_jit_off
+
+    code = (
+        "import warnings; warnings.simplefilter('error', RuntimeWarning)\n"
+        "import numpy as np\n"
+        "from pgm_ebm import BoltzmannMachine, IsingLattice\n"
+        "r = np.random.default_rng(0)\n"
+        "A = np.triu(r.normal(0, 300.0, (6, 6)), 1); J = A + A.T\n"
+        "for Jm in (J, np.round(J)):\n"  # real, and integer (the tabulated thresholds)
+        "    for units in ('binary', 'spin'):\n"
+        "        bm = BoltzmannMachine(Jm, r.normal(0, 300.0, 6), units)\n"
+        "        for scan in ('sequential', 'colored'):\n"
+        "            for s in ('heatbath', 'metropolis'):\n"
+        "                res = bm.sample(5, n_chains=3, scan=scan, sampler=s, beta=3.0,\n"
+        "                                random_state=5)\n"
+        "                print(res.spins.ravel().tolist())\n"
+        "            print(bm.sample(5, n_chains=3, scan=scan, random_state=5).spins.sum())\n"
+        "for s in ('heatbath', 'metropolis'):\n"
+        "    for J_, h in ((1.0, 0.5), (-1.0, 0.0)):\n"
+        "        lat = IsingLattice((4, 4), beta=400.0, J=J_, h=h)\n"
+        "        res = lat.sample(3, n_chains=2, sampler=s, random_state=1)\n"
+        "        print(res.spins.ravel().tolist())\n"
+    )
+    assert_same_output_with_jit_off(code)

@@ -9,6 +9,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import expit
 
 from pgm_ebm._rng import check_random_state
 from pgm_ebm._validation import as_real_array, check_choice, check_positive_int, check_real
@@ -358,7 +359,7 @@ def denoise(
         n = int(_loopy_bp(msg, up, beta, di, dj, opp, damping, max_iter, tol, fld, deltas))
         f = fld[1:-1, 1:-1]
         out.update(
-            marginals=1.0 / (1.0 + np.exp(-2.0 * f)),
+            marginals=expit(2.0 * f),
             deltas=deltas[:n],
             converged=deltas[n - 1] < tol,
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
+from scipy.special import expit
 
 from pgm_ebm._rng import check_random_state
 from pgm_ebm._validation import as_real_array, check_positive_int, check_real
@@ -412,7 +413,7 @@ class PairwiseFamily:
             resid = Xf - np.tanh(f)
         else:
             val = Xf * f - np.logaddexp(0, f)
-            resid = Xf - 1 / (1 + np.exp(-f))
+            resid = Xf - expit(f)
         i, j = self.edges[:, 0], self.edges[:, 1]
         g_b = resid.mean(axis=0)
         g_J = (resid[:, i] * Xf[:, j] + resid[:, j] * Xf[:, i]).mean(axis=0)

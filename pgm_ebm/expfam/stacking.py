@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 from pgm_ebm._rng import check_random_state
 from pgm_ebm._validation import check_positive_int
@@ -92,7 +93,7 @@ def stack_rbms(X, layer_sizes, *, dbm: bool = True, random_state=None, **rbm_par
         rbm.fit(data, layer_scales=(up, down))
         rbms.append(rbm)
         pre = up * (data @ rbm.components_.T.astype(np.float64)) + rbm.intercept_hidden_
-        data = 1 / (1 + np.exp(-pre))
+        data = expit(pre)
     weights, biases = [], [rbms[0].intercept_visible_.astype(np.float64)]
     for k, rbm in enumerate(rbms):
         halve = dbm and 0 < k < L - 1

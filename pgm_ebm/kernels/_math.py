@@ -58,7 +58,14 @@ def _sigmoid32(x):
     return _madd(_HALF32, _tanh32(_HALF32 * x), _HALF32)
 
 
+#: the largest float64 whose exp is finite: past it the compiled exp gives inf (a sigmoid
+#: of 0.0) and plain Python's raises OverflowError, so the plain functions test it first
+EXP_MAX = 709.782712893384
+
+
 def _sigmoid64(x):
+    if -x > EXP_MAX:
+        return 0.0
     return 1.0 / (1.0 + math.exp(-x))
 
 
@@ -88,6 +95,9 @@ _sigmoid32_jit = retarget(_sigmoid32, _inline, _madd=_madd_jit, _tanh32=_tanh32_
 #: the plain-Python float32 / float64 sigmoids and the tanh they use, for other targets to
 #: compile (pgm_ebm.cuda makes them device functions: the same bits as the CPU kernels)
 tanh32_py, sigmoid32_py, sigmoid64_py = _tanh32, _sigmoid32, _sigmoid64
+#: the float64 sigmoid, compiled: the bits of ``1 / (1 + exp(-x))`` with the JIT on, and no
+#: OverflowError with it off (``NUMBA_DISABLE_JIT=1``)
+sigmoid64_jit = _inline(_sigmoid64)
 #: the unfused ``a * b + c``: plain Python (for other targets to replace) and compiled
 madd_py, madd_jit = _madd, _madd_jit
 

@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit, prange
 
 from pgm_ebm._rng import step, to_uniform64
+from pgm_ebm.kernels._math import EXP_MAX, sigmoid64_jit
 
 #: sweeps between exact recomputations of the local fields and the energy
 REFRESH = 64
@@ -45,7 +46,7 @@ def _accept(x_i, f_i, beta, spin, heatbath, s0, s1):
     if heatbath:
         bits, s0, s1 = step(s0, s1)
         g = (2.0 if spin else 1.0) * f_i
-        p_up = 1.0 / (1.0 + math.exp(-beta * g))
+        p_up = sigmoid64_jit(beta * g)
         new_up = to_uniform64(bits) < p_up
         return new_up == up, s0, s1
     if dE <= 0.0:
@@ -176,7 +177,9 @@ def _thresholds(beta, spin, heatbath, dmax, thr):
     if heatbath:
         s = 2.0 if spin else 1.0
         for g in range(-dmax, dmax + 1):
-            thr[g + dmax] = np.uint64(math.ceil(two53 / (1.0 + math.exp(-beta * s * g))))
+            z = -beta * s * g  # past EXP_MAX: 2**53 / inf = 0 (plain Python would raise)
+            den = math.inf if z > EXP_MAX else 1.0 + math.exp(z)
+            thr[g + dmax] = np.uint64(math.ceil(two53 / den))
     else:
         for k in range(dmax + 1):
             thr[k] = np.uint64(math.ceil(two53 * math.exp(-beta * k)))

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from pgm_ebm._rng import step, to_uniform32, to_uniform64
-from pgm_ebm.kernels._math import madd_jit, retarget, sigmoid
+from pgm_ebm.kernels._math import EXP_MAX, madd_jit, retarget, sigmoid
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -88,8 +88,8 @@ def colored_new_state_py(xi, f, u, spin, heatbath, beta):
     if heatbath:
         g = 2.0 * f if spin else f
         z = -beta * g
-        # past 709 exp overflows (an error in plain Python); the probability is < 1e-307
-        p_up = 0.0 if z > 709.0 else 1.0 / (1.0 + math.exp(z))
+        # past EXP_MAX the compiled exp is inf (p_up 0.0) and plain Python's raises
+        p_up = 0.0 if z > EXP_MAX else 1.0 / (1.0 + math.exp(z))
         return 1 if u < p_up else (-1 if spin else 0)
     d = -2 * xi if spin else 1 - 2 * xi  # the change a flip makes
     z = beta * d * f  # -beta dE (dE = -d f)

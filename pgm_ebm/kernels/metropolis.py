@@ -16,6 +16,7 @@ from numba import njit, prange
 
 from pgm_ebm._rng import step, to_uniform32, to_uniform32_low, to_uniform64
 from pgm_ebm.kernels._lanes import LANES, fill_lane_bits
+from pgm_ebm.kernels._math import sigmoid64_jit
 
 
 @njit(inline="always", cache=True)
@@ -174,7 +175,7 @@ def _checkerboard_2d(spins, color, field, beta, J, periodic, heat_bath, streams)
                 s = row[j]
                 local = J * nb + field[i, j]
                 if heat_bath:
-                    p = 1.0 / (1.0 + math.exp(-2.0 * beta[c] * local))
+                    p = sigmoid64_jit(2.0 * beta[c] * local)
                     row[j] = 1 if u < p else -1
                 else:
                     dE = 2.0 * s * local
@@ -209,7 +210,7 @@ def _checkerboard_generic(
                 u = to_uniform64(x)
                 local = J * nb + field[i]
                 if heat_bath:
-                    s_[i] = 1 if u < 1.0 / (1.0 + math.exp(-2.0 * beta[c] * local)) else -1
+                    s_[i] = 1 if u < sigmoid64_jit(2.0 * beta[c] * local) else -1
                 else:
                     dE = 2.0 * s_[i] * local
                     if dE <= 0.0 or u < math.exp(-beta[c] * dE):

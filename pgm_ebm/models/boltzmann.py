@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 
 from pgm_ebm._rng import check_random_state
 from pgm_ebm._validation import as_real_array, check_choice, check_positive_int, check_real
@@ -253,7 +254,7 @@ class BoltzmannMachine:
         [[0.6225, 0.3775]]
         """
         f = self.local_fields(X)
-        return 1.0 / (1.0 + np.exp(-(2.0 * f if self.spin else f)))
+        return expit(2.0 * f if self.spin else f)
 
     # ------------------------------------------------------------------ exact
     def _check_enumerable(self, limit, what):

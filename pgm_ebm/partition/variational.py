@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 
 from pgm_ebm._validation import as_real_array, check_positive_int, check_real
 from pgm_ebm.models.boltzmann import BoltzmannMachine
@@ -118,7 +119,7 @@ def mean_field(
     converged, it = False, 0
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         f = model.b + J @ m
-        new = np.tanh(f) if model.spin else 1 / (1 + np.exp(-f))
+        new = np.tanh(f) if model.spin else expit(f)
         step = (1 - damping) * (new - m)
         m = m + step
         if np.max(np.abs(step)) < tol:

@@ -8,6 +8,7 @@ The state's ``spins`` are the visible layer; ``work["layers"]`` holds every laye
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
@@ -33,7 +34,7 @@ def init_chains(model, n_chains, *, init="random", random_state=None, device="cp
     dt = model.weights_[0].dtype
     if isinstance(init, str) and init == "random":
         layers = [
-            (rng.random((n_chains, s)) < 1 / (1 + np.exp(-lg))).astype(dt)
+            (rng.random((n_chains, s)) < expit(lg)).astype(dt)
             for s, lg in zip(sizes, model.base_rate_logit_, strict=True)
         ]
     else:

@@ -20,6 +20,7 @@ import math
 import numbers
 
 import numpy as np
+from scipy.special import expit
 
 from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
@@ -442,15 +443,17 @@ def _runner(model, sampler, state, n_chains, streams, device="cpu"):
         def run(betas):
             bb = betas[:, None]
             if mode == 1:
-                table[:, :5] = 1 / (1 + np.exp(-2 * bb * (J * nb + h)))
+                table[:, :5] = expit(2 * bb * (J * nb + h))
             elif mode == 0:
                 for si, sp in enumerate((-1.0, 1.0)):
-                    table[:, 5 * si : 5 * si + 5] = np.minimum(
-                        1.0, np.exp(-bb * 2 * sp * (J * nb + h))
-                    )
+                    with np.errstate(over="ignore"):  # inf: always accepted, as min(1, inf)
+                        table[:, 5 * si : 5 * si + 5] = np.minimum(
+                            1.0, np.exp(-bb * 2 * sp * (J * nb + h))
+                        )
             else:
-                e4[:] = np.exp(-4 * betas * J)
-                e8[:] = np.exp(-8 * betas * J)
+                with np.errstate(over="ignore"):  # J < 0 never reaches here (mode 2: J > 0)
+                    e4[:] = np.exp(-4 * betas * J)
+                    e8[:] = np.exp(-8 * betas * J)
             if gpu is not None:
                 gpu.sweep(table, e4, e8, mode)
                 return
