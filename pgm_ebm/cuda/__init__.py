@@ -30,3 +30,25 @@ def blocks(n_threads: int) -> tuple[int, int]:
     """``(blocks, threads per block)`` covering ``n_threads`` threads."""
     tpb = threads_per_block()
     return max(1, (n_threads + tpb - 1) // tpb), tpb
+
+
+def biases_at_beta(betas, host, on_device, cache, what):
+    """``(beta, biases on the device times beta)`` for one block-Gibbs step whose chains all
+    run at one inverse temperature (``betas``, one per chain).
+
+    ``host`` / ``on_device``: the biases; ``cache``: a dict kept by the caller, holding the
+    scaled copies of the last beta (a schedule changes it each step, tempering rarely); the
+    products are the CPU step's ``beta * bias`` in the biases' dtype.  ``what`` names the
+    model in the error raised when the chains' temperatures differ."""
+    import numpy as np
+    from numba import cuda
+
+    beta = float(betas[0])
+    if np.any(np.asarray(betas) != beta):
+        raise ValueError(f"block Gibbs steps all chains of {what} at one beta")
+    if beta == 1:
+        return beta, on_device
+    if beta not in cache:
+        cache.clear()
+        cache[beta] = [cuda.to_device((beta * x).astype(x.dtype)) for x in host]
+    return beta, cache[beta]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from pgm_ebm.cuda import blocks
+from pgm_ebm.cuda import biases_at_beta, blocks
 from pgm_ebm.cuda.block_gibbs import sample_bernoulli, sig32, sig64
 from pgm_ebm.cuda.rbm import (
     _apply_velocity,
@@ -303,16 +303,7 @@ def dbm_block_gibbs_chains(weights, biases, layers, streams):
     scaled = {}  # beta -> the biases times beta, as the CPU step computes them
 
     def advance(betas):
-        beta = float(betas[0])
-        if np.any(np.asarray(betas) != beta):
-            raise ValueError("block Gibbs steps all chains of a DBM at one beta")
-        if beta == 1:
-            bias = db
-        else:
-            if beta not in scaled:
-                scaled.clear()
-                scaled[beta] = [cuda.to_device((beta * x).astype(x.dtype)) for x in biases]
-            bias = scaled[beta]
+        beta, bias = biases_at_beta(betas, biases, db, scaled, "a DBM")
         gibbs_step(dW, bias, dx, dS, pre, beta)
 
     def sync():

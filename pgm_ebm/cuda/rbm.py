@@ -25,7 +25,7 @@ import numpy as np
 from numba import cuda
 
 from pgm_ebm import _device
-from pgm_ebm.cuda import blocks, threads_per_block
+from pgm_ebm.cuda import biases_at_beta, blocks, threads_per_block
 from pgm_ebm.cuda.block_gibbs import sample_bernoulli, sig32, sig64
 
 _CUPY = []  # [module or None], filled on first use
@@ -363,16 +363,7 @@ def block_gibbs_chains(W, b, c, Vs, Vp, streams):
     scaled = {}  # beta -> the biases times beta, as the CPU step computes them
 
     def advance(betas):
-        beta = float(betas[0])
-        if np.any(np.asarray(betas) != beta):
-            raise ValueError("block Gibbs steps all chains of an RBM at one beta")
-        if beta == 1:
-            bb, cc = db, dc
-        else:
-            if beta not in scaled:
-                scaled.clear()
-                scaled[beta] = (cuda.to_device(beta * b), cuda.to_device(beta * c))
-            bb, cc = scaled[beta]
+        beta, (bb, cc) = biases_at_beta(betas, (b, c), (db, dc), scaled, "an RBM")
         gemm(dVs, dW, H, trans_b=True)
         sample_bernoulli(H, cc, dS, Hs, beta)
         gemm(Hs, dW, dVp)
