@@ -824,6 +824,8 @@ def build_parser() -> argparse.ArgumentParser:
     df.add_argument("--learning-rate", type=_real(0.0, low_open=True), help="joint training")
     df.add_argument("--batch-size", type=_count(), help="default: the preset's")
     df.add_argument("--n-chains", type=_count(), help="persistent chains")
+    df.add_argument("--max-iter", type=_count(), help="mean-field iterations per training batch")
+    df.add_argument("--momentum", type=_real(0.0, high=1.0), help="in [0, 1): joint training")
     df.add_argument(
         "--centering", type=_on_off, metavar="{on,off}", help="default: the preset's (on)"
     )

@@ -329,7 +329,8 @@ def test_logz_rbm_table_and_figure(tmp_path, capsys):
 def test_dbm_fit_evaluate_and_resume(tmp_path, capsys):
     out = tmp_path / "dbm"
     args = ["dbm", "fit", "--limit", "300", "--eval-limit", "100", "--layers", "784,20,10",
-            "--n-iter", "2", "--pretrain-iter", "1", "--out", str(out), "--quiet"]  # fmt: skip
+            "--n-iter", "2", "--pretrain-iter", "1", "--out", str(out), "--quiet",
+            "--max-iter", "4", "--momentum", "0.8"]  # fmt: skip
     assert main(args) == 0
     for f in ("model.npz", "metrics.json", "filters.png", "samples.png", "training.png",
               "checkpoint.npz"):  # fmt: skip
@@ -339,6 +340,8 @@ def test_dbm_fit_evaluate_and_resume(tmp_path, capsys):
     assert t["log_partition"]["method"] == "exact-enumeration"  # 20 odd units: exact
     assert t["mean_lower_bound"] <= t["mean_log_likelihood_exact"] + 1e-6
     assert "variational" in t["lower_bound_note"]
+    assert (m["params"]["max_iter"], m["params"]["momentum"]) == (4, 0.8)
+    assert t["mean_field"]["converged"] and t["mean_field"]["max_iter"] > 4  # not training's
     printed = capsys.readouterr().out
     assert "variational lower bound" in printed
     assert main(["dbm", "fit", "--resume", "--n-iter", "3", "--limit", "300", "--eval-limit",
@@ -355,6 +358,9 @@ def test_dbm_fit_evaluate_and_resume(tmp_path, capsys):
         (["dbm", "fit", "--layers", "784,x"], "--layers"),
         (["dbm", "fit", "--layers", "784"], "at least two sizes"),
         (["dbm", "fit", "--centering", "maybe"], "--centering"),
+        (["dbm", "fit", "--momentum", "1.5"], "--momentum"),
+        (["dbm", "fit", "--momentum", "1", "--limit", "10"], "momentum"),
+        (["dbm", "fit", "--max-iter", "0"], "--max-iter"),
         (["dbm", "evaluate", "missing.npz"], "missing.npz"),
         (["dbm", "fit", "--resume", "--out", "nowhere"], "no checkpoint"),
     ],

@@ -116,6 +116,42 @@ def test_mean_field_gives_a_lower_bound_on_every_log_likelihood(tiny):
     assert info["converged"]
 
 
+@pytest.mark.parametrize("sizes", [SIZES, (6, 5, 4, 3)])
+def test_more_mean_field_iterations_never_loosen_the_bound(sizes):
+    """Undamped, each half-step maximises the bound over a set of conditionally independent
+    layers: F_q(v) does not rise from one iteration to the next, and the converged bound is
+    still below the exact log-likelihood."""
+    W, b = _random_params(sizes, SEED + 7, scale=1.5)
+    dbm = DBM.from_parameters(W, b, random_state=SEED, dtype="float32")  # float64 bound anyway
+    V = _states(sizes[0])
+    F = np.array([dbm.free_energy_bound(V, max_iter=t, tol=1e-300) for t in range(1, 31)])
+    assert np.all(np.diff(F, axis=0) <= 1e-12)
+    assert np.any(F[0] - F[-1] > 1e-3)  # the iterations matter on this model
+    exact_z = dbm.log_partition("exact-enumeration")
+    converged = dbm.score_samples(V, log_partition=exact_z, max_iter=500, tol=1e-12)
+    assert np.all(converged >= -F[-1] - exact_z.log_z - 1e-12)
+    assert_allclose(converged, -dbm.free_energy_bound(V, max_iter=500, tol=1e-12) - exact_z.log_z,
+                    rtol=0, atol=1e-12)  # fmt: skip
+    assert np.all(converged <= dbm.log_likelihood_exact(V) + 1e-9)
+
+
+def test_evaluation_runs_the_test_mean_field_to_convergence(tiny):
+    from pgm_ebm.experiments import evaluate_dbm
+
+    dbm, log_z, log_pv, _, _ = tiny
+    V = _states(7)
+    r = evaluate_dbm(dbm, V, "all states", reverse=False, floor_steps=0)
+    assert r["mean_field"]["converged"] and r["mean_field"]["n_iter"] > dbm.max_iter // 10
+    assert "mean field converged after" in r["lower_bound_note"]
+    exact_z = dbm.log_partition("exact-enumeration")
+    conv = dbm.score_samples(V, log_partition=exact_z, max_iter=300, tol=1e-5)
+    assert_allclose(r["mean_lower_bound"], conv.mean(), rtol=0, atol=1e-12)
+    assert r["mean_lower_bound"] >= dbm.score_samples(V, log_partition=exact_z, max_iter=1).mean()
+    short = evaluate_dbm(dbm, V, "all states", reverse=False, floor_steps=0, max_iter=1)
+    assert short["mean_field"]["n_iter"] == 1 and not short["mean_field"]["converged"]
+    assert "NOT converged" in short["lower_bound_note"]
+
+
 def test_zero_top_weights_reduce_to_an_rbm():
     W, b = _random_params(SIZES, SEED + 1)
     W[1][:] = 0.0
@@ -412,6 +448,8 @@ def _tiny_dbm():
         ),  # fmt: skip
         (lambda d: d.log_likelihood_exact(np.zeros((1, 3)), max_units=2.5), "max_units"),
         (lambda d: d.score_samples(np.zeros((1, 3)), log_partition=3.0), "log_partition"),
+        (lambda d: d.score_samples(np.zeros((1, 3)), max_iter=0), "max_iter"),
+        (lambda d: d.free_energy_bound(np.zeros((1, 3)), tol=-1.0), "tol"),
     ],
 )
 def test_dbm_methods_name_a_bad_argument(call, name):
