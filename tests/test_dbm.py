@@ -336,11 +336,11 @@ def test_interrupt_and_divergence_keep_the_last_good_epoch(monkeypatch):
     calls = {"n": 0}
     original = DBM._update
 
-    def flaky(self, V, lr, stats):
+    def flaky(self, V, lr, stats, work=None):
         calls["n"] += 1
         if calls["n"] == 8:  # in the second epoch (5 batches an epoch)
             raise KeyboardInterrupt
-        return original(self, V, lr, stats)
+        return original(self, V, lr, stats, work)
 
     monkeypatch.setattr(DBM, "_update", flaky)
     with pytest.warns(TrainingStopped, match="interrupted"):
@@ -387,6 +387,50 @@ def test_evaluation_flags_an_ais_estimate_below_the_certain_floor():
     assert good["lower_bound_at_most"] >= good["mean_lower_bound"]
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_training_scratch_is_never_read_before_it_is_written(dtype):
+    """The training loop keeps its scratch arrays across batches: filling every one of them
+    with NaN before each update (a stale buffer of a diverged batch, say) changes no bit of
+    the parameters, offsets, velocities or chains against updates that allocate afresh.  A
+    3-hidden-layer model, so that every buffer (a middle layer's second input too) is used."""
+    sizes = [9, 6, 5, 4]
+    W, b = _random_params(sizes, SEED, scale=0.5)
+    r = np.random.default_rng(SEED)
+    X = (r.random((40, 9)) < 0.4).astype(dtype)
+    params = dict(n_chains=13, random_state=SEED, k=2, max_iter=4, momentum=0.5,
+                  weight_decay=1e-3, centering=True, dtype=dtype)  # fmt: skip
+    fresh, kept = (DBM.from_parameters(W, b, **params) for _ in range(2))
+    for m in (fresh, kept):
+        m.offsets_ = [np.full(n, 0.3, dtype) for n in sizes]
+    work, stats = {}, {"mf_iter": [], "mf_converged": []}
+    for s in range(0, 40, 10):
+        fresh._update(X[s : s + 10], 0.05, stats)
+        for a in work.values():
+            a.fill(np.nan)
+        kept._update(X[s : s + 10], 0.05, stats, work)
+    assert len(work) >= 10  # the buffers were kept, and filled with NaN above
+    for name in ("weights_", "biases_", "offsets_", "chains_", "_velocity"):
+        for x, y in zip(getattr(fresh, name), getattr(kept, name), strict=True):
+            assert np.array_equal(x, y), name
+    assert np.isfinite(kept.weights_[0]).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scaled", [True, False])
+def test_centred_rows_kernel_equals_numpy_bit_for_bit(dtype, scaled):
+    """The gradient's operands in one pass: the same bits as the two NumPy passes."""
+    from pgm_ebm.kernels.dbm import _centred_rows
+
+    r = np.random.default_rng(4)
+    data, model = r.random((7, 11)).astype(dtype), (r.random((5, 11)) < 0.5).astype(dtype)
+    off, w = r.random(11).astype(dtype), r.standard_normal(12).astype(dtype)
+    rows, right = np.full((12, 11), np.nan, dtype), np.full((12, 11), np.nan, dtype)
+    _centred_rows(data, model, off, w, rows, right, scaled)
+    want = np.concatenate([data - off, model - off])
+    assert np.array_equal(rows, want)
+    assert np.array_equal(right, want * w[:, None]) if scaled else np.isnan(right).all()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("extra", [True, False])
 def test_mean_field_kernel_update_and_largest_change(dtype, extra):
@@ -400,7 +444,7 @@ def test_mean_field_kernel_update_and_largest_change(dtype, extra):
     b = r.standard_normal(37).astype(dtype)
     mu0 = r.random((9, 37)).astype(dtype)
     mu = mu0.copy()
-    c = _mean_field_update(pre, ex, b, mu, 0.25)
+    c = _mean_field_update(pre, ex, b, mu, 0.25, np.full_like(mu, np.nan))  # any scratch
     a = pre.astype(np.float64) + b + (ex if extra else 0.0)
     ref = 0.25 * mu0 + 0.75 / (1 + np.exp(-a))
     tol = 1e-6 if dtype == np.float32 else 1e-14

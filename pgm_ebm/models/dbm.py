@@ -54,13 +54,17 @@ from pgm_ebm.io import (
     write_npz_atomic,
 )
 from pgm_ebm.kernels.block_gibbs import _sample_bernoulli
-from pgm_ebm.kernels.dbm import _mean_field_update, _velocity_step
+from pgm_ebm.kernels.dbm import _centred_rows, _mean_field_update, _velocity_step
 from pgm_ebm.partition.result import LogZResult
 
 FORMAT_VERSION = 1
 _SCHEDULES = ("constant", "linear", "inverse")
 #: Below this many (row x unit) entries per batch the training kernels run on one thread.
-SMALL_BATCH_WORK = 1 << 20
+#: Between two multi-threaded GEMMs, OpenBLAS's workers still spin on the other core when a
+#: Numba kernel starts; a second Numba thread then shares that core.  On 2 cores, 784-500-1000
+#: with batch 100: 500 chains (1.4M entries) train 7-9% faster on one thread, 2,000 chains
+#: (4.8M) equally fast either way (benchmarks/bench_dbm.py, measured 2026-12-07).
+SMALL_BATCH_WORK = 1 << 22
 #: Largest side of the bipartite form enumerated by ``log_partition("exact-enumeration")``.
 MAX_ENUMERATED = 25
 
@@ -71,6 +75,23 @@ class TrainingStopped(UserWarning):
 
 def _sigmoid(a):
     return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+def _buffer(work, key, shape, dt):
+    """Scratch of ``shape`` and ``dt``: the one kept under ``key`` in the dict ``work`` when it
+    fits, else a new one (kept there unless ``work`` is None).
+
+    The training loop keeps one dict for all its batches.  A fresh array of a few hundred
+    kilobytes per product is memory the caches do not hold, and, until glibc has raised its
+    threshold for mapping blocks of that size, a fresh mapping whose pages fault in one by
+    one: 3,600 page faults a batch for a 784-500-1000 update with 500 chains in
+    ``benchmarks/bench_dbm.py``'s process (measured)."""
+    if work is None:
+        return np.empty(shape, dt)
+    a = work.get(key)
+    if a is None or a.shape != shape or a.dtype != dt:
+        a = work[key] = np.empty(shape, dt)
+    return a
 
 
 def _entropy(p):
@@ -421,9 +442,11 @@ class DBM(TransformerMixin, BaseEstimator):
         return self._mean_field(V, max_iter, tol, damping, return_info)
 
     def _mean_field(self, V, max_iter=None, tol=None, damping=None, return_info=False,
-                    params=None):  # fmt: skip
+                    params=None, work=None):  # fmt: skip
         """``params``: (weights, biases) to use instead of the fitted ones (e.g. float64
-        copies); the iteration runs in their dtype."""
+        copies); the iteration runs in their dtype.  ``work``: a dict of scratch arrays
+        reused across calls (see :func:`_buffer`); the means returned are among them, so
+        they live until the next call with the same dict."""
         max_iter = self.max_iter if max_iter is None else check_positive_int(max_iter, "max_iter")
         tol = self.tol if tol is None else check_real(tol, "tol", 0.0, low_open=True)
         damping = self.damping if damping is None else check_real(damping, "damping", 0.0, 1.0)
@@ -431,25 +454,32 @@ class DBM(TransformerMixin, BaseEstimator):
         L = len(W)
         dt = W[0].dtype
         V = np.ascontiguousarray(V, dtype=dt)
-        bottom = V @ W[0]  # layer 1's input from the clamped data: computed once
+        n = len(V)
+
+        def buf(name, i):
+            return _buffer(work, (name, i), (n, len(b[i])), dt)
+
+        bottom = np.matmul(V, W[0], out=buf("mf-bottom", 1))  # layer 1's input from the data
         none = np.empty((0, 0), dt)
         xs = [V]
         for i in range(1, L + 1):  # bottom-up, doubled where a layer above will also speak
-            pre = bottom if i == 1 else xs[-1] @ W[i - 1]
+            pre = bottom
+            if i > 1:
+                pre = np.matmul(xs[-1], W[i - 1], out=buf("mf-pre", i))
             if i < L:
-                pre = 2.0 * pre
-            mu = np.zeros((len(V), len(b[i])), dt)
-            _mean_field_update(np.ascontiguousarray(pre, dtype=dt), none, b[i], mu, 0.0)
+                pre = np.multiply(pre, 2.0, out=buf("mf-pre", i))
+            mu = buf("mf-mu", i)
+            mu.fill(0.0)
+            _mean_field_update(pre, none, b[i], mu, 0.0, buf("mf-change", i))
             xs.append(mu)
-        change, n = np.inf, 0
+        change, it = np.inf, 0
         if L > 1:
-            bufs = [None] + [np.empty((len(V), len(x)), dt) for x in b[1:]]
-            while n < max_iter:
-                n += 1
+            while it < max_iter:
+                it += 1
                 change = 0.0
                 for parity in (1, 0):
                     for i in range(2 - parity, L + 1, 2):
-                        pre, extra = bufs[i], none
+                        pre, extra = buf("mf-pre", i), none
                         if i == 1:
                             extra = bottom
                         else:
@@ -458,16 +488,17 @@ class DBM(TransformerMixin, BaseEstimator):
                             if i == 1:
                                 np.matmul(xs[i + 1], W[i].T, out=pre)
                             else:
-                                extra = xs[i + 1] @ W[i].T
-                        c = _mean_field_update(pre, extra, b[i], xs[i], damping)
+                                extra = np.matmul(xs[i + 1], W[i].T, out=buf("mf-extra", i))
+                        c = _mean_field_update(pre, extra, b[i], xs[i], damping,
+                                               buf("mf-change", i))  # fmt: skip
                         change = max(change, float(c))
                 if change <= tol:
                     break
         else:  # one hidden layer: the posterior is exact after the first pass
-            change, n = 0.0, 1
+            change, it = 0.0, 1
         mu = xs[1:]
         if return_info:
-            return mu, {"n_iter": n, "max_change": change, "converged": change <= tol}
+            return mu, {"n_iter": it, "max_change": change, "converged": change <= tol}
         return mu
 
     def transform(self, X):
@@ -781,8 +812,9 @@ class DBM(TransformerMixin, BaseEstimator):
                 found[row.tobytes()] = float(v)
 
         visit()
+        work = {}  # the pre-activations' scratch, kept across the steps
         for _ in tqdm(range(n_steps), disable=not progress, desc="found states", unit="step"):
-            self.gibbs_step(xs, streams)
+            self._gibbs(xs, streams, 1.0, work)
             visit()
         vals = np.fromiter(found.values(), float, len(found))
         floor = float(logsumexp(vals))
@@ -1099,8 +1131,7 @@ class DBM(TransformerMixin, BaseEstimator):
         [(3, 12), (3, 6), (3, 4)]
         """
         check_is_fitted(self)
-        W, b = self.weights_, self.biases_
-        dt = W[0].dtype
+        dt = self.weights_[0].dtype
         if not isinstance(xs, (list, tuple)) or len(xs) != len(self.sizes):
             raise ValueError(f"xs must be a list of {len(self.sizes)} layer arrays")
         n = len(xs[0]) if isinstance(xs[0], np.ndarray) else -1
@@ -1113,14 +1144,23 @@ class DBM(TransformerMixin, BaseEstimator):
                 )
         check_streams(streams, n, at_least=True)
         beta = check_real(beta, "beta", low=0.0)
+        return self._gibbs(xs, streams, beta)
+
+    def _gibbs(self, xs, streams, beta=1.0, work=None):
+        """:meth:`gibbs_step` on checked arguments; ``work``: a dict of scratch arrays
+        reused across calls (:func:`_buffer`) for the pre-activations."""
+        W, b = self.weights_, self.biases_
+        n, dt = len(xs[0]), W[0].dtype
         for parity in (1, 0):
             for i in range(parity, len(xs), 2):
+                pre = _buffer(work, ("gibbs-pre", i), (n, len(b[i])), dt)
                 if i > 0:
-                    pre = xs[i - 1] @ W[i - 1]
+                    np.matmul(xs[i - 1], W[i - 1], out=pre)
                     if i + 1 < len(xs):
-                        pre += xs[i + 1] @ W[i].T
+                        pre += np.matmul(xs[i + 1], W[i].T, out=_buffer(work, ("gibbs-extra", i),
+                                                                       pre.shape, dt))  # fmt: skip
                 else:
-                    pre = xs[1] @ W[0].T
+                    np.matmul(xs[1], W[0].T, out=pre)
                 bias = b[i] if beta == 1.0 else (beta * b[i]).astype(b[i].dtype)
                 _sample_bernoulli(pre, bias, streams, xs[i], beta)
         return xs
@@ -1198,12 +1238,14 @@ class DBM(TransformerMixin, BaseEstimator):
             grads_b.append(data[i].mean(axis=0) - mm)
         return grads_w, grads_b
 
-    def _update(self, V, lr, stats):
+    def _update(self, V, lr, stats, work=None):
         """One joint-training update on the batch V: mean field, ``k`` Gibbs steps, then the
         step of :meth:`gradients` with momentum and decay, taken in centered coordinates and
         written on the plain parameters.  Data and chain rows go through one GEMM per weight
         matrix (row weights ``lr / n_data`` and ``-lr / n_chains``), accumulated straight
-        into the velocity."""
+        into the velocity.  ``work``: the training loop's dict of scratch arrays, kept
+        across its batches (:func:`_buffer`); every product writes into one of them."""
+        work = {} if work is None else work
         L = len(self.weights_)
         W, bs, o, vel = self.weights_, self.biases_, self.offsets_, self._velocity
         dt = W[0].dtype.type
@@ -1211,17 +1253,23 @@ class DBM(TransformerMixin, BaseEstimator):
         # the BLAS threads would be handed over between the two pools at every product
         small = (len(V) + len(self.chains_[0])) * sum(self.sizes) < SMALL_BATCH_WORK
         with numba_threads(1 if small else None):
-            mu, info = self._mean_field(V, return_info=True)
+            mu, info = self._mean_field(V, return_info=True, work=work)
             for _ in range(self.k):
-                self.gibbs_step(self.chains_, self._streams)
+                self._gibbs(self.chains_, self._streams, 1.0, work)
         stats["mf_iter"].append(info["n_iter"])
         stats["mf_converged"].append(info["converged"])
         data, model = [V] + mu, self.chains_
         nb, nc = len(V), len(model[0])
         m = dt(self.momentum)
-        rows = [np.concatenate([data[i] - o[i], model[i] - o[i]]) for i in range(L + 1)]
-        w = np.empty(nb + nc, W[0].dtype)
+        f = W[0].dtype
+        w = _buffer(work, "row-weights", (nb + nc,), f)
         w[:nb], w[nb:] = lr / nb, -lr / nc
+        rows, right = [], []  # centred data then chain rows; the same rows times w
+        for i in range(L + 1):
+            shape = (nb + nc, len(bs[i]))
+            rows.append(_buffer(work, ("rows", i), shape, f))
+            right.append(_buffer(work, ("right", i), shape, f) if i else rows[0])  # 0: unused
+            _centred_rows(data[i], model[i], o[i], w, rows[i], right[i], i > 0)
         for i in range(L + 1):  # bias steps: lr * (data mean - model mean)
             g = w @ rows[i]
             vel[L + i] *= m
@@ -1230,8 +1278,7 @@ class DBM(TransformerMixin, BaseEstimator):
         d_col = [np.empty(len(x), W[0].dtype) for x in bs]
         decay = dt(lr * self.weight_decay)
         for i in range(L):
-            right = rows[i + 1] * w[:, None]
-            gemm(rows[i], right, vel[i], 1.0, float(m), trans_a=True)  # vel = m vel + lr G
+            gemm(rows[i], right[i + 1], vel[i], 1.0, float(m), trans_a=True)  # vel = m vel + lr G
             # W += vel - decay W, with vel @ o_{i+1} and o_i @ vel in the same pass
             _velocity_step(W[i], vel[i], decay, o[i], o[i + 1], d_row[i], d_col[i + 1])
         # the plain biases follow: b'_l = b_l - W_l o_{l+1} - W_{l-1}^T o_{l-1}
@@ -1398,6 +1445,7 @@ class DBM(TransformerMixin, BaseEstimator):
         trainer = self._trainer(Xd) if self.n_iter_ < self.n_iter else None
         settings = self._settings()
         bar = tqdm(total=self.n_iter, initial=self.n_iter_, disable=not self.progress, desc="DBM")
+        work = {}  # scratch arrays kept across the batches (see _buffer)
         try:
             while self.n_iter_ < self.n_iter:
                 epoch = self.n_iter_
@@ -1410,7 +1458,10 @@ class DBM(TransformerMixin, BaseEstimator):
                     with np.errstate(over="ignore", invalid="ignore"):
                         for s in range(0, n, self.batch_size):
                             if trainer is None:
-                                self._update(Xd[order[s : s + self.batch_size]], lr, stats)
+                                idx = order[s : s + self.batch_size]
+                                V = np.take(Xd, idx, axis=0, out=_buffer(
+                                    work, "batch", (len(idx), Xd.shape[1]), Xd.dtype))  # fmt: skip
+                                self._update(V, lr, stats, work)
                                 continue
                             it, ok = trainer.update(settings, lr, order[s : s + self.batch_size])
                             stats["mf_iter"].append(it)
