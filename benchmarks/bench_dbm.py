@@ -62,7 +62,9 @@ def main(argv=None):
     B = 100
     batches = [Xf[s : s + B] for s in range(0, len(Xf) - B + 1, B)]
 
-    work = {}  # the training loop's scratch, kept across batches as DBM._train keeps it
+    from pgm_ebm._scratch import Scratch
+
+    work = Scratch()  # the training loop's scratch, kept across batches as DBM._train keeps it
 
     def epoch(part=slice(None)):
         stats = {"mf_iter": [], "mf_converged": []}

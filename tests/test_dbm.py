@@ -402,11 +402,12 @@ def test_training_scratch_is_never_read_before_it_is_written(dtype):
     fresh, kept = (DBM.from_parameters(W, b, **params) for _ in range(2))
     for m in (fresh, kept):
         m.offsets_ = [np.full(n, 0.3, dtype) for n in sizes]
-    work, stats = {}, {"mf_iter": [], "mf_converged": []}
+    from pgm_ebm._scratch import Scratch
+
+    work, stats = Scratch(), {"mf_iter": [], "mf_converged": []}
     for s in range(0, 40, 10):
         fresh._update(X[s : s + 10], 0.05, stats)
-        for a in work.values():
-            a.fill(np.nan)
+        work.fill(np.nan)
         kept._update(X[s : s + 10], 0.05, stats, work)
     assert len(work) >= 10  # the buffers were kept, and filled with NaN above
     for name in ("weights_", "biases_", "offsets_", "chains_", "_velocity"):

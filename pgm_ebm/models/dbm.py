@@ -33,6 +33,7 @@ from sklearn.utils.validation import check_is_fitted
 from pgm_ebm._blas import gemm
 from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm._scratch import Scratch
 from pgm_ebm._threads import numba_threads
 from pgm_ebm._validation import (
     as_real_array,
@@ -75,23 +76,6 @@ class TrainingStopped(UserWarning):
 
 def _sigmoid(a):
     return 0.5 * (1.0 + np.tanh(0.5 * a))
-
-
-def _buffer(work, key, shape, dt):
-    """Scratch of ``shape`` and ``dt``: the one kept under ``key`` in the dict ``work`` when it
-    fits, else a new one (kept there unless ``work`` is None).
-
-    The training loop keeps one dict for all its batches.  A fresh array of a few hundred
-    kilobytes per product is memory the caches do not hold, and, until glibc has raised its
-    threshold for mapping blocks of that size, a fresh mapping whose pages fault in one by
-    one: 3,600 page faults a batch for a 784-500-1000 update with 500 chains in
-    ``benchmarks/bench_dbm.py``'s process (measured)."""
-    if work is None:
-        return np.empty(shape, dt)
-    a = work.get(key)
-    if a is None or a.shape != shape or a.dtype != dt:
-        a = work[key] = np.empty(shape, dt)
-    return a
 
 
 def _entropy(p):
@@ -444,9 +428,9 @@ class DBM(TransformerMixin, BaseEstimator):
     def _mean_field(self, V, max_iter=None, tol=None, damping=None, return_info=False,
                     params=None, work=None):  # fmt: skip
         """``params``: (weights, biases) to use instead of the fitted ones (e.g. float64
-        copies); the iteration runs in their dtype.  ``work``: a dict of scratch arrays
-        reused across calls (see :func:`_buffer`); the means returned are among them, so
-        they live until the next call with the same dict."""
+        copies); the iteration runs in their dtype.  ``work``: a :class:`Scratch` kept across
+        calls; the means returned are among its arrays, so they live until the next call
+        with the same one."""
         max_iter = self.max_iter if max_iter is None else check_positive_int(max_iter, "max_iter")
         tol = self.tol if tol is None else check_real(tol, "tol", 0.0, low_open=True)
         damping = self.damping if damping is None else check_real(damping, "damping", 0.0, 1.0)
@@ -454,10 +438,10 @@ class DBM(TransformerMixin, BaseEstimator):
         L = len(W)
         dt = W[0].dtype
         V = np.ascontiguousarray(V, dtype=dt)
-        n = len(V)
+        n, work = len(V), Scratch() if work is None else work
 
         def buf(name, i):
-            return _buffer(work, (name, i), (n, len(b[i])), dt)
+            return work.get((name, i), (n, len(b[i])), dt)
 
         bottom = np.matmul(V, W[0], out=buf("mf-bottom", 1))  # layer 1's input from the data
         none = np.empty((0, 0), dt)
@@ -812,7 +796,7 @@ class DBM(TransformerMixin, BaseEstimator):
                 found[row.tobytes()] = float(v)
 
         visit()
-        work = {}  # the pre-activations' scratch, kept across the steps
+        work = Scratch()  # the pre-activations, kept across the steps
         for _ in tqdm(range(n_steps), disable=not progress, desc="found states", unit="step"):
             self._gibbs(xs, streams, 1.0, work)
             visit()
@@ -1147,18 +1131,19 @@ class DBM(TransformerMixin, BaseEstimator):
         return self._gibbs(xs, streams, beta)
 
     def _gibbs(self, xs, streams, beta=1.0, work=None):
-        """:meth:`gibbs_step` on checked arguments; ``work``: a dict of scratch arrays
-        reused across calls (:func:`_buffer`) for the pre-activations."""
+        """:meth:`gibbs_step` on checked arguments; ``work``: a :class:`Scratch` kept across
+        calls, for the pre-activations."""
         W, b = self.weights_, self.biases_
         n, dt = len(xs[0]), W[0].dtype
+        work = Scratch() if work is None else work
         for parity in (1, 0):
             for i in range(parity, len(xs), 2):
-                pre = _buffer(work, ("gibbs-pre", i), (n, len(b[i])), dt)
+                pre = work.get(("gibbs-pre", i), (n, len(b[i])), dt)
                 if i > 0:
                     np.matmul(xs[i - 1], W[i - 1], out=pre)
                     if i + 1 < len(xs):
-                        pre += np.matmul(xs[i + 1], W[i].T, out=_buffer(work, ("gibbs-extra", i),
-                                                                       pre.shape, dt))  # fmt: skip
+                        extra = work.get(("gibbs-extra", i), pre.shape, dt)
+                        pre += np.matmul(xs[i + 1], W[i].T, out=extra)
                 else:
                     np.matmul(xs[1], W[0].T, out=pre)
                 bias = b[i] if beta == 1.0 else (beta * b[i]).astype(b[i].dtype)
@@ -1243,9 +1228,9 @@ class DBM(TransformerMixin, BaseEstimator):
         step of :meth:`gradients` with momentum and decay, taken in centered coordinates and
         written on the plain parameters.  Data and chain rows go through one GEMM per weight
         matrix (row weights ``lr / n_data`` and ``-lr / n_chains``), accumulated straight
-        into the velocity.  ``work``: the training loop's dict of scratch arrays, kept
-        across its batches (:func:`_buffer`); every product writes into one of them."""
-        work = {} if work is None else work
+        into the velocity.  ``work``: the training loop's :class:`Scratch`, kept across its
+        batches; every product writes into one of its arrays."""
+        work = Scratch() if work is None else work
         L = len(self.weights_)
         W, bs, o, vel = self.weights_, self.biases_, self.offsets_, self._velocity
         dt = W[0].dtype.type
@@ -1262,13 +1247,13 @@ class DBM(TransformerMixin, BaseEstimator):
         nb, nc = len(V), len(model[0])
         m = dt(self.momentum)
         f = W[0].dtype
-        w = _buffer(work, "row-weights", (nb + nc,), f)
+        w = work.get("row-weights", (nb + nc,), f)
         w[:nb], w[nb:] = lr / nb, -lr / nc
         rows, right = [], []  # centred data then chain rows; the same rows times w
         for i in range(L + 1):
             shape = (nb + nc, len(bs[i]))
-            rows.append(_buffer(work, ("rows", i), shape, f))
-            right.append(_buffer(work, ("right", i), shape, f) if i else rows[0])  # 0: unused
+            rows.append(work.get(("rows", i), shape, f))
+            right.append(work.get(("right", i), shape, f) if i else rows[0])  # 0: unused
             _centred_rows(data[i], model[i], o[i], w, rows[i], right[i], i > 0)
         for i in range(L + 1):  # bias steps: lr * (data mean - model mean)
             g = w @ rows[i]
@@ -1445,7 +1430,7 @@ class DBM(TransformerMixin, BaseEstimator):
         trainer = self._trainer(Xd) if self.n_iter_ < self.n_iter else None
         settings = self._settings()
         bar = tqdm(total=self.n_iter, initial=self.n_iter_, disable=not self.progress, desc="DBM")
-        work = {}  # scratch arrays kept across the batches (see _buffer)
+        work = Scratch()  # kept across the batches
         try:
             while self.n_iter_ < self.n_iter:
                 epoch = self.n_iter_
@@ -1459,8 +1444,10 @@ class DBM(TransformerMixin, BaseEstimator):
                         for s in range(0, n, self.batch_size):
                             if trainer is None:
                                 idx = order[s : s + self.batch_size]
-                                V = np.take(Xd, idx, axis=0, out=_buffer(
-                                    work, "batch", (len(idx), Xd.shape[1]), Xd.dtype))  # fmt: skip
+                                V = work.get("batch", (len(idx), Xd.shape[1]), Xd.dtype)
+                                # a permutation's rows are in range; "clip" spares the
+                                # buffered copy that take makes into `out` by default
+                                np.take(Xd, idx, axis=0, out=V, mode="clip")
                                 self._update(V, lr, stats, work)
                                 continue
                             it, ok = trainer.update(settings, lr, order[s : s + self.batch_size])

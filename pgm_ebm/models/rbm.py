@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from pgm_ebm._blas import gemm
 from pgm_ebm._device import resolve_device
 from pgm_ebm._rng import check_random_state, seed_streams
+from pgm_ebm._scratch import Scratch
 from pgm_ebm._threads import numba_threads
 from pgm_ebm._validation import (
     check_choice,
@@ -1596,23 +1597,19 @@ class _Workspace:
 
     def __init__(self, model):
         self.WT = np.ascontiguousarray(model.components_.T)
-        self._buffers = {}
+        self._scratch = Scratch()
+        self._row_weights = (None, None)
 
     def buffer(self, name, rows, cols):
-        buf = self._buffers.get(name)
-        if buf is None or buf.shape[0] < rows:
-            buf = self._buffers[name] = np.empty((rows, cols), dtype=self.WT.dtype)
-        return buf[:rows]
+        return self._scratch.get(name, (rows, cols), self.WT.dtype)
 
     def row_weights(self, n, m, pos, neg):
-        key = ("w", n, m, pos, neg)
-        w = self._buffers.get(key)
-        if w is None:
+        key = (n, m, pos, neg)
+        if self._row_weights[0] != key:
             w = np.empty(n + m, dtype=self.WT.dtype)
             w[:n], w[n:] = pos, neg
-            self._buffers = {k: v for k, v in self._buffers.items() if k[0] != "w"}
-            self._buffers[key] = w
-        return w
+            self._row_weights = (key, w)
+        return self._row_weights[1]
 
     def sync(self, model):
         model.components_[...] = self.WT.T
